@@ -1,0 +1,15 @@
+//! SeaORM entities of the gateway's database. These are storage types only:
+//! the GraphQL API never exposes them directly (see `src/graphql/object`).
+
+pub mod enums;
+pub mod inventory_level;
+pub mod location;
+pub mod order_allocation;
+pub mod order_event;
+pub mod order_line;
+pub mod partner;
+pub mod producer;
+pub mod product;
+pub mod purchase_order;
+pub mod stock_movement;
+pub mod store;

@@ -1,0 +1,36 @@
+use sea_orm::entity::prelude::*;
+
+use crate::enums::{PartnerKind, PartnerStatus};
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "partner")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub code: String,
+    pub name: String,
+    pub kind: PartnerKind,
+    pub status: PartnerStatus,
+    /// Space-separated scopes this partner may ever hold; a token's scopes
+    /// are intersected with these.
+    pub allowed_scopes: String,
+    /// Requests per second this partner may make (per replica); None takes
+    /// the gateway's default.
+    pub rate_limit_rps: Option<i32>,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::store::Entity")]
+    Store,
+}
+
+impl Related<super::store::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Store.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,16 @@
+//! Schema migrations. They run identically on SQLite and PostgreSQL: every
+//! rule that the domain relies on (uniqueness, foreign keys, CHECKs) lives
+//! in the database as well as in the code.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_init;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_init::Migration)]
+    }
+}

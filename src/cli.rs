@@ -1,0 +1,164 @@
+//! The `ocop-gateway` command line: `serve` (default), `migrate`, `seed`,
+//! `schema` and `token`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use jsonwebtoken::EncodingKey;
+
+use crate::auth::{self, ScopeSet};
+use crate::config::{Config, JwtAlgorithm};
+use crate::{AppState, build_app, db, graphql, seed, telemetry};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ocop-gateway",
+    version,
+    about = "GraphQL gateway to Vietnam's OCOP catalogue for retail-chain partners"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Migrate, load the demo data into an empty database, and serve (default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load the demo catalogue (idempotent) and exit.
+    Seed,
+    /// Print the GraphQL SDL (what `schema.graphql` holds).
+    Schema,
+    /// Mint a partner token and print it (only the token) on stdout.
+    Token {
+        /// Partner code, the token's `sub` (e.g. aeon-vn).
+        #[arg(long)]
+        partner: String,
+        /// Comma-separated scopes, e.g. catalog:read,orders:write.
+        #[arg(long, default_value = "catalog:read,inventory:read")]
+        scopes: String,
+        /// Lifetime, e.g. 15m, 1h, 7d.
+        #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+        ttl: Duration,
+        /// PEM private key for RS256/ES256/EdDSA deployments (HS256 uses JWT_SECRET).
+        #[arg(long)]
+        signing_key_file: Option<PathBuf>,
+    },
+}
+
+type CliResult = Result<(), Box<dyn std::error::Error>>;
+
+pub async fn run(cli: Cli) -> CliResult {
+    let config = cli.config;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            telemetry::init(config.log_format);
+            let db = db::connect(&config).await?;
+            db::migrate(&db).await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Seed => {
+            telemetry::init(config.log_format);
+            let db = db::connect(&config).await?;
+            db::migrate(&db).await?;
+            let report = seed::seed_demo(&db).await?;
+            tracing::info!(?report, "demo data loaded");
+            Ok(())
+        }
+        Command::Schema => {
+            print!("{}", graphql::sdl());
+            Ok(())
+        }
+        Command::Token {
+            partner,
+            scopes,
+            ttl,
+            signing_key_file,
+        } => {
+            let scopes = ScopeSet::parse(&scopes);
+            let token = match signing_key_file {
+                None => auth::Authenticator::from_config(&config)?.mint(&partner, &scopes, ttl)?,
+                Some(path) => {
+                    let pem = std::fs::read(&path)?;
+                    let key = match config.jwt_algorithm {
+                        JwtAlgorithm::Hs256 => {
+                            return Err("--signing-key-file is for RS256, ES256 or EdDSA".into());
+                        }
+                        JwtAlgorithm::Rs256 => EncodingKey::from_rsa_pem(&pem)?,
+                        JwtAlgorithm::Es256 => EncodingKey::from_ec_pem(&pem)?,
+                        JwtAlgorithm::EdDsa => EncodingKey::from_ed_pem(&pem)?,
+                    };
+                    auth::mint_with(
+                        &key,
+                        auth::algorithm_of(config.jwt_algorithm),
+                        &config.jwt_issuer,
+                        &config.jwt_audience,
+                        &partner,
+                        &scopes,
+                        ttl,
+                    )?
+                }
+            };
+            println!("{token}");
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: Config) -> CliResult {
+    telemetry::init(config.log_format);
+    if config.jwt_secret.is_none() && config.jwt_algorithm == JwtAlgorithm::Hs256 {
+        tracing::warn!(
+            "JWT_SECRET is not set: using the DEVELOPMENT signing secret (refused when OCOP_ENV=production)"
+        );
+    }
+    let db = db::connect(&config).await?;
+    db::migrate(&db).await?;
+    if seed::is_empty(&db).await? {
+        let report = seed::seed_demo(&db).await?;
+        tracing::info!(?report, "empty database: demo data loaded");
+    }
+    let bind = config.bind_addr;
+    let state = AppState::new(config, db)?;
+    let app = build_app(state);
+    let listener = tokio::net::TcpListener::bind(bind).await?;
+    tracing::info!(
+        "serving GraphQL on http://{}/graphql",
+        listener.local_addr()?
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("shut down cleanly");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM; in-flight requests then finish before exit.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}

@@ -1,0 +1,197 @@
+//! Typed configuration, read once from flags and the environment. Secrets are
+//! wrapped so that no `Debug`, log line or error message can print them.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+/// Signing secret used only when no `JWT_SECRET` is set in development mode.
+/// Its value says what it is, and production mode refuses it.
+pub const DEVELOPMENT_JWT_SECRET: &str =
+    "ocop-gateway-DEVELOPMENT-ONLY-secret-never-use-in-production";
+
+/// The shortest HS256 secret accepted (RFC 7518 §3.2: at least the hash size).
+pub const MIN_SECRET_BYTES: usize = 32;
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Self(value)
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum JwtAlgorithm {
+    #[value(name = "HS256")]
+    Hs256,
+    #[value(name = "RS256")]
+    Rs256,
+    #[value(name = "ES256")]
+    Es256,
+    #[value(name = "EdDSA")]
+    EdDsa,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args, Clone, Debug)]
+pub struct Config {
+    /// `development` allows the built-in signing secret; `production` refuses it.
+    #[arg(long, env = "OCOP_ENV", value_enum, default_value = "development")]
+    pub env: Environment,
+
+    /// SQLite file (the default, created in the working directory) or postgres://...
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://ocop-gateway.db?mode=rwc",
+        hide_env_values = true
+    )]
+    pub database_url: Secret,
+
+    #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8080")]
+    pub bind_addr: SocketAddr,
+
+    /// HS256 signing secret, at least 32 bytes. Required in production with HS256.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<Secret>,
+
+    /// Algorithm every token must be signed with; nothing else is accepted.
+    #[arg(long, env = "JWT_ALGORITHM", value_enum, default_value = "HS256")]
+    pub jwt_algorithm: JwtAlgorithm,
+
+    /// PEM public key for RS256, ES256 or EdDSA (tokens from an identity provider).
+    #[arg(long, env = "JWT_PUBLIC_KEY_FILE")]
+    pub jwt_public_key_file: Option<PathBuf>,
+
+    #[arg(long, env = "JWT_ISSUER", default_value = "ocop-gateway")]
+    pub jwt_issuer: String,
+
+    #[arg(long, env = "JWT_AUDIENCE", default_value = "ocop-partners")]
+    pub jwt_audience: String,
+
+    /// Clock skew tolerated on `exp` and `nbf`, in seconds.
+    #[arg(long, env = "JWT_LEEWAY_SECS", default_value_t = 5)]
+    pub jwt_leeway_secs: u64,
+
+    /// Largest request body accepted, in bytes (413 above it).
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 256 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Deepest selection nesting a query may have.
+    #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = 12)]
+    pub max_query_depth: usize,
+
+    /// Highest cost a query may have (connections multiply by `first`).
+    #[arg(long, env = "MAX_QUERY_COMPLEXITY", default_value_t = 5000)]
+    pub max_query_complexity: usize,
+
+    /// Most operations in one JSON-array batch.
+    #[arg(long, env = "MAX_BATCH_SIZE", default_value_t = 5)]
+    pub max_batch_size: usize,
+
+    /// Largest `first`/`last` on a connection.
+    #[arg(long, env = "MAX_PAGE_SIZE", default_value_t = 100)]
+    pub max_page_size: u32,
+
+    /// Connections in the database pool.
+    #[arg(long, env = "DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+
+    /// Longest a single SQL statement may run on PostgreSQL, in milliseconds.
+    #[arg(long, env = "DB_STATEMENT_TIMEOUT_MS", default_value_t = 5_000)]
+    pub db_statement_timeout_ms: u64,
+
+    /// Longest a request may take end to end, in milliseconds.
+    #[arg(long, env = "REQUEST_TIMEOUT_MS", default_value_t = 15_000)]
+    pub request_timeout_ms: u64,
+
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("JWT_SECRET is required in production when JWT_ALGORITHM is HS256")]
+    MissingSecret,
+    #[error("JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")]
+    ShortSecret,
+    #[error("the development JWT secret is refused in production; set JWT_SECRET")]
+    DevelopmentSecretInProduction,
+    #[error("JWT_PUBLIC_KEY_FILE is required when JWT_ALGORITHM is {0:?}")]
+    MissingPublicKey(JwtAlgorithm),
+    #[error("cannot read JWT_PUBLIC_KEY_FILE {path}: {source}")]
+    UnreadablePublicKey {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("JWT_PUBLIC_KEY_FILE is not a valid PEM key for {0:?}")]
+    InvalidPublicKey(JwtAlgorithm),
+}
+
+impl Config {
+    /// The defaults, as `cargo run` with an empty environment would have them.
+    pub fn development() -> Self {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            config: Config,
+        }
+        // Parsing an empty argument list cannot fail: every field has a default.
+        match Only::try_parse_from(["ocop-gateway"]) {
+            Ok(only) => only.config,
+            Err(e) => panic!("configuration defaults are invalid: {e}"),
+        }
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.expose().starts_with("sqlite:")
+    }
+
+    /// The HS256 secret in force, applying the development fallback and the
+    /// production rules.
+    pub fn effective_secret(&self) -> Result<Secret, ConfigError> {
+        let secret = match (&self.jwt_secret, self.env) {
+            (Some(s), _) => s.clone(),
+            (None, Environment::Development) => Secret::new(DEVELOPMENT_JWT_SECRET),
+            (None, Environment::Production) => return Err(ConfigError::MissingSecret),
+        };
+        if self.env == Environment::Production && secret.expose() == DEVELOPMENT_JWT_SECRET {
+            return Err(ConfigError::DevelopmentSecretInProduction);
+        }
+        if secret.expose().len() < MIN_SECRET_BYTES {
+            return Err(ConfigError::ShortSecret);
+        }
+        Ok(secret)
+    }
+}

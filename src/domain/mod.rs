@@ -1,0 +1,7 @@
+//! The rules and transactions of the gateway, free of GraphQL types.
+//! Resolvers parse input, call one function here and map the result.
+
+pub mod catalog;
+pub mod gtin;
+pub mod partners;
+pub mod text;

@@ -1,0 +1,63 @@
+//! Text folding for search: lower case, no diacritics, `đ` as `d`, so that
+//! "gom bat trang", "GỐM BÁT TRÀNG" and "Gốm Bát Tràng" are the same words.
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last_space = true;
+    for c in text.nfd() {
+        if is_combining_mark(c) {
+            continue;
+        }
+        let c = match c {
+            'đ' | 'Đ' => 'd',
+            c if c.is_control() || c.is_whitespace() => ' ',
+            c => c,
+        };
+        if c == ' ' {
+            if !last_space {
+                out.push(' ');
+            }
+            last_space = true;
+            continue;
+        }
+        last_space = false;
+        out.extend(c.to_lowercase());
+    }
+    out.trim_end().to_owned()
+}
+
+/// Escapes LIKE wildcards so that user text matches literally (with `ESCAPE '\'`).
+pub fn like_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_vietnamese_diacritics_and_case() {
+        assert_eq!(fold("Gốm Bát Tràng"), "gom bat trang");
+        assert_eq!(fold("GỐM BÁT TRÀNG"), "gom bat trang");
+        assert_eq!(
+            fold("Nước mắm Ba Làng – Đặc sản"),
+            "nuoc mam ba lang – dac san"
+        );
+        assert_eq!(fold("  chè\tđinh\u{0}  "), "che dinh");
+    }
+
+    #[test]
+    fn escapes_like_wildcards() {
+        assert_eq!(like_escape("50%_a\\b"), "50\\%\\_a\\\\b");
+    }
+}

@@ -1,0 +1,85 @@
+//! The GraphQL schema. `build_schema` needs no database, so the SDL can be
+//! exported anywhere (`ocop-gateway schema`); per-request state (database,
+//! caller, loaders) is attached to each request by the HTTP handler.
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, EmptyMutation, EmptySubscription, MergedObject, Schema};
+use sea_orm::DatabaseConnection;
+
+use crate::auth::Viewer;
+use crate::error::{AppError, AppResult};
+
+pub mod codes;
+pub mod guard;
+pub mod ids;
+pub mod loader;
+pub mod object;
+pub mod query;
+pub mod scalars;
+
+#[derive(MergedObject, Default)]
+pub struct Query(query::viewer::ViewerQuery, query::catalog::CatalogQuery);
+
+pub type GatewaySchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// Limits that protect the gateway from over-deep and over-costly queries.
+#[derive(Clone, Copy, Debug)]
+pub struct SchemaLimits {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+}
+
+pub fn build_schema(limits: SchemaLimits) -> GatewaySchema {
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        // Bounds on what the parser accepts, before any resolver runs.
+        .limit_recursive_depth(32)
+        .limit_directives(8)
+        .extension(codes::ErrorCodes)
+        .finish()
+}
+
+/// The SDL as published in `schema.graphql`.
+pub fn sdl() -> String {
+    build_schema(SchemaLimits {
+        max_depth: 1,
+        max_complexity: 1,
+    })
+    .sdl()
+}
+
+/// What every request carries into the resolvers.
+pub struct RequestData {
+    pub db: DatabaseConnection,
+    pub viewer: Option<Viewer>,
+    pub max_page_size: u32,
+}
+
+pub fn request_data<'a>(ctx: &'a Context<'_>) -> AppResult<&'a RequestData> {
+    ctx.data::<RequestData>()
+        .map_err(|_| AppError::internal(std::io::Error::other("request data missing")))
+}
+
+pub fn db<'a>(ctx: &'a Context<'_>) -> AppResult<&'a DatabaseConnection> {
+    Ok(&request_data(ctx)?.db)
+}
+
+/// The caller, or UNAUTHENTICATED when the request carried no token.
+pub fn viewer<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Viewer> {
+    request_data(ctx)?.viewer.as_ref().ok_or_else(|| {
+        AppError::Unauthenticated("a bearer token is required: Authorization: Bearer <JWT>".into())
+    })
+}
+
+pub fn loader<'a, T: Send + Sync + 'static>(ctx: &'a Context<'_>) -> AppResult<&'a DataLoader<T>> {
+    ctx.data::<DataLoader<T>>()
+        .map_err(|_| AppError::internal(std::io::Error::other("data loader missing")))
+}
+
+/// Attaches the per-request state and fresh DataLoaders (their caches must
+/// never outlive one request, nor be shared between partners).
+pub fn prepare(request: async_graphql::Request, data: RequestData) -> async_graphql::Request {
+    let loaders = loader::Loaders::new(&data.db);
+    loaders.attach(request.data(data))
+}

@@ -1,0 +1,260 @@
+use async_graphql::{ComplexObject, Context, Enum, ID, Object, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::enums::{
+    Category as DbCategory, ProducerKind as DbProducerKind, ProductStatus as DbProductStatus,
+};
+use entity::{producer, product};
+
+use crate::auth::Scope;
+use crate::domain::catalog::StockLevel;
+use crate::error::AppError;
+use crate::graphql::guard::ScopeGuard;
+use crate::graphql::ids::{self, Kind};
+use crate::graphql::loader::{ProducerLoader, StockLoader};
+use crate::graphql::object::location::LocationNode;
+use crate::graphql::scalars::Vnd;
+
+/// OCOP product categories (the programme's six product groups).
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum Category {
+    Food,
+    Beverages,
+    HerbalProducts,
+    TextilesGarments,
+    HandicraftsSouvenirs,
+    RuralTourism,
+}
+
+impl From<DbCategory> for Category {
+    fn from(c: DbCategory) -> Self {
+        match c {
+            DbCategory::Food => Category::Food,
+            DbCategory::Beverages => Category::Beverages,
+            DbCategory::HerbalProducts => Category::HerbalProducts,
+            DbCategory::TextilesGarments => Category::TextilesGarments,
+            DbCategory::HandicraftsSouvenirs => Category::HandicraftsSouvenirs,
+            DbCategory::RuralTourism => Category::RuralTourism,
+        }
+    }
+}
+
+impl From<Category> for DbCategory {
+    fn from(c: Category) -> Self {
+        match c {
+            Category::Food => DbCategory::Food,
+            Category::Beverages => DbCategory::Beverages,
+            Category::HerbalProducts => DbCategory::HerbalProducts,
+            Category::TextilesGarments => DbCategory::TextilesGarments,
+            Category::HandicraftsSouvenirs => DbCategory::HandicraftsSouvenirs,
+            Category::RuralTourism => DbCategory::RuralTourism,
+        }
+    }
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum ProductStatus {
+    /// Orderable.
+    Active,
+    /// Kept for history; cannot be ordered.
+    Discontinued,
+}
+
+impl From<DbProductStatus> for ProductStatus {
+    fn from(s: DbProductStatus) -> Self {
+        match s {
+            DbProductStatus::Active => ProductStatus::Active,
+            DbProductStatus::Discontinued => ProductStatus::Discontinued,
+        }
+    }
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum ProducerKind {
+    Cooperative,
+    Household,
+    Enterprise,
+}
+
+impl From<DbProducerKind> for ProducerKind {
+    fn from(k: DbProducerKind) -> Self {
+        match k {
+            DbProducerKind::Cooperative => ProducerKind::Cooperative,
+            DbProducerKind::Household => ProducerKind::Household,
+            DbProducerKind::Enterprise => ProducerKind::Enterprise,
+        }
+    }
+}
+
+/// The OCOP certificate behind a product's star rating.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct Certificate {
+    /// Number printed on the certificate.
+    pub number: String,
+    pub issued_on: NaiveDate,
+    pub expires_on: NaiveDate,
+}
+
+#[ComplexObject]
+impl Certificate {
+    /// Whether the certificate is in force today (UTC).
+    async fn valid_today(&self) -> bool {
+        let today = Utc::now().date_naive();
+        self.issued_on <= today && today <= self.expires_on
+    }
+}
+
+/// An OCOP-certified producer: cooperative, household or enterprise.
+pub struct ProducerNode(pub producer::Model);
+
+#[Object(name = "Producer")]
+impl ProducerNode {
+    async fn id(&self) -> ID {
+        ids::encode(Kind::Producer, self.0.id)
+    }
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn kind(&self) -> ProducerKind {
+        self.0.kind.into()
+    }
+    /// Commune (xã/phường) of origin.
+    async fn commune(&self) -> &str {
+        &self.0.commune
+    }
+    /// District (huyện/quận) of origin.
+    async fn district(&self) -> &str {
+        &self.0.district
+    }
+    /// Province or centrally-run city of origin.
+    async fn province(&self) -> &str {
+        &self.0.province
+    }
+}
+
+/// Stock of a product at one location.
+pub struct StockLevelNode(pub StockLevel);
+
+#[Object(name = "StockLevel")]
+impl StockLevelNode {
+    async fn location(&self) -> LocationNode {
+        LocationNode(self.0.location.clone())
+    }
+    /// Units physically held.
+    async fn on_hand(&self) -> i64 {
+        self.0.on_hand
+    }
+    /// Units held for open orders.
+    async fn reserved(&self) -> i64 {
+        self.0.reserved
+    }
+    /// Units that can still be ordered: onHand - reserved, never negative.
+    async fn available(&self) -> i64 {
+        self.0.available()
+    }
+}
+
+/// A certified OCOP product as sold wholesale to retail chains.
+pub struct ProductNode(pub product::Model);
+
+#[Object(name = "Product")]
+impl ProductNode {
+    async fn id(&self) -> ID {
+        ids::encode(Kind::Product, self.0.id)
+    }
+    /// Stock-keeping unit, unique in the catalogue.
+    async fn sku(&self) -> &str {
+        &self.0.sku
+    }
+    /// GS1 GTIN (barcode), check digit validated, when the producer has one.
+    async fn gtin(&self) -> Option<&str> {
+        self.0.gtin.as_deref()
+    }
+    /// Vietnamese name, with diacritics.
+    async fn name_vi(&self) -> &str {
+        &self.0.name_vi
+    }
+    /// English name.
+    async fn name_en(&self) -> &str {
+        &self.0.name_en
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    async fn category(&self) -> Category {
+        self.0.category.into()
+    }
+    /// OCOP star rating, 3 to 5.
+    async fn stars(&self) -> i32 {
+        i32::from(self.0.stars)
+    }
+    async fn certificate(&self) -> Certificate {
+        Certificate {
+            number: self.0.certificate_number.clone(),
+            issued_on: self.0.certificate_issued_on,
+            expires_on: self.0.certificate_expires_on,
+        }
+    }
+    /// What the OCOP QR stamp on the package encodes; resolve it with
+    /// `productByTraceCode`.
+    async fn trace_code(&self) -> &str {
+        &self.0.trace_code
+    }
+    /// Selling unit, e.g. `chai` (bottle), `hộp` (box), `bộ` (set).
+    async fn unit(&self) -> &str {
+        &self.0.unit
+    }
+    /// Units per wholesale pack.
+    async fn pack_size(&self) -> i32 {
+        self.0.pack_size
+    }
+    /// Wholesale price per unit, integer đồng.
+    async fn wholesale_price(&self) -> Vnd {
+        Vnd(self.0.wholesale_price_vnd)
+    }
+    /// Smallest quantity (in units) an order line may ask for.
+    async fn min_order_quantity(&self) -> i32 {
+        self.0.min_order_qty
+    }
+    async fn status(&self) -> ProductStatus {
+        self.0.status.into()
+    }
+    /// Last change to the product's catalogue data (not its stock), UTC.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    async fn producer(&self, ctx: &Context<'_>) -> async_graphql::Result<ProducerNode> {
+        let loader = crate::graphql::loader::<ProducerLoader>(ctx)?;
+        loader
+            .load_one(self.0.producer_id)
+            .await?
+            .map(ProducerNode)
+            .ok_or_else(|| {
+                AppError::internal(std::io::Error::other("product without producer")).into()
+            })
+    }
+    /// Stock per location. Needs `inventory:read`.
+    #[graphql(guard = "ScopeGuard(Scope::InventoryRead)")]
+    async fn stock(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<StockLevelNode>> {
+        let loader = crate::graphql::loader::<StockLoader>(ctx)?;
+        let levels = loader.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(levels.into_iter().map(StockLevelNode).collect())
+    }
+    /// Units available to order over all locations. Needs `inventory:read`.
+    #[graphql(guard = "ScopeGuard(Scope::InventoryRead)")]
+    async fn available(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        let loader = crate::graphql::loader::<StockLoader>(ctx)?;
+        let levels = loader.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(levels.iter().map(StockLevel::available).sum())
+    }
+}
+
+/// One product in a page, with its cursor.
+#[derive(SimpleObject)]
+pub struct ProductEdge {
+    pub cursor: String,
+    pub node: ProductNode,
+}

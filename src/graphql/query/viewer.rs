@@ -1,0 +1,16 @@
+use async_graphql::{Context, Object};
+
+use crate::graphql::object::partner::ViewerNode;
+use crate::graphql::viewer;
+
+#[derive(Default)]
+pub struct ViewerQuery;
+
+#[Object]
+impl ViewerQuery {
+    /// The calling partner, its ship-to stores and its effective scopes.
+    /// Needs only a valid token.
+    async fn viewer(&self, ctx: &Context<'_>) -> async_graphql::Result<ViewerNode> {
+        Ok(ViewerNode(viewer(ctx)?.clone()))
+    }
+}

@@ -1,0 +1,32 @@
+use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
+
+/// An amount of Vietnamese đồng: an integer (VND has no minor unit), 64-bit,
+/// so order totals stay exact far past GraphQL's 32-bit `Int`. Serialized as
+/// a JSON number; amounts are kept below 2^53 so JavaScript reads them
+/// exactly. Accepted as input as a number or a string of digits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Vnd(pub i64);
+
+/// Largest amount the API produces or accepts (2^53 - 1).
+pub const MAX_SAFE_VND: i64 = 9_007_199_254_740_991;
+
+#[Scalar(name = "VND")]
+impl ScalarType for Vnd {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        let n = match &value {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.parse::<i64>().ok(),
+            _ => None,
+        };
+        match n {
+            Some(n) if (0..=MAX_SAFE_VND).contains(&n) => Ok(Vnd(n)),
+            _ => Err(InputValueError::custom(
+                "VND must be a whole number of đồng between 0 and 2^53-1",
+            )),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::Number(self.0.into())
+    }
+}

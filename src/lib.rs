@@ -1,0 +1,64 @@
+//! ocop-gateway: the GraphQL API through which retail-chain partners read
+//! Vietnam's certified OCOP catalogue, see stock and place purchase orders.
+//!
+//! `build_app` returns the whole HTTP application as a `Router`, so tests
+//! drive exactly what `serve` runs.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod metrics;
+pub mod seed;
+pub mod telemetry;
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::auth::Authenticator;
+use crate::config::Config;
+use crate::graphql::{GatewaySchema, SchemaLimits};
+use crate::metrics::Metrics;
+
+pub use crate::http::build_app;
+
+/// Everything a request handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<AppInner>);
+
+pub struct AppInner {
+    pub db: DatabaseConnection,
+    pub config: Config,
+    pub auth: Authenticator,
+    pub schema: GatewaySchema,
+    pub metrics: Metrics,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppInner;
+    fn deref(&self) -> &AppInner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(config: Config, db: DatabaseConnection) -> Result<Self, config::ConfigError> {
+        let auth = Authenticator::from_config(&config)?;
+        let schema = graphql::build_schema(SchemaLimits {
+            max_depth: config.max_query_depth,
+            max_complexity: config.max_query_complexity,
+        });
+        Ok(Self(Arc::new(AppInner {
+            db,
+            config,
+            auth,
+            schema,
+            metrics: Metrics::default(),
+        })))
+    }
+}

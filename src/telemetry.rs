@@ -1,0 +1,16 @@
+use tracing_subscriber::EnvFilter;
+
+use crate::config::LogFormat;
+
+/// Logs go to stderr, so `token` and `schema` keep stdout clean. The level
+/// comes from `RUST_LOG` (default `info`).
+pub fn init(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}

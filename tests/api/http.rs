@@ -1,0 +1,66 @@
+//! Health, readiness, metrics, GraphiQL and request ids.
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn health_readiness_and_graphiql() {
+    let app = TestApp::new().await;
+    let (status, _, body) = app.get("/healthz").await;
+    assert_eq!((status.as_u16(), body.as_str()), (200, "ok"));
+    let (status, _, _) = app.get("/readyz").await;
+    assert_eq!(status, 200);
+    let (status, _, body) = app.get("/graphql").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("graphiql"), "GraphiQL page");
+}
+
+#[tokio::test]
+async fn readiness_fails_when_the_database_is_gone() {
+    let app = TestApp::new().await;
+    app.db.clone().close().await.expect("close pool");
+    let (status, _, body) = app.get("/readyz").await;
+    assert_eq!(status, 503);
+    assert!(
+        !body.contains("sqlite") && !body.contains("postgres"),
+        "no internals: {body}"
+    );
+}
+
+#[tokio::test]
+async fn responses_carry_a_request_id_and_metrics_count_them() {
+    let app = TestApp::new().await;
+    let res = app
+        .gql_as(
+            "aeon-vn",
+            "catalog:read",
+            "{ locations { code } }",
+            json!({}),
+        )
+        .await;
+    res.ok();
+    let id = res
+        .headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert_eq!(id.len(), 36, "a UUID request id");
+    let res = app
+        .gql(Some("bad"), "{ locations { code } }", json!({}))
+        .await;
+    assert_eq!(res.status, 401);
+    let (status, _, text) = app.get("/metrics").await;
+    assert_eq!(status, 200);
+    assert!(
+        text.contains(
+            r#"ocop_gateway_http_requests_total{method="POST",route="/graphql",status="200"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(text.contains("ocop_gateway_http_request_duration_seconds_bucket"));
+    assert!(
+        text.contains(r#"ocop_gateway_graphql_errors_total{code="UNAUTHENTICATED"} 1"#),
+        "{text}"
+    );
+}

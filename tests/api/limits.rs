@@ -1,0 +1,131 @@
+//! Oversized bodies, over-deep and over-costly queries, malformed JSON and
+//! oversized batches are refused before they reach the database, and the
+//! server keeps serving.
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+const SKUS: &str = "{ products(first: 2) { edges { node { sku } } } }";
+
+async fn still_serves(app: &TestApp) {
+    let res = app.gql_as("aeon-vn", "catalog:read", SKUS, json!({})).await;
+    assert_eq!(
+        res.ok()["products"]["edges"].as_array().map(Vec::len),
+        Some(2)
+    );
+}
+
+#[tokio::test]
+async fn oversized_bodies_get_413() {
+    let app = TestApp::with_config(|c| c.max_body_bytes = 4096).await;
+    let token = app.token("aeon-vn", "catalog:read");
+    let padding = " ".repeat(5000);
+    let body = json!({ "query": format!("{{ locations {{ code }} {padding} }}") }).to_string();
+    app.reset_statements();
+    let auth = format!("Bearer {token}");
+    let res = app
+        .post_raw(body, &[("authorization", auth.as_str())])
+        .await;
+    assert_eq!(res.status, 413);
+    assert_eq!(res.code(), Some("BAD_USER_INPUT"));
+    assert_eq!(app.statement_count(), 0);
+    still_serves(&app).await;
+}
+
+#[tokio::test]
+async fn malformed_json_and_bad_batches_are_bad_user_input() {
+    let app = TestApp::new().await;
+    let token = app.token("aeon-vn", "catalog:read");
+    let auth = format!("Bearer {token}");
+    let headers = [("authorization", auth.as_str())];
+    for body in ["{not json", "[]", "42", "{\"query\": 5}"] {
+        let res = app.post_raw(body.to_owned(), &headers).await;
+        assert_eq!(res.status, 400, "{body}");
+        assert_eq!(res.code(), Some("BAD_USER_INPUT"), "{body}");
+    }
+    let one = json!({ "query": "{ locations { code } }" });
+    let res = app.post_raw(json!([one, one]).to_string(), &headers).await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.body.as_array().map(Vec::len), Some(2));
+    let too_many = json!([one, one, one, one, one, one]).to_string();
+    let res = app.post_raw(too_many, &headers).await;
+    assert_eq!(res.status, 400);
+    assert_eq!(res.code(), Some("BAD_USER_INPUT"));
+    still_serves(&app).await;
+}
+
+#[tokio::test]
+async fn syntax_and_validation_errors_are_bad_user_input() {
+    let app = TestApp::new().await;
+    let res = app
+        .gql_as(
+            "aeon-vn",
+            "catalog:read",
+            "{ products(first: 1) { edges ",
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.code(), Some("BAD_USER_INPUT"));
+    let res = app
+        .gql_as("aeon-vn", "catalog:read", "{ noSuchField }", json!({}))
+        .await;
+    assert_eq!(res.code(), Some("BAD_USER_INPUT"));
+    let res = app
+        .gql_as(
+            "aeon-vn",
+            "catalog:read",
+            "query($n: Int) { products(first: $n) { totalCount } }",
+            json!({ "n": "x" }),
+        )
+        .await;
+    assert_eq!(res.code(), Some("BAD_USER_INPUT"));
+}
+
+#[tokio::test]
+async fn over_deep_queries_are_refused() {
+    let app = TestApp::with_config(|c| c.max_query_depth = 5).await;
+    let deep = "{ products(first: 1) { edges { node { stock { location { code } } } } } }";
+    app.reset_statements();
+    let res = app
+        .gql_as("aeon-vn", "catalog:read inventory:read", deep, json!({}))
+        .await;
+    assert_eq!(res.code(), Some("QUERY_TOO_COMPLEX"));
+    assert!(res.data().is_null());
+    assert_eq!(app.statement_count(), 1, "only the partner lookup ran");
+    still_serves(&app).await;
+}
+
+#[tokio::test]
+async fn connection_cost_grows_with_first() {
+    let app = TestApp::with_config(|c| c.max_query_complexity = 500).await;
+    let query = "query($n: Int) { products(first: $n) { edges { node { sku nameVi nameEn stars unit } } } }";
+    let small = app
+        .gql_as("aeon-vn", "catalog:read", query, json!({ "n": 10 }))
+        .await;
+    assert_eq!(
+        small.ok()["products"]["edges"].as_array().map(Vec::len),
+        Some(10)
+    );
+    let large = app
+        .gql_as("aeon-vn", "catalog:read", query, json!({ "n": 100 }))
+        .await;
+    assert_eq!(large.code(), Some("QUERY_TOO_COMPLEX"));
+    still_serves(&app).await;
+}
+
+#[tokio::test]
+async fn page_size_is_bounded() {
+    let app = TestApp::new().await;
+    for n in [-1, 101] {
+        let res = app
+            .gql_as(
+                "aeon-vn",
+                "catalog:read",
+                "query($n: Int) { products(first: $n) { totalCount } }",
+                json!({ "n": n }),
+            )
+            .await;
+        assert_eq!(res.code(), Some("BAD_USER_INPUT"), "first: {n}");
+    }
+}

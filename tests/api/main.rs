@@ -1,0 +1,13 @@
+//! The gateway's test suite: one binary, requests go through the real router
+//! into a real database (SQLite by default, PostgreSQL with
+//! `OCOP_TEST_BACKEND=postgres`), with real signed tokens.
+
+mod helpers;
+
+mod auth;
+mod cli;
+mod http;
+mod limits;
+mod migrations;
+mod schema;
+mod seed;

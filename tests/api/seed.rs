@@ -1,0 +1,116 @@
+//! The demo catalogue is what SPEC promises, and loading it twice changes nothing.
+
+use ocop_gateway::seed;
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn seeding_twice_changes_nothing() {
+    let app = TestApp::new().await;
+    let before = (
+        app.scalar_i64("SELECT COUNT(*) FROM product").await,
+        app.scalar_i64("SELECT COUNT(*) FROM stock_movement").await,
+        app.scalar_i64("SELECT SUM(on_hand) FROM inventory_level")
+            .await,
+    );
+    let report = seed::seed_demo(&app.db).await.expect("seed");
+    assert!(report.is_empty(), "second seed inserted {report:?}");
+    let after = (
+        app.scalar_i64("SELECT COUNT(*) FROM product").await,
+        app.scalar_i64("SELECT COUNT(*) FROM stock_movement").await,
+        app.scalar_i64("SELECT SUM(on_hand) FROM inventory_level")
+            .await,
+    );
+    assert_eq!(before, after);
+}
+
+#[tokio::test]
+async fn demo_data_matches_the_spec() {
+    let app = TestApp::new().await;
+    assert!(app.scalar_i64("SELECT COUNT(*) FROM product").await >= 60);
+    assert!(app.scalar_i64("SELECT COUNT(*) FROM producer").await >= 12);
+    assert!(
+        app.scalar_i64("SELECT COUNT(DISTINCT province) FROM producer")
+            .await
+            >= 5
+    );
+    assert_eq!(
+        app.scalar_i64("SELECT COUNT(DISTINCT category) FROM product")
+            .await,
+        6
+    );
+    assert!(app.scalar_i64("SELECT COUNT(*) FROM location").await >= 3);
+    assert_eq!(
+        app.scalar_i64(
+            "SELECT COUNT(*) FROM product p WHERE (SELECT COUNT(*) FROM inventory_level i WHERE i.product_id = p.id) < 3"
+        )
+        .await,
+        0,
+        "every product is stocked at three or more locations"
+    );
+    let res = app
+        .gql_as(
+            "hanoi-ocop-hub",
+            OPERATOR_SCOPES,
+            "{ viewer { partner { code kind } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.ok()["viewer"]["partner"]["kind"], "OPERATOR");
+    for partner in ["aeon-vn", "winmart", "central-retail", "hapro"] {
+        let res = app
+            .gql_as(
+                partner,
+                "catalog:read",
+                "{ viewer { partner { stores { code } } } }",
+                json!({}),
+            )
+            .await;
+        assert!(
+            res.ok()["viewer"]["partner"]["stores"]
+                .as_array()
+                .map_or(0, Vec::len)
+                >= 2,
+            "{partner}"
+        );
+    }
+    // Ledger and levels agree from the start.
+    assert_eq!(
+        app.scalar_i64("SELECT SUM(on_hand) FROM inventory_level")
+            .await,
+        app.scalar_i64("SELECT SUM(on_hand_delta) FROM stock_movement")
+            .await
+    );
+    let res = app
+        .gql_as(
+            "aeon-vn",
+            "catalog:read",
+            "{ products(first: 100) { edges { node { nameVi gtin } } } }",
+            json!({}),
+        )
+        .await;
+    let names: Vec<String> = res.ok()["products"]["edges"]
+        .as_array()
+        .map(|e| {
+            e.iter()
+                .filter_map(|x| x["node"]["nameVi"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(names.iter().any(|n| n == "Bình hoa sen men rạn Bát Tràng"));
+    assert!(
+        names
+            .iter()
+            .any(|n| n.contains("Nước mắm") && n.contains("Ba Làng"))
+    );
+    for edge in res.ok()["products"]["edges"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+    {
+        if let Some(gtin) = edge["node"]["gtin"].as_str() {
+            assert!(ocop_gateway::domain::gtin::is_valid(gtin), "{gtin}");
+        }
+    }
+}

@@ -34,6 +34,9 @@ pub enum Command {
     Seed,
     /// Print the GraphQL SDL (what `schema.graphql` holds).
     Schema,
+    /// Rebuild stock levels from the ledger and open orders and compare;
+    /// exits non-zero on any mismatch.
+    Check,
     /// Mint a partner token and print it (only the token) on stdout.
     Token {
         /// Partner code, the token's `sub` (e.g. aeon-vn).
@@ -71,6 +74,23 @@ pub async fn run(cli: Cli) -> CliResult {
             let report = seed::seed_demo(&db).await?;
             tracing::info!(?report, "demo data loaded");
             Ok(())
+        }
+        Command::Check => {
+            let db = db::connect(&config).await?;
+            let mismatches = crate::domain::inventory::check_invariants(&db)
+                .await
+                .map_err(|e| format!("check failed: {e:?}"))?;
+            if mismatches.is_empty() {
+                println!("ok: stock levels agree with the ledger and with open orders");
+                return Ok(());
+            }
+            for m in &mismatches {
+                println!(
+                    "MISMATCH product={} location={} {}: stored {} expected {}",
+                    m.product_id, m.location_id, m.what, m.stored, m.expected
+                );
+            }
+            Err(format!("{} invariant violation(s)", mismatches.len()).into())
         }
         Command::Schema => {
             print!("{}", graphql::sdl());

@@ -14,6 +14,10 @@ pub struct Model {
     pub commune: String,
     pub district: String,
     pub province: String,
+    /// `province` folded (lower case, no diacritics), for filtering.
+    pub province_key: String,
+    /// `district` folded, for filtering.
+    pub district_key: String,
     pub created_at: DateTimeUtc,
 }
 

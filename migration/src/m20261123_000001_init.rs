@@ -90,6 +90,9 @@ impl MigrationTrait for Migration {
                 .col(string("commune"))
                 .col(string("district"))
                 .col(string("province"))
+                // Folded (lower case, no diacritics) copies for filtering.
+                .col(string("province_key"))
+                .col(string("district_key"))
                 .col(timestamp_with_time_zone("created_at"))
                 .check(one_of("kind", &["cooperative", "household", "enterprise"]))
                 .to_owned(),

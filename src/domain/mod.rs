@@ -2,6 +2,9 @@
 //! Resolvers parse input, call one function here and map the result.
 
 pub mod catalog;
+pub mod clock;
 pub mod gtin;
+pub mod inventory;
+pub mod pagination;
 pub mod partners;
 pub mod text;

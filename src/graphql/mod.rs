@@ -2,8 +2,7 @@
 //! exported anywhere (`ocop-gateway schema`); per-request state (database,
 //! caller, loaders) is attached to each request by the HTTP handler.
 
-use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, EmptyMutation, EmptySubscription, MergedObject, Schema};
+use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::Viewer;
@@ -12,7 +11,9 @@ use crate::error::{AppError, AppResult};
 pub mod codes;
 pub mod guard;
 pub mod ids;
+pub mod input;
 pub mod loader;
+pub mod mutation;
 pub mod object;
 pub mod query;
 pub mod scalars;
@@ -20,7 +21,10 @@ pub mod scalars;
 #[derive(MergedObject, Default)]
 pub struct Query(query::viewer::ViewerQuery, query::catalog::CatalogQuery);
 
-pub type GatewaySchema = Schema<Query, EmptyMutation, EmptySubscription>;
+#[derive(MergedObject, Default)]
+pub struct Mutation(mutation::inventory::InventoryMutation);
+
+pub type GatewaySchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Limits that protect the gateway from over-deep and over-costly queries.
 #[derive(Clone, Copy, Debug)]
@@ -30,7 +34,7 @@ pub struct SchemaLimits {
 }
 
 pub fn build_schema(limits: SchemaLimits) -> GatewaySchema {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         // Bounds on what the parser accepts, before any resolver runs.
@@ -72,8 +76,10 @@ pub fn viewer<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Viewer> {
     })
 }
 
-pub fn loader<'a, T: Send + Sync + 'static>(ctx: &'a Context<'_>) -> AppResult<&'a DataLoader<T>> {
-    ctx.data::<DataLoader<T>>()
+pub fn loader<'a, T: Send + Sync + 'static>(
+    ctx: &'a Context<'_>,
+) -> AppResult<&'a loader::Cached<T>> {
+    ctx.data::<loader::Cached<T>>()
         .map_err(|_| AppError::internal(std::io::Error::other("data loader missing")))
 }
 

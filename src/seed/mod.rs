@@ -6,7 +6,7 @@ pub mod demo;
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{Months, NaiveDate, Utc};
+use chrono::{Months, NaiveDate};
 use entity::enums::{MovementKind, PartnerStatus, ProductStatus};
 use entity::{inventory_level, location, partner, producer, product, stock_movement, store};
 use sea_orm::{
@@ -62,7 +62,7 @@ pub async fn seed_demo(db: &DatabaseConnection) -> Result<SeedReport, DbErr> {
 }
 
 async fn seed_in<C: ConnectionTrait>(db: &C) -> Result<SeedReport, DbErr> {
-    let now = Utc::now();
+    let now = crate::domain::clock::now();
     let mut report = SeedReport::default();
 
     let mut partners: HashMap<String, i64> = partner::Entity::find()
@@ -168,6 +168,8 @@ async fn seed_in<C: ConnectionTrait>(db: &C) -> Result<SeedReport, DbErr> {
                     commune: Set(pr.commune.into()),
                     district: Set(pr.district.into()),
                     province: Set(pr.province.into()),
+                    province_key: Set(text::fold(pr.province)),
+                    district_key: Set(text::fold(pr.district)),
                     created_at: Set(now),
                     ..Default::default()
                 }

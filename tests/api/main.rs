@@ -5,8 +5,11 @@
 mod helpers;
 
 mod auth;
+mod catalog;
 mod cli;
+mod examples;
 mod http;
+mod inventory;
 mod limits;
 mod migrations;
 mod schema;

@@ -10,7 +10,7 @@ use crate::domain::catalog::StockLevel;
 use crate::error::AppError;
 use crate::graphql::guard::ScopeGuard;
 use crate::graphql::ids::{self, Kind};
-use crate::graphql::loader::{ProducerLoader, StockLoader};
+use crate::graphql::loader::{ProducerLoader, ProductsByProducerLoader, StockLoader};
 use crate::graphql::object::location::LocationNode;
 use crate::graphql::scalars::Vnd;
 
@@ -64,6 +64,15 @@ impl From<DbProductStatus> for ProductStatus {
         match s {
             DbProductStatus::Active => ProductStatus::Active,
             DbProductStatus::Discontinued => ProductStatus::Discontinued,
+        }
+    }
+}
+
+impl From<ProductStatus> for DbProductStatus {
+    fn from(s: ProductStatus) -> Self {
+        match s {
+            ProductStatus::Active => DbProductStatus::Active,
+            ProductStatus::Discontinued => DbProductStatus::Discontinued,
         }
     }
 }
@@ -132,6 +141,13 @@ impl ProducerNode {
     /// Province or centrally-run city of origin.
     async fn province(&self) -> &str {
         &self.0.province
+    }
+    /// This producer's products in the catalogue.
+    #[graphql(complexity = "10 * child_complexity")]
+    async fn products(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ProductNode>> {
+        let loader = crate::graphql::loader::<ProductsByProducerLoader>(ctx)?;
+        let products = loader.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(products.into_iter().map(ProductNode).collect())
     }
 }
 
@@ -236,25 +252,20 @@ impl ProductNode {
                 AppError::internal(std::io::Error::other("product without producer")).into()
             })
     }
-    /// Stock per location. Needs `inventory:read`.
+    /// Stock per location. Needs `inventory:read` (null with a FORBIDDEN
+    /// error otherwise, while the rest of the product is served).
     #[graphql(guard = "ScopeGuard(Scope::InventoryRead)")]
-    async fn stock(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<StockLevelNode>> {
+    async fn stock(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Vec<StockLevelNode>>> {
         let loader = crate::graphql::loader::<StockLoader>(ctx)?;
         let levels = loader.load_one(self.0.id).await?.unwrap_or_default();
-        Ok(levels.into_iter().map(StockLevelNode).collect())
+        Ok(Some(levels.into_iter().map(StockLevelNode).collect()))
     }
-    /// Units available to order over all locations. Needs `inventory:read`.
+    /// Units available to order, summed over all locations. Needs
+    /// `inventory:read` (null with a FORBIDDEN error otherwise).
     #[graphql(guard = "ScopeGuard(Scope::InventoryRead)")]
-    async fn available(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+    async fn available(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<i64>> {
         let loader = crate::graphql::loader::<StockLoader>(ctx)?;
         let levels = loader.load_one(self.0.id).await?.unwrap_or_default();
-        Ok(levels.iter().map(StockLevel::available).sum())
+        Ok(Some(levels.iter().map(StockLevel::available).sum()))
     }
-}
-
-/// One product in a page, with its cursor.
-#[derive(SimpleObject)]
-pub struct ProductEdge {
-    pub cursor: String,
-    pub node: ProductNode,
 }

@@ -1,54 +1,21 @@
-use async_graphql::{Context, Object};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use async_graphql::{Context, ID, Object};
 
 use crate::auth::Scope;
+use crate::domain::pagination::{DEFAULT_PAGE_SIZE, PageArgs};
 use crate::domain::{catalog, partners};
-use crate::error::AppError;
 use crate::graphql::guard::ScopeGuard;
-use crate::graphql::object::connection::PageInfo;
+use crate::graphql::ids::{self, Kind};
+use crate::graphql::input::catalog::{ProductFilterInput, ProductOrderInput};
+use crate::graphql::loader::prime_product_page;
+use crate::graphql::object::connection::{
+    PageInfo, ProducerConnection, ProducerEdge, ProductConnection, ProductEdge,
+};
 use crate::graphql::object::location::LocationNode;
-use crate::graphql::object::product::{ProductEdge, ProductNode};
+use crate::graphql::object::product::{ProducerNode, ProductNode};
 use crate::graphql::{db, request_data};
-
-/// Page size when neither `first` nor `last` is given.
-pub const DEFAULT_PAGE_SIZE: i32 = 20;
 
 #[derive(Default)]
 pub struct CatalogQuery;
-
-fn cursor_of(id: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("p1:{id}"))
-}
-
-fn parse_cursor(cursor: &str) -> Result<i64, AppError> {
-    let invalid = || AppError::bad_field("after", "`after` is not a cursor from this connection");
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
-    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-    text.strip_prefix("p1:")
-        .and_then(|n| n.parse().ok())
-        .ok_or_else(invalid)
-}
-
-/// A page of products (Relay connection).
-pub struct ProductConnection {
-    edges: Vec<ProductEdge>,
-    page_info: PageInfo,
-}
-
-#[Object]
-impl ProductConnection {
-    async fn edges(&self) -> &[ProductEdge] {
-        &self.edges
-    }
-    async fn page_info(&self) -> &PageInfo {
-        &self.page_info
-    }
-    /// Number of products matching the filter, over all pages.
-    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
-        Ok(catalog::product_count(db(ctx)?).await?)
-    }
-}
 
 #[Object]
 impl CatalogQuery {
@@ -59,43 +26,159 @@ impl CatalogQuery {
         Ok(locations.into_iter().map(LocationNode).collect())
     }
 
-    /// The certified catalogue, a page at a time. `first` defaults to 20 and
-    /// may not exceed the gateway's maximum page size (100 by default).
+    /// The certified catalogue as a Relay connection. Page forward with
+    /// `first`/`after` or backward with `last`/`before`; `first` defaults to
+    /// 20 and neither may exceed the maximum page size (100 by default).
+    /// Cursors are opaque and bound to the `orderBy` they came from.
     #[graphql(
         guard = "ScopeGuard(Scope::CatalogRead)",
-        complexity = "1 + first.unwrap_or(DEFAULT_PAGE_SIZE).max(0) as usize * child_complexity"
+        complexity = "1 + first.or(last).unwrap_or(DEFAULT_PAGE_SIZE).max(0) as usize * child_complexity"
     )]
+    #[allow(clippy::too_many_arguments)] // each argument is a GraphQL argument
     async fn products(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<ProductFilterInput>,
+        order_by: Option<ProductOrderInput>,
     ) -> async_graphql::Result<ProductConnection> {
         let data = request_data(ctx)?;
-        let first = first.unwrap_or(DEFAULT_PAGE_SIZE);
-        if first < 0 || first as u32 > data.max_page_size {
-            return Err(AppError::bad_field(
-                "first",
-                format!("`first` must be between 0 and {}", data.max_page_size),
-            )
-            .into());
+        let sort = order_by.unwrap_or_default().into_domain();
+        let filter = filter.unwrap_or_default().into_domain()?;
+        let spec = PageArgs {
+            first,
+            after,
+            last,
+            before,
         }
-        let after = after.as_deref().map(parse_cursor).transpose()?;
-        let page = catalog::product_page(&data.db, after, first as u64).await?;
-        let edges: Vec<ProductEdge> = page
-            .products
+        .resolve(&sort.name(), data.max_page_size)?;
+        let page = catalog::product_page(&data.db, &filter, sort, &spec).await?;
+        prime_product_page(ctx, &page.items).await?;
+        let cursors: Vec<String> = page
+            .items
+            .iter()
+            .map(|p| sort.cursor_of(p).encode())
+            .collect();
+        let page_info = PageInfo::of(&page, &cursors);
+        let edges = page
+            .items
             .into_iter()
-            .map(|p| ProductEdge {
-                cursor: cursor_of(p.id),
+            .zip(cursors)
+            .map(|(p, cursor)| ProductEdge {
+                cursor,
                 node: ProductNode(p),
             })
             .collect();
-        let page_info = PageInfo {
-            has_next_page: page.has_next_page,
-            has_previous_page: after.is_some(),
-            start_cursor: edges.first().map(|e| e.cursor.clone()),
-            end_cursor: edges.last().map(|e| e.cursor.clone()),
-        };
-        Ok(ProductConnection { edges, page_info })
+        Ok(ProductConnection {
+            edges,
+            page_info,
+            filter,
+        })
+    }
+
+    /// A product by its id.
+    #[graphql(guard = "ScopeGuard(Scope::CatalogRead)")]
+    async fn product(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<ProductNode>> {
+        let id = ids::decode(Kind::Product, &id, "id")?;
+        Ok(Some(ProductNode(
+            catalog::product_by_id(db(ctx)?, id).await?,
+        )))
+    }
+
+    /// A product by its SKU.
+    #[graphql(guard = "ScopeGuard(Scope::CatalogRead)")]
+    async fn product_by_sku(
+        &self,
+        ctx: &Context<'_>,
+        sku: String,
+    ) -> async_graphql::Result<Option<ProductNode>> {
+        Ok(Some(ProductNode(
+            catalog::product_by_sku(db(ctx)?, &sku).await?,
+        )))
+    }
+
+    /// A product by its GS1 GTIN (barcode); the check digit is validated.
+    #[graphql(guard = "ScopeGuard(Scope::CatalogRead)")]
+    async fn product_by_gtin(
+        &self,
+        ctx: &Context<'_>,
+        gtin: String,
+    ) -> async_graphql::Result<Option<ProductNode>> {
+        Ok(Some(ProductNode(
+            catalog::product_by_gtin(db(ctx)?, &gtin).await?,
+        )))
+    }
+
+    /// What an OCOP QR stamp resolves to: the product, with its producer
+    /// (origin) and certificate.
+    #[graphql(guard = "ScopeGuard(Scope::CatalogRead)")]
+    async fn product_by_trace_code(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+    ) -> async_graphql::Result<Option<ProductNode>> {
+        Ok(Some(ProductNode(
+            catalog::product_by_trace_code(db(ctx)?, &code).await?,
+        )))
+    }
+
+    /// OCOP producers as a Relay connection, optionally in one province
+    /// (case and diacritics ignored).
+    #[graphql(
+        guard = "ScopeGuard(Scope::CatalogRead)",
+        complexity = "1 + first.or(last).unwrap_or(DEFAULT_PAGE_SIZE).max(0) as usize * child_complexity"
+    )]
+    async fn producers(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        province: Option<String>,
+    ) -> async_graphql::Result<ProducerConnection> {
+        let data = request_data(ctx)?;
+        let spec = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .resolve("producer:id", data.max_page_size)?;
+        let page = catalog::producer_page(&data.db, province.as_deref(), &spec).await?;
+        let cursors: Vec<String> = page
+            .items
+            .iter()
+            .map(|p| {
+                crate::domain::pagination::Cursor {
+                    ordering: "producer:id".into(),
+                    value: serde_json::Value::Null,
+                    id: p.id,
+                }
+                .encode()
+            })
+            .collect();
+        let page_info = PageInfo::of(&page, &cursors);
+        let edges = page
+            .items
+            .into_iter()
+            .zip(cursors)
+            .map(|(p, cursor)| ProducerEdge {
+                cursor,
+                node: ProducerNode(p),
+            })
+            .collect();
+        Ok(ProducerConnection {
+            edges,
+            page_info,
+            province,
+        })
     }
 }

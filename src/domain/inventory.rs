@@ -1,0 +1,388 @@
+//! Stock writes by the operator (receipts, adjustments) and the invariant
+//! check that rebuilds levels from the ledger.
+//!
+//! Every change of on-hand or reserved writes a `stock_movement` row in the
+//! same transaction as the level change, so levels can always be rebuilt.
+
+use entity::enums::MovementKind;
+use entity::{inventory_level, location, product, stock_movement};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{
+    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, Set, Statement,
+};
+
+use crate::db;
+use crate::domain::clock;
+use crate::error::{AppError, AppResult};
+
+/// Largest single receipt or adjustment, in units.
+pub const MAX_MOVEMENT: i64 = 1_000_000;
+/// Largest on-hand quantity of one product at one location.
+pub const MAX_ON_HAND: i64 = 1_000_000_000;
+
+async fn ensure_exists(
+    txn: &DatabaseTransaction,
+    product_id: i64,
+    location_id: i64,
+) -> AppResult<()> {
+    if product::Entity::find_by_id(product_id)
+        .one(txn)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::not_found("product"));
+    }
+    if location::Entity::find_by_id(location_id)
+        .one(txn)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::not_found("location"));
+    }
+    Ok(())
+}
+
+fn check_reason(reason: Option<&str>, required: bool) -> AppResult<Option<String>> {
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    match reason {
+        None if required => Err(AppError::bad_field(
+            "input.reason",
+            "a reason is required for adjustments",
+        )),
+        Some(r) if r.chars().count() > 500 => Err(AppError::bad_field(
+            "input.reason",
+            "`reason` is limited to 500 characters",
+        )),
+        r => Ok(r.map(str::to_owned)),
+    }
+}
+
+/// One ledger row to write.
+pub(crate) struct Movement {
+    pub product_id: i64,
+    pub location_id: i64,
+    pub kind: MovementKind,
+    pub on_hand_delta: i64,
+    pub reserved_delta: i64,
+    pub order_id: Option<i64>,
+    pub reason: Option<String>,
+    pub actor_partner_id: Option<i64>,
+}
+
+pub(crate) async fn record_movement(txn: &DatabaseTransaction, m: Movement) -> AppResult<()> {
+    stock_movement::Entity::insert(stock_movement::ActiveModel {
+        id: NotSet,
+        product_id: Set(m.product_id),
+        location_id: Set(m.location_id),
+        kind: Set(m.kind),
+        on_hand_delta: Set(m.on_hand_delta),
+        reserved_delta: Set(m.reserved_delta),
+        order_id: Set(m.order_id),
+        reason: Set(m.reason),
+        actor_partner_id: Set(m.actor_partner_id),
+        created_at: Set(clock::now()),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
+async fn level(
+    txn: &DatabaseTransaction,
+    product_id: i64,
+    location_id: i64,
+) -> AppResult<Option<inventory_level::Model>> {
+    Ok(inventory_level::Entity::find()
+        .filter(inventory_level::Column::ProductId.eq(product_id))
+        .filter(inventory_level::Column::LocationId.eq(location_id))
+        .one(txn)
+        .await?)
+}
+
+/// Adds received units to on-hand at a location (creating the level if the
+/// product was never stocked there).
+pub async fn receive_stock(
+    db: &DatabaseConnection,
+    actor_partner_id: i64,
+    product_id: i64,
+    location_id: i64,
+    quantity: i64,
+    reason: Option<&str>,
+) -> AppResult<inventory_level::Model> {
+    if !(1..=MAX_MOVEMENT).contains(&quantity) {
+        return Err(AppError::bad_field(
+            "input.quantity",
+            format!("`quantity` must be between 1 and {MAX_MOVEMENT}"),
+        ));
+    }
+    let reason = check_reason(reason, false)?;
+    let txn = db::begin_write(db).await?;
+    ensure_exists(&txn, product_id, location_id).await?;
+    let now = clock::now();
+    inventory_level::Entity::insert(inventory_level::ActiveModel {
+        id: NotSet,
+        product_id: Set(product_id),
+        location_id: Set(location_id),
+        on_hand: Set(quantity),
+        reserved: Set(0),
+        updated_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            inventory_level::Column::ProductId,
+            inventory_level::Column::LocationId,
+        ])
+        .value(
+            inventory_level::Column::OnHand,
+            Expr::col((inventory_level::Entity, inventory_level::Column::OnHand)).add(quantity),
+        )
+        .value(inventory_level::Column::UpdatedAt, Expr::value(now))
+        .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    let level = level(&txn, product_id, location_id)
+        .await?
+        .ok_or_else(|| AppError::internal(std::io::Error::other("inventory level vanished")))?;
+    if level.on_hand > MAX_ON_HAND {
+        return Err(AppError::bad_field(
+            "input.quantity",
+            format!("on-hand at one location may not exceed {MAX_ON_HAND}"),
+        ));
+    }
+    record_movement(
+        &txn,
+        Movement {
+            product_id,
+            location_id,
+            kind: MovementKind::Receipt,
+            on_hand_delta: quantity,
+            reserved_delta: 0,
+            order_id: None,
+            reason,
+            actor_partner_id: Some(actor_partner_id),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(level)
+}
+
+/// Corrects on-hand by `delta` (a count, damage, loss). On-hand may never
+/// fall below what is reserved for open orders.
+pub async fn adjust_stock(
+    db: &DatabaseConnection,
+    actor_partner_id: i64,
+    product_id: i64,
+    location_id: i64,
+    delta: i64,
+    reason: Option<&str>,
+) -> AppResult<inventory_level::Model> {
+    if delta == 0 || delta.abs() > MAX_MOVEMENT {
+        return Err(AppError::bad_field(
+            "input.delta",
+            format!("`delta` must be non-zero and at most {MAX_MOVEMENT} either way"),
+        ));
+    }
+    let reason = check_reason(reason, true)?;
+    let txn = db::begin_write(db).await?;
+    ensure_exists(&txn, product_id, location_id).await?;
+    let on_hand = Expr::col(inventory_level::Column::OnHand);
+    // Conditional update: the database decides, under its own locking,
+    // whether the new on-hand is still at least what is reserved.
+    let updated = inventory_level::Entity::update_many()
+        .col_expr(inventory_level::Column::OnHand, on_hand.clone().add(delta))
+        .col_expr(
+            inventory_level::Column::UpdatedAt,
+            Expr::value(clock::now()),
+        )
+        .filter(inventory_level::Column::ProductId.eq(product_id))
+        .filter(inventory_level::Column::LocationId.eq(location_id))
+        .filter(
+            on_hand
+                .clone()
+                .add(delta)
+                .gte(Expr::col(inventory_level::Column::Reserved)),
+        )
+        .filter(on_hand.add(delta).lte(MAX_ON_HAND))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected == 0 {
+        let current = level(&txn, product_id, location_id).await?;
+        let available = current.as_ref().map_or(0, |l| l.on_hand - l.reserved);
+        if delta > 0 && current.is_none() {
+            // Never stocked here: a positive adjustment opens the level.
+            txn.rollback().await?;
+            return receive_and_tag(db, actor_partner_id, product_id, location_id, delta, reason)
+                .await;
+        }
+        if delta > 0 {
+            return Err(AppError::bad_field(
+                "input.delta",
+                format!("on-hand at one location may not exceed {MAX_ON_HAND}"),
+            ));
+        }
+        return Err(AppError::InsufficientStock {
+            message: format!(
+                "cannot remove {} units: only {available} are available (on hand minus reserved) at this location",
+                -delta
+            ),
+            product_id: None,
+        });
+    }
+    record_movement(
+        &txn,
+        Movement {
+            product_id,
+            location_id,
+            kind: MovementKind::Adjustment,
+            on_hand_delta: delta,
+            reserved_delta: 0,
+            order_id: None,
+            reason,
+            actor_partner_id: Some(actor_partner_id),
+        },
+    )
+    .await?;
+    let level = level(&txn, product_id, location_id)
+        .await?
+        .ok_or_else(|| AppError::internal(std::io::Error::other("inventory level vanished")))?;
+    txn.commit().await?;
+    Ok(level)
+}
+
+/// A positive adjustment at a location the product was never stocked at.
+async fn receive_and_tag(
+    db: &DatabaseConnection,
+    actor_partner_id: i64,
+    product_id: i64,
+    location_id: i64,
+    delta: i64,
+    reason: Option<String>,
+) -> AppResult<inventory_level::Model> {
+    let txn = db::begin_write(db).await?;
+    let now = clock::now();
+    inventory_level::Entity::insert(inventory_level::ActiveModel {
+        id: NotSet,
+        product_id: Set(product_id),
+        location_id: Set(location_id),
+        on_hand: Set(delta),
+        reserved: Set(0),
+        updated_at: Set(now),
+    })
+    .exec_without_returning(&txn)
+    .await
+    .map_err(|_| {
+        AppError::conflict("the stock level changed concurrently; retry the adjustment")
+    })?;
+    record_movement(
+        &txn,
+        Movement {
+            product_id,
+            location_id,
+            kind: MovementKind::Adjustment,
+            on_hand_delta: delta,
+            reserved_delta: 0,
+            order_id: None,
+            reason,
+            actor_partner_id: Some(actor_partner_id),
+        },
+    )
+    .await?;
+    let level = level(&txn, product_id, location_id)
+        .await?
+        .ok_or_else(|| AppError::internal(std::io::Error::other("inventory level vanished")))?;
+    txn.commit().await?;
+    Ok(level)
+}
+
+/// One disagreement found by [`check_invariants`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    pub product_id: i64,
+    pub location_id: i64,
+    pub what: &'static str,
+    pub stored: i64,
+    pub expected: i64,
+}
+
+const LEDGER_SQL: &str = "
+SELECT l.product_id, l.location_id, l.on_hand, l.reserved,
+       CAST(COALESCE(m.on_hand, 0) AS BIGINT) AS ledger_on_hand,
+       CAST(COALESCE(m.reserved, 0) AS BIGINT) AS ledger_reserved,
+       CAST(COALESCE(a.reserved, 0) AS BIGINT) AS open_reserved
+FROM inventory_level l
+LEFT JOIN (SELECT product_id, location_id, SUM(on_hand_delta) AS on_hand, SUM(reserved_delta) AS reserved
+           FROM stock_movement GROUP BY product_id, location_id) m
+       ON m.product_id = l.product_id AND m.location_id = l.location_id
+LEFT JOIN (SELECT oa.product_id, oa.location_id, SUM(oa.quantity) AS reserved
+           FROM order_allocation oa JOIN purchase_order o ON o.id = oa.order_id
+           WHERE o.status IN ('placed', 'confirmed')
+           GROUP BY oa.product_id, oa.location_id) a
+       ON a.product_id = l.product_id AND a.location_id = l.location_id";
+
+const ORPHAN_SQL: &str = "
+SELECT m.product_id, m.location_id, CAST(SUM(m.on_hand_delta) AS BIGINT) AS on_hand
+FROM stock_movement m
+LEFT JOIN inventory_level l ON l.product_id = m.product_id AND l.location_id = m.location_id
+WHERE l.id IS NULL
+GROUP BY m.product_id, m.location_id";
+
+/// Rebuilds every level from the ledger and compares: on-hand and reserved
+/// must equal the ledger's sums, reserved must equal what open orders hold,
+/// and no ledger row may point at a missing level. Empty means consistent.
+pub async fn check_invariants(db: &impl ConnectionTrait) -> AppResult<Vec<Mismatch>> {
+    let backend = db.get_database_backend();
+    let mut out = Vec::new();
+    for row in db
+        .query_all_raw(Statement::from_string(backend, LEDGER_SQL))
+        .await?
+    {
+        let product_id: i64 = row.try_get("", "product_id")?;
+        let location_id: i64 = row.try_get("", "location_id")?;
+        let on_hand: i64 = row.try_get("", "on_hand")?;
+        let reserved: i64 = row.try_get("", "reserved")?;
+        let checks = [
+            (
+                "on_hand vs ledger",
+                on_hand,
+                row.try_get::<i64>("", "ledger_on_hand")?,
+            ),
+            (
+                "reserved vs ledger",
+                reserved,
+                row.try_get::<i64>("", "ledger_reserved")?,
+            ),
+            (
+                "reserved vs open orders",
+                reserved,
+                row.try_get::<i64>("", "open_reserved")?,
+            ),
+        ];
+        for (what, stored, expected) in checks {
+            if stored != expected {
+                out.push(Mismatch {
+                    product_id,
+                    location_id,
+                    what,
+                    stored,
+                    expected,
+                });
+            }
+        }
+    }
+    for row in db
+        .query_all_raw(Statement::from_string(backend, ORPHAN_SQL))
+        .await?
+    {
+        out.push(Mismatch {
+            product_id: row.try_get("", "product_id")?,
+            location_id: row.try_get("", "location_id")?,
+            what: "ledger rows without a level",
+            stored: 0,
+            expected: row.try_get("", "on_hand")?,
+        });
+    }
+    Ok(out)
+}

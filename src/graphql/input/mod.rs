@@ -1,0 +1,3 @@
+//! Input types: parsed into domain values before any domain call.
+
+pub mod catalog;

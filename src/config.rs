@@ -66,76 +66,125 @@ pub enum LogFormat {
 #[derive(Args, Clone, Debug)]
 pub struct Config {
     /// `development` allows the built-in signing secret; `production` refuses it.
-    #[arg(long, env = "OCOP_ENV", value_enum, default_value = "development")]
+    #[arg(
+        long,
+        global = true,
+        env = "OCOP_ENV",
+        value_enum,
+        default_value = "development"
+    )]
     pub env: Environment,
 
     /// SQLite file (the default, created in the working directory) or postgres://...
     #[arg(
         long,
+        global = true,
         env = "DATABASE_URL",
         default_value = "sqlite://ocop-gateway.db?mode=rwc",
         hide_env_values = true
     )]
     pub database_url: Secret,
 
-    #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8080")]
+    #[arg(
+        long,
+        global = true,
+        env = "BIND_ADDR",
+        default_value = "127.0.0.1:8080"
+    )]
     pub bind_addr: SocketAddr,
 
     /// HS256 signing secret, at least 32 bytes. Required in production with HS256.
-    #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
+    #[arg(long, global = true, env = "JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<Secret>,
 
     /// Algorithm every token must be signed with; nothing else is accepted.
-    #[arg(long, env = "JWT_ALGORITHM", value_enum, default_value = "HS256")]
+    #[arg(
+        long,
+        global = true,
+        env = "JWT_ALGORITHM",
+        value_enum,
+        default_value = "HS256"
+    )]
     pub jwt_algorithm: JwtAlgorithm,
 
     /// PEM public key for RS256, ES256 or EdDSA (tokens from an identity provider).
-    #[arg(long, env = "JWT_PUBLIC_KEY_FILE")]
+    #[arg(long, global = true, env = "JWT_PUBLIC_KEY_FILE")]
     pub jwt_public_key_file: Option<PathBuf>,
 
-    #[arg(long, env = "JWT_ISSUER", default_value = "ocop-gateway")]
+    #[arg(
+        long,
+        global = true,
+        env = "JWT_ISSUER",
+        default_value = "ocop-gateway"
+    )]
     pub jwt_issuer: String,
 
-    #[arg(long, env = "JWT_AUDIENCE", default_value = "ocop-partners")]
+    #[arg(
+        long,
+        global = true,
+        env = "JWT_AUDIENCE",
+        default_value = "ocop-partners"
+    )]
     pub jwt_audience: String,
 
     /// Clock skew tolerated on `exp` and `nbf`, in seconds.
-    #[arg(long, env = "JWT_LEEWAY_SECS", default_value_t = 5)]
+    #[arg(long, global = true, env = "JWT_LEEWAY_SECS", default_value_t = 5)]
     pub jwt_leeway_secs: u64,
 
     /// Largest request body accepted, in bytes (413 above it).
-    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 256 * 1024)]
+    #[arg(long, global = true, env = "MAX_BODY_BYTES", default_value_t = 256 * 1024)]
     pub max_body_bytes: usize,
 
     /// Deepest selection nesting a query may have.
-    #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = 12)]
+    #[arg(long, global = true, env = "MAX_QUERY_DEPTH", default_value_t = 12)]
     pub max_query_depth: usize,
 
     /// Highest cost a query may have (connections multiply by `first`).
-    #[arg(long, env = "MAX_QUERY_COMPLEXITY", default_value_t = 5000)]
+    #[arg(
+        long,
+        global = true,
+        env = "MAX_QUERY_COMPLEXITY",
+        default_value_t = 5000
+    )]
     pub max_query_complexity: usize,
 
     /// Most operations in one JSON-array batch.
-    #[arg(long, env = "MAX_BATCH_SIZE", default_value_t = 5)]
+    #[arg(long, global = true, env = "MAX_BATCH_SIZE", default_value_t = 5)]
     pub max_batch_size: usize,
 
     /// Largest `first`/`last` on a connection.
-    #[arg(long, env = "MAX_PAGE_SIZE", default_value_t = 100)]
+    #[arg(long, global = true, env = "MAX_PAGE_SIZE", default_value_t = 100)]
     pub max_page_size: u32,
 
     /// Connections in the database pool.
-    #[arg(long, env = "DB_MAX_CONNECTIONS", default_value_t = 16)]
+    #[arg(long, global = true, env = "DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
 
     /// Longest a single SQL statement may run on PostgreSQL, in milliseconds.
-    #[arg(long, env = "DB_STATEMENT_TIMEOUT_MS", default_value_t = 5_000)]
+    #[arg(
+        long,
+        global = true,
+        env = "DB_STATEMENT_TIMEOUT_MS",
+        default_value_t = 5_000
+    )]
     pub db_statement_timeout_ms: u64,
 
     /// Longest a request may take end to end, in milliseconds.
-    #[arg(long, env = "REQUEST_TIMEOUT_MS", default_value_t = 15_000)]
+    #[arg(
+        long,
+        global = true,
+        env = "REQUEST_TIMEOUT_MS",
+        default_value_t = 15_000
+    )]
     pub request_timeout_ms: u64,
 
-    #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text")]
+    #[arg(
+        long,
+        global = true,
+        env = "LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
     pub log_format: LogFormat,
 }
 

@@ -380,19 +380,6 @@ pub async fn producer_count(db: &DatabaseConnection, province: Option<&str>) -> 
     Ok(query.count(db).await?)
 }
 
-pub async fn producers_by_id(
-    db: &DatabaseConnection,
-    ids: &[i64],
-) -> AppResult<HashMap<i64, producer::Model>> {
-    Ok(producer::Entity::find()
-        .filter(producer::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect())
-}
-
 /// Products of many producers in one statement, by producer.
 pub async fn products_by_producer(
     db: &DatabaseConnection,

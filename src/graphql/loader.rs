@@ -4,25 +4,17 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use entity::{producer, product};
+use entity::{
+    location, order_allocation, order_event, order_line, partner, producer, product, store,
+};
 use sea_orm::DatabaseConnection;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::domain::catalog::{self, StockLevel};
+use crate::domain::orders;
 use crate::error::AppError;
 
-pub struct ProducerLoader(DatabaseConnection);
 pub struct StockLoader(DatabaseConnection);
-
-impl Loader<i64> for ProducerLoader {
-    type Value = producer::Model;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        catalog::producers_by_id(&self.0, keys)
-            .await
-            .map_err(AppError::into)
-    }
-}
 
 impl Loader<i64> for StockLoader {
     type Value = Vec<StockLevel>;
@@ -30,6 +22,59 @@ impl Loader<i64> for StockLoader {
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
         catalog::stock_by_product(&self.0, keys)
+            .await
+            .map_err(AppError::into)
+    }
+}
+
+/// A loader of rows by primary key, for entities whose key is `id: i64`.
+macro_rules! by_id_loader {
+    ($name:ident, $module:ident) => {
+        pub struct $name(DatabaseConnection);
+
+        impl Loader<i64> for $name {
+            type Value = $module::Model;
+            type Error = async_graphql::Error;
+
+            async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+                let rows = $module::Entity::find()
+                    .filter($module::Column::Id.is_in(keys.iter().copied()))
+                    .all(&self.0)
+                    .await
+                    .map_err(AppError::from)?;
+                Ok(rows.into_iter().map(|m| (m.id, m)).collect())
+            }
+        }
+    };
+}
+
+by_id_loader!(ProducerLoader, producer);
+by_id_loader!(ProductLoader, product);
+by_id_loader!(StoreLoader, store);
+by_id_loader!(PartnerLoader, partner);
+by_id_loader!(LocationLoader, location);
+
+pub struct OrderLinesLoader(DatabaseConnection);
+
+impl Loader<i64> for OrderLinesLoader {
+    type Value = Vec<(order_line::Model, Vec<order_allocation::Model>)>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        orders::lines_by_order(&self.0, keys)
+            .await
+            .map_err(AppError::into)
+    }
+}
+
+pub struct OrderEventsLoader(DatabaseConnection);
+
+impl Loader<i64> for OrderEventsLoader {
+    type Value = Vec<order_event::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        orders::events_by_order(&self.0, keys)
             .await
             .map_err(AppError::into)
     }
@@ -52,39 +97,23 @@ impl Loader<i64> for ProductsByProducerLoader {
 /// page's keys (see `prime_product_page`), and nested fields then hit the cache.
 pub type Cached<T> = DataLoader<T, HashMapCache>;
 
-pub struct Loaders {
-    producer: Cached<ProducerLoader>,
-    stock: Cached<StockLoader>,
-    products_by_producer: Cached<ProductsByProducerLoader>,
+fn cached<T: Loader<i64>>(loader: T) -> Cached<T> {
+    DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
 }
 
-impl Loaders {
-    pub fn new(db: &DatabaseConnection) -> Self {
-        Self {
-            producer: DataLoader::with_cache(
-                ProducerLoader(db.clone()),
-                tokio::spawn,
-                HashMapCache::default(),
-            ),
-            stock: DataLoader::with_cache(
-                StockLoader(db.clone()),
-                tokio::spawn,
-                HashMapCache::default(),
-            ),
-            products_by_producer: DataLoader::with_cache(
-                ProductsByProducerLoader(db.clone()),
-                tokio::spawn,
-                HashMapCache::default(),
-            ),
-        }
-    }
-
-    pub fn attach(self, request: async_graphql::Request) -> async_graphql::Request {
-        request
-            .data(self.producer)
-            .data(self.stock)
-            .data(self.products_by_producer)
-    }
+/// Attaches a fresh set of loaders to one request: their caches must never
+/// outlive it, nor be shared between partners.
+pub fn attach(db: &DatabaseConnection, request: async_graphql::Request) -> async_graphql::Request {
+    request
+        .data(cached(ProducerLoader(db.clone())))
+        .data(cached(StockLoader(db.clone())))
+        .data(cached(ProductsByProducerLoader(db.clone())))
+        .data(cached(ProductLoader(db.clone())))
+        .data(cached(StoreLoader(db.clone())))
+        .data(cached(PartnerLoader(db.clone())))
+        .data(cached(LocationLoader(db.clone())))
+        .data(cached(OrderLinesLoader(db.clone())))
+        .data(cached(OrderEventsLoader(db.clone())))
 }
 
 /// Loads, in one statement each, the producers and stock of a whole page of

@@ -19,10 +19,17 @@ pub mod query;
 pub mod scalars;
 
 #[derive(MergedObject, Default)]
-pub struct Query(query::viewer::ViewerQuery, query::catalog::CatalogQuery);
+pub struct Query(
+    query::viewer::ViewerQuery,
+    query::catalog::CatalogQuery,
+    query::orders::OrderQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(mutation::inventory::InventoryMutation);
+pub struct Mutation(
+    mutation::orders::OrderMutation,
+    mutation::inventory::InventoryMutation,
+);
 
 pub type GatewaySchema = Schema<Query, Mutation, EmptySubscription>;
 
@@ -86,6 +93,6 @@ pub fn loader<'a, T: Send + Sync + 'static>(
 /// Attaches the per-request state and fresh DataLoaders (their caches must
 /// never outlive one request, nor be shared between partners).
 pub fn prepare(request: async_graphql::Request, data: RequestData) -> async_graphql::Request {
-    let loaders = loader::Loaders::new(&data.db);
-    loaders.attach(request.data(data))
+    let db = data.db.clone();
+    loader::attach(&db, request.data(data))
 }

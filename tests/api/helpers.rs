@@ -234,6 +234,7 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// SQL statements the app has run since the last `reset_statements`.
     pub statements: Arc<AtomicUsize>,
+    pub url: String,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -281,6 +282,7 @@ impl TestApp {
         let (url, dir) = fresh_database().await;
         let mut config = test_config(&url);
         adjust(&mut config);
+        let url = url.clone();
         let mut conn = db::connect(&config).await.expect("connect test database");
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();
@@ -294,8 +296,17 @@ impl TestApp {
             state,
             db: conn,
             statements,
+            url,
             _dir: dir,
         }
+    }
+
+    /// A second gateway on the same database with its own connection pool,
+    /// as another replica would be.
+    pub async fn replica(&self) -> axum::Router {
+        let config = self.state.config.clone();
+        let conn = db::connect(&config).await.expect("connect replica");
+        build_app(AppState::new(config, conn).expect("replica state"))
     }
 
     pub fn reset_statements(&self) {
@@ -341,11 +352,7 @@ impl TestApp {
     }
 
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> GqlResponse {
-        let body = json!({ "query": query, "variables": variables }).to_string();
-        let auth = token.map(|t| format!("Bearer {t}"));
-        let headers: Vec<(&str, &str)> =
-            auth.iter().map(|a| ("authorization", a.as_str())).collect();
-        self.post_raw(body, &headers).await
+        gql_on(&self.router, token, query, variables).await
     }
 
     /// Runs a query as `partner` holding `scopes`.
@@ -400,3 +407,34 @@ impl TestApp {
 pub const ALL_RETAIL_SCOPES: &str =
     "catalog:read inventory:read orders:read orders:write reports:read";
 pub const OPERATOR_SCOPES: &str = "catalog:read inventory:read inventory:write orders:read orders:write fulfillment:write reports:read partners:admin";
+
+/// Sends one GraphQL request into any router (a replica, or from a task).
+pub async fn gql_on(
+    router: &Router,
+    token: Option<&str>,
+    query: &str,
+    variables: Value,
+) -> GqlResponse {
+    let mut builder = Request::post("/graphql").header("content-type", "application/json");
+    if let Some(token) = token {
+        builder = builder.header("authorization", format!("Bearer {token}"));
+    }
+    let body = json!({ "query": query, "variables": variables }).to_string();
+    let response = router
+        .clone()
+        .oneshot(builder.body(Body::from(body)).expect("request"))
+        .await
+        .expect("router never fails");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), 16 * 1024 * 1024)
+        .await
+        .expect("read body");
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()));
+    GqlResponse {
+        status,
+        headers,
+        body,
+    }
+}

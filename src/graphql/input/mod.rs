@@ -1,3 +1,4 @@
 //! Input types: parsed into domain values before any domain call.
 
 pub mod catalog;
+pub mod order;

@@ -3,5 +3,6 @@
 
 pub mod connection;
 pub mod location;
+pub mod order;
 pub mod partner;
 pub mod product;

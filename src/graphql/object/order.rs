@@ -1,0 +1,231 @@
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::enums::OrderStatus as DbOrderStatus;
+use entity::{order_allocation, order_event, order_line, purchase_order};
+
+use crate::error::AppError;
+use crate::graphql::ids::{self, Kind};
+use crate::graphql::loader as load;
+use crate::graphql::loader::{
+    LocationLoader, OrderEventsLoader, OrderLinesLoader, PartnerLoader, ProductLoader, StoreLoader,
+};
+use crate::graphql::object::location::LocationNode;
+use crate::graphql::object::partner::{PartnerNode, StoreNode};
+use crate::graphql::object::product::ProductNode;
+use crate::graphql::scalars::Vnd;
+
+/// Where an order is in its life. PLACED → CONFIRMED → SHIPPED → DELIVERED;
+/// CANCELLED from PLACED or CONFIRMED.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum OrderStatus {
+    /// Accepted; stock is reserved.
+    Placed,
+    /// Accepted by the OCOP hub for fulfilment.
+    Confirmed,
+    /// Left the warehouse; stock has left on-hand.
+    Shipped,
+    Delivered,
+    /// Cancelled; its reservation was released.
+    Cancelled,
+}
+
+impl From<DbOrderStatus> for OrderStatus {
+    fn from(s: DbOrderStatus) -> Self {
+        match s {
+            DbOrderStatus::Placed => OrderStatus::Placed,
+            DbOrderStatus::Confirmed => OrderStatus::Confirmed,
+            DbOrderStatus::Shipped => OrderStatus::Shipped,
+            DbOrderStatus::Delivered => OrderStatus::Delivered,
+            DbOrderStatus::Cancelled => OrderStatus::Cancelled,
+        }
+    }
+}
+
+impl From<OrderStatus> for DbOrderStatus {
+    fn from(s: OrderStatus) -> Self {
+        match s {
+            OrderStatus::Placed => DbOrderStatus::Placed,
+            OrderStatus::Confirmed => DbOrderStatus::Confirmed,
+            OrderStatus::Shipped => DbOrderStatus::Shipped,
+            OrderStatus::Delivered => DbOrderStatus::Delivered,
+            OrderStatus::Cancelled => DbOrderStatus::Cancelled,
+        }
+    }
+}
+
+fn missing(what: &str) -> async_graphql::Error {
+    AppError::internal(std::io::Error::other(format!(
+        "{what} referenced by an order is missing"
+    )))
+    .into()
+}
+
+/// A retail partner's purchase order.
+pub struct OrderNode(pub purchase_order::Model);
+
+#[Object(name = "Order")]
+impl OrderNode {
+    async fn id(&self) -> ID {
+        ids::encode(Kind::Order, self.0.id)
+    }
+    /// The key the order was placed with.
+    async fn idempotency_key(&self) -> &str {
+        &self.0.idempotency_key
+    }
+    /// The buyer's own PO reference.
+    async fn buyer_reference(&self) -> &str {
+        &self.0.buyer_reference
+    }
+    async fn status(&self) -> OrderStatus {
+        self.0.status.into()
+    }
+    async fn requested_delivery_date(&self) -> NaiveDate {
+        self.0.requested_delivery_date
+    }
+    /// Sum of the line totals, integer đồng.
+    async fn total(&self) -> Vnd {
+        Vnd(self.0.total_vnd)
+    }
+    /// Always `VND`.
+    async fn currency(&self) -> &'static str {
+        "VND"
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// The ship-to store.
+    async fn store(&self, ctx: &Context<'_>) -> async_graphql::Result<StoreNode> {
+        let store = load::<StoreLoader>(ctx)?.load_one(self.0.store_id).await?;
+        store.map(StoreNode).ok_or_else(|| missing("store"))
+    }
+    /// The partner that placed the order.
+    async fn partner(&self, ctx: &Context<'_>) -> async_graphql::Result<PartnerNode> {
+        let partner = load::<PartnerLoader>(ctx)?
+            .load_one(self.0.partner_id)
+            .await?;
+        partner.map(PartnerNode).ok_or_else(|| missing("partner"))
+    }
+    #[graphql(complexity = "10 * child_complexity")]
+    async fn lines(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrderLineNode>> {
+        let lines = load::<OrderLinesLoader>(ctx)?
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(lines
+            .into_iter()
+            .map(|(line, allocations)| OrderLineNode { line, allocations })
+            .collect())
+    }
+    /// Every status change, oldest first, with time and actor.
+    async fn status_history(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<OrderEventNode>> {
+        let events = load::<OrderEventsLoader>(ctx)?
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(events.into_iter().map(OrderEventNode).collect())
+    }
+}
+
+/// One product line of an order.
+pub struct OrderLineNode {
+    line: order_line::Model,
+    allocations: Vec<order_allocation::Model>,
+}
+
+#[Object(name = "OrderLine")]
+impl OrderLineNode {
+    /// 1-based position; lines are sorted by product.
+    async fn line_number(&self) -> i32 {
+        self.line.line_no
+    }
+    async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<ProductNode> {
+        let product = load::<ProductLoader>(ctx)?
+            .load_one(self.line.product_id)
+            .await?;
+        product.map(ProductNode).ok_or_else(|| missing("product"))
+    }
+    async fn quantity(&self) -> i64 {
+        self.line.quantity
+    }
+    /// Wholesale price per unit when the order was placed.
+    async fn unit_price(&self) -> Vnd {
+        Vnd(self.line.unit_price_vnd)
+    }
+    async fn line_total(&self) -> Vnd {
+        Vnd(self.line.line_total_vnd)
+    }
+    /// Where the line's stock is reserved (or was shipped from).
+    async fn allocations(&self) -> Vec<AllocationNode> {
+        self.allocations
+            .iter()
+            .cloned()
+            .map(AllocationNode)
+            .collect()
+    }
+}
+
+/// Units of a line reserved at one location.
+pub struct AllocationNode(order_allocation::Model);
+
+#[Object(name = "Allocation")]
+impl AllocationNode {
+    async fn location(&self, ctx: &Context<'_>) -> async_graphql::Result<LocationNode> {
+        let location = load::<LocationLoader>(ctx)?
+            .load_one(self.0.location_id)
+            .await?;
+        location
+            .map(LocationNode)
+            .ok_or_else(|| missing("location"))
+    }
+    async fn quantity(&self) -> i64 {
+        self.0.quantity
+    }
+}
+
+/// A status change.
+pub struct OrderEventNode(order_event::Model);
+
+#[Object(name = "OrderEvent")]
+impl OrderEventNode {
+    /// None for the first event (placement).
+    async fn from_status(&self) -> Option<OrderStatus> {
+        self.0.from_status.map(Into::into)
+    }
+    async fn to_status(&self) -> OrderStatus {
+        self.0.to_status.into()
+    }
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Code of the partner who made the change.
+    async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        let partner = load::<PartnerLoader>(ctx)?
+            .load_one(self.0.actor_partner_id)
+            .await?;
+        Ok(partner.map(|p| p.code).unwrap_or_default())
+    }
+    async fn reason(&self) -> Option<&str> {
+        self.0.reason.as_deref()
+    }
+}
+
+/// What `placeOrder` returns.
+#[derive(SimpleObject)]
+pub struct PlaceOrderPayload {
+    pub order: OrderNode,
+    /// True when this request replayed an earlier one with the same
+    /// idempotency key: the first order is returned and nothing new reserved.
+    pub replayed: bool,
+}
+
+#[derive(SimpleObject)]
+pub struct OrderEdge {
+    pub cursor: String,
+    pub node: OrderNode,
+}

@@ -1,0 +1,106 @@
+use async_graphql::{Context, ID, Object};
+
+use crate::auth::Scope;
+use crate::domain::orders::{self, OrderFilter};
+use crate::domain::pagination::{Cursor, DEFAULT_PAGE_SIZE, PageArgs};
+use crate::graphql::guard::ScopeGuard;
+use crate::graphql::ids::{self, Kind};
+use crate::graphql::input::order::OrderFilterInput;
+use crate::graphql::object::connection::PageInfo;
+use crate::graphql::object::order::{OrderEdge, OrderNode};
+use crate::graphql::{db, request_data, viewer};
+
+const ORDERING: &str = "order:id:desc";
+
+/// A page of orders, newest first.
+pub struct OrderConnection {
+    edges: Vec<OrderEdge>,
+    page_info: PageInfo,
+    filter: OrderFilter,
+}
+
+#[Object]
+impl OrderConnection {
+    async fn edges(&self) -> &[OrderEdge] {
+        &self.edges
+    }
+    async fn nodes(&self) -> Vec<&OrderNode> {
+        self.edges.iter().map(|e| &e.node).collect()
+    }
+    async fn page_info(&self) -> &PageInfo {
+        &self.page_info
+    }
+    /// Orders matching the filter over all pages.
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        Ok(orders::order_count(db(ctx)?, viewer(ctx)?, &self.filter).await?)
+    }
+}
+
+#[derive(Default)]
+pub struct OrderQuery;
+
+#[Object]
+impl OrderQuery {
+    /// Your orders, newest first (the operator sees every partner's).
+    #[graphql(
+        guard = "ScopeGuard(Scope::OrdersRead)",
+        complexity = "1 + first.or(last).unwrap_or(DEFAULT_PAGE_SIZE).max(0) as usize * child_complexity"
+    )]
+    async fn orders(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<OrderFilterInput>,
+    ) -> async_graphql::Result<OrderConnection> {
+        let data = request_data(ctx)?;
+        let filter = filter.unwrap_or_default().into_domain()?;
+        let spec = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .resolve(ORDERING, data.max_page_size)?;
+        let page = orders::order_page(&data.db, viewer(ctx)?, &filter, &spec).await?;
+        let cursors: Vec<String> = page
+            .items
+            .iter()
+            .map(|o| {
+                Cursor {
+                    ordering: ORDERING.into(),
+                    value: serde_json::Value::Null,
+                    id: o.id,
+                }
+                .encode()
+            })
+            .collect();
+        let page_info = PageInfo::of(&page, &cursors);
+        let edges = page
+            .items
+            .into_iter()
+            .zip(cursors)
+            .map(|(o, cursor)| OrderEdge {
+                cursor,
+                node: OrderNode(o),
+            })
+            .collect();
+        Ok(OrderConnection {
+            edges,
+            page_info,
+            filter,
+        })
+    }
+
+    /// One of your orders. Another partner's order is NOT_FOUND, exactly as
+    /// a missing one.
+    #[graphql(guard = "ScopeGuard(Scope::OrdersRead)")]
+    async fn order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<OrderNode>> {
+        let id = ids::decode(Kind::Order, &id, "id")?;
+        Ok(Some(OrderNode(
+            orders::order_for(db(ctx)?, viewer(ctx)?, id).await?,
+        )))
+    }
+}

@@ -1,0 +1,773 @@
+//! Purchase orders: placement all-or-nothing, zero oversell under
+//! contention across replicas, idempotency, lifecycle and isolation.
+
+use std::collections::HashSet;
+
+use ocop_gateway::domain::inventory::check_invariants;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+pub const PLACE: &str = r#"mutation($input: PlaceOrderInput!) {
+  placeOrder(input: $input) {
+    replayed
+    order { id status total currency buyerReference requestedDeliveryDate
+            store { code }
+            lines { lineNumber quantity unitPrice lineTotal product { sku } allocations { location { code } quantity } }
+            statusHistory { fromStatus toStatus actor } }
+  } }"#;
+const ORDER: &str = "query($id: ID!) { order(id: $id) { id status total statusHistory { fromStatus toStatus actor reason } } }";
+const AVAILABLE: &str = "query($id: ID!) { product(id: $id) { available stock { location { code } onHand reserved } } }";
+
+fn tomorrow() -> String {
+    (chrono::Utc::now().date_naive() + chrono::Days::new(1)).to_string()
+}
+
+pub async fn store_of(app: &TestApp, partner: &str) -> Value {
+    app.gql_as(
+        partner,
+        "catalog:read",
+        "{ viewer { partner { stores { id } } } }",
+        json!({}),
+    )
+    .await
+    .ok()["viewer"]["partner"]["stores"][0]["id"]
+        .clone()
+}
+
+/// (id, minOrderQuantity, wholesalePrice) of the first `n` products.
+async fn products(app: &TestApp, n: i64) -> Vec<(Value, i64, i64)> {
+    let res = app
+        .gql_as("aeon-vn", "catalog:read", "query($n: Int) { products(first: $n) { nodes { id minOrderQuantity wholesalePrice } } }", json!({ "n": n }))
+        .await;
+    res.ok()["products"]["nodes"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|p| {
+                    (
+                        p["id"].clone(),
+                        p["minOrderQuantity"].as_i64().unwrap_or(1),
+                        p["wholesalePrice"].as_i64().unwrap_or(0),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn available(app: &TestApp, product: &Value) -> i64 {
+    app.gql_as(
+        "hanoi-ocop-hub",
+        OPERATOR_SCOPES,
+        AVAILABLE,
+        json!({ "id": product }),
+    )
+    .await
+    .ok()["product"]["available"]
+        .as_i64()
+        .expect("available")
+}
+
+fn input(key: &str, store: &Value, lines: Vec<(Value, i64)>) -> Value {
+    json!({ "input": {
+        "idempotencyKey": key,
+        "buyerReference": format!("PO-{key}"),
+        "storeId": store,
+        "requestedDeliveryDate": tomorrow(),
+        "lines": lines.into_iter().map(|(p, q)| json!({ "productId": p, "quantity": q })).collect::<Vec<_>>(),
+    }})
+}
+
+async fn counts(app: &TestApp) -> (i64, i64, i64, i64, i64) {
+    (
+        app.scalar_i64("SELECT COUNT(*) FROM purchase_order").await,
+        app.scalar_i64("SELECT COUNT(*) FROM order_line").await,
+        app.scalar_i64("SELECT COUNT(*) FROM stock_movement").await,
+        app.scalar_i64("SELECT SUM(reserved) FROM inventory_level")
+            .await,
+        app.scalar_i64("SELECT COUNT(*) FROM order_event").await,
+    )
+}
+
+async fn assert_consistent(app: &TestApp) {
+    assert_eq!(
+        check_invariants(&app.db).await.expect("check"),
+        vec![],
+        "invariants"
+    );
+}
+
+#[tokio::test]
+async fn placing_an_order_reserves_stock_and_captures_prices() {
+    let app = TestApp::new().await;
+    let store = store_of(&app, "aeon-vn").await;
+    let ps = products(&app, 2).await;
+    let (a, b) = (&ps[0], &ps[1]);
+    let before = (available(&app, &a.0).await, available(&app, &b.0).await);
+    let vars = input(
+        "k-1",
+        &store,
+        vec![(a.0.clone(), a.1), (b.0.clone(), b.1 * 2)],
+    );
+    let res = app.gql_as("aeon-vn", ALL_RETAIL_SCOPES, PLACE, vars).await;
+    let payload = &res.ok()["placeOrder"];
+    assert_eq!(payload["replayed"], false);
+    let order = &payload["order"];
+    assert_eq!(order["status"], "PLACED");
+    assert_eq!(order["currency"], "VND");
+    assert_eq!(order["total"].as_i64(), Some(a.1 * a.2 + b.1 * 2 * b.2));
+    assert_eq!(order["lines"].as_array().map(Vec::len), Some(2));
+    for line in order["lines"].as_array().cloned().unwrap_or_default() {
+        let allocated: i64 = line["allocations"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|x| x["quantity"].as_i64()).sum())
+            .unwrap_or(0);
+        assert_eq!(
+            Some(allocated),
+            line["quantity"].as_i64(),
+            "allocations cover the line"
+        );
+        assert_eq!(
+            line["lineTotal"].as_i64(),
+            Some(line["quantity"].as_i64().unwrap_or(0) * line["unitPrice"].as_i64().unwrap_or(0))
+        );
+    }
+    assert_eq!(
+        order["statusHistory"],
+        json!([{ "fromStatus": null, "toStatus": "PLACED", "actor": "aeon-vn" }])
+    );
+    assert_eq!(available(&app, &a.0).await, before.0 - a.1);
+    assert_eq!(available(&app, &b.0).await, before.1 - b.1 * 2);
+    // A price change later does not touch the captured price.
+    app.exec("UPDATE product SET wholesale_price_vnd = wholesale_price_vnd * 2")
+        .await;
+    let again = app
+        .gql_as(
+            "aeon-vn",
+            ALL_RETAIL_SCOPES,
+            "query($id: ID!) { order(id: $id) { total lines { unitPrice } } }",
+            json!({ "id": order["id"] }),
+        )
+        .await;
+    assert_eq!(again.ok()["order"]["total"], order["total"]);
+    assert_consistent(&app).await;
+}
+
+#[tokio::test]
+async fn every_invalid_order_is_refused_and_writes_nothing() {
+    let app = TestApp::new().await;
+    let store = store_of(&app, "aeon-vn").await;
+    let other_store = store_of(&app, "winmart").await;
+    let ps = products(&app, 3).await;
+    let (p, moq) = (ps[0].0.clone(), ps[0].1);
+    app.exec("UPDATE product SET status = 'discontinued' WHERE id = 3")
+        .await;
+    let discontinued = ps[2].0.clone();
+    let unknown =
+        ocop_gateway::graphql::ids::encode(ocop_gateway::graphql::ids::Kind::Product, 999_999).0;
+    let base = input("bad", &store, vec![(p.clone(), moq)]);
+    let with = |path: &str, value: Value| {
+        let mut v = base.clone();
+        v["input"][path] = value;
+        v
+    };
+    let yesterday = (chrono::Utc::now().date_naive() - chrono::Days::new(1)).to_string();
+    let cases: Vec<(Value, &str)> = vec![
+        (with("storeId", other_store), "NOT_FOUND"),
+        (with("storeId", json!("bogus")), "BAD_USER_INPUT"),
+        (with("storeId", p.clone()), "BAD_USER_INPUT"),
+        (with("idempotencyKey", json!("")), "BAD_USER_INPUT"),
+        (
+            with("idempotencyKey", json!("k".repeat(129))),
+            "BAD_USER_INPUT",
+        ),
+        (with("buyerReference", json!("  ")), "BAD_USER_INPUT"),
+        (
+            with("requestedDeliveryDate", json!(yesterday)),
+            "BAD_USER_INPUT",
+        ),
+        (
+            with("requestedDeliveryDate", json!("2099-01-01")),
+            "BAD_USER_INPUT",
+        ),
+        (
+            with("requestedDeliveryDate", json!("not-a-date")),
+            "BAD_USER_INPUT",
+        ),
+        (with("lines", json!([])), "BAD_USER_INPUT"),
+        (
+            with(
+                "lines",
+                json!(
+                    (0..101)
+                        .map(|_| json!({ "productId": p, "quantity": moq }))
+                        .collect::<Vec<_>>()
+                ),
+            ),
+            "BAD_USER_INPUT",
+        ),
+        (
+            with("lines", json!([{ "productId": p, "quantity": 0 }])),
+            "BAD_USER_INPUT",
+        ),
+        (
+            with("lines", json!([{ "productId": p, "quantity": -3 }])),
+            "BAD_USER_INPUT",
+        ),
+        (
+            with("lines", json!([{ "productId": p, "quantity": moq - 1 }])),
+            "BAD_USER_INPUT",
+        ),
+        (
+            with("lines", json!([{ "productId": p, "quantity": 1_000_000 }])),
+            "BAD_USER_INPUT",
+        ),
+        (
+            with("lines", json!([{ "productId": unknown, "quantity": 5 }])),
+            "NOT_FOUND",
+        ),
+        (
+            with(
+                "lines",
+                json!([{ "productId": discontinued, "quantity": 50 }]),
+            ),
+            "BAD_USER_INPUT",
+        ),
+        (
+            with(
+                "lines",
+                json!([{ "productId": p, "quantity": moq }, { "productId": "zz", "quantity": 1 }]),
+            ),
+            "BAD_USER_INPUT",
+        ),
+    ];
+    let before = counts(&app).await;
+    for (vars, code) in cases {
+        let res = app
+            .gql_as("aeon-vn", ALL_RETAIL_SCOPES, PLACE, vars.clone())
+            .await;
+        assert_eq!(res.code(), Some(code), "{vars}");
+        assert_eq!(counts(&app).await, before, "{vars} wrote something");
+    }
+    // Without orders:write, nothing is placed either.
+    let res = app
+        .gql_as("aeon-vn", "catalog:read orders:read", PLACE, base.clone())
+        .await;
+    assert_eq!(res.code(), Some("FORBIDDEN"));
+    assert_eq!(counts(&app).await, before);
+    // Duplicate lines are merged into one.
+    let merged = input("merge", &store, vec![(p.clone(), moq), (p.clone(), moq)]);
+    let res = app
+        .gql_as("aeon-vn", ALL_RETAIL_SCOPES, PLACE, merged)
+        .await;
+    let lines = res.ok()["placeOrder"]["order"]["lines"].clone();
+    assert_eq!(lines.as_array().map(Vec::len), Some(1));
+    assert_eq!(lines[0]["quantity"].as_i64(), Some(moq * 2));
+}
+
+#[tokio::test]
+async fn insufficient_stock_on_one_line_leaves_the_other_lines_untouched() {
+    let app = TestApp::new().await;
+    let store = store_of(&app, "hapro").await;
+    let ps = products(&app, 2).await;
+    let (a, b) = (&ps[0], &ps[1]);
+    let before = (
+        available(&app, &a.0).await,
+        available(&app, &b.0).await,
+        counts(&app).await,
+    );
+    let vars = input(
+        "short",
+        &store,
+        vec![(a.0.clone(), a.1), (b.0.clone(), before.1 + 1)],
+    );
+    let res = app.gql_as("hapro", ALL_RETAIL_SCOPES, PLACE, vars).await;
+    assert_eq!(res.code(), Some("INSUFFICIENT_STOCK"));
+    assert_eq!(res.body["errors"][0]["extensions"]["productId"], b.0);
+    assert_eq!(
+        (
+            available(&app, &a.0).await,
+            available(&app, &b.0).await,
+            counts(&app).await
+        ),
+        before
+    );
+    // Exactly all the stock across locations is accepted (split allocation).
+    let vars = input("exact", &store, vec![(b.0.clone(), before.1)]);
+    let res = app.gql_as("hapro", ALL_RETAIL_SCOPES, PLACE, vars).await;
+    assert!(
+        res.ok()["placeOrder"]["order"]["lines"][0]["allocations"]
+            .as_array()
+            .map_or(0, Vec::len)
+            >= 2
+    );
+    assert_eq!(available(&app, &b.0).await, 0);
+    assert_consistent(&app).await;
+}
+
+/// Leaves `stock` units of product 1 at a single location (through the API,
+/// so the ledger agrees) and lets it be ordered one unit at a time.
+async fn scarce_product(app: &TestApp, stock: i64) -> Value {
+    let product = products(app, 1).await[0].0.clone();
+    app.exec("UPDATE product SET min_order_qty = 1 WHERE id = 1")
+        .await;
+    let levels = app
+        .gql_as(
+            "hanoi-ocop-hub",
+            OPERATOR_SCOPES,
+            AVAILABLE,
+            json!({ "id": product }),
+        )
+        .await;
+    let locations = app
+        .gql_as(
+            "hanoi-ocop-hub",
+            OPERATOR_SCOPES,
+            "{ locations { id code } }",
+            json!({}),
+        )
+        .await;
+    let location_id = |code: &Value| {
+        locations.ok()["locations"]
+            .as_array()
+            .and_then(|l| l.iter().find(|x| &x["code"] == code))
+            .map(|x| x["id"].clone())
+    };
+    let adjust = "mutation($p: ID!, $l: ID!, $d: Int!) { adjustStock(input: { productId: $p, locationId: $l, delta: $d, reason: \"test setup\" }) { onHand } }";
+    let stock_levels = levels.ok()["product"]["stock"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for (i, level) in stock_levels.iter().enumerate() {
+        let on_hand = level["onHand"].as_i64().unwrap_or(0);
+        let target = if i == 0 { stock } else { 0 };
+        if on_hand != target {
+            let l = location_id(&level["location"]["code"]).expect("location");
+            app.gql_as(
+                "hanoi-ocop-hub",
+                OPERATOR_SCOPES,
+                adjust,
+                json!({ "p": product, "l": l, "d": target - on_hand }),
+            )
+            .await
+            .ok();
+        }
+    }
+    assert_eq!(available(app, &product).await, stock);
+    product
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn contention_never_oversells_across_replicas() {
+    let app = TestApp::with_config(|c| c.db_max_connections = 6).await;
+    let n = 12;
+    let product = scarce_product(&app, n).await;
+    let replica = app.replica().await;
+    let stores = [
+        store_of(&app, "aeon-vn").await,
+        store_of(&app, "winmart").await,
+    ];
+    let tokens = [
+        app.token("aeon-vn", ALL_RETAIL_SCOPES),
+        app.token("winmart", ALL_RETAIL_SCOPES),
+    ];
+    let mut tasks = Vec::new();
+    for i in 0..(n * 4) {
+        let router = if i % 2 == 0 {
+            app.router.clone()
+        } else {
+            replica.clone()
+        };
+        let who = (i as usize / 2) % 2;
+        let token = tokens[who].clone();
+        let vars = input(
+            &format!("race-{i}"),
+            &stores[who],
+            vec![(product.clone(), 1)],
+        );
+        tasks.push(tokio::spawn(async move {
+            gql_on(&router, Some(&token), PLACE, vars).await
+        }));
+    }
+    let mut ok = 0;
+    let mut short = 0;
+    for task in tasks {
+        let res = task.await.expect("task");
+        match res.code() {
+            None => ok += 1,
+            Some("INSUFFICIENT_STOCK") => short += 1,
+            other => panic!("unexpected {other:?}: {}", res.body),
+        }
+    }
+    assert_eq!((ok, short), (n, n * 3), "exactly the stock was sold");
+    assert_eq!(available(&app, &product).await, 0);
+    assert_consistent(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_identical_retries_yield_one_order() {
+    let app = TestApp::new().await;
+    let store = store_of(&app, "central-retail").await;
+    let (p, moq, _) = products(&app, 1).await[0].clone();
+    let before = available(&app, &p).await;
+    let replica = app.replica().await;
+    let token = app.token("central-retail", ALL_RETAIL_SCOPES);
+    let vars = input("same-key", &store, vec![(p.clone(), moq)]);
+    let mut tasks = Vec::new();
+    for i in 0..10 {
+        let router = if i % 2 == 0 {
+            app.router.clone()
+        } else {
+            replica.clone()
+        };
+        let (token, vars) = (token.clone(), vars.clone());
+        tasks.push(tokio::spawn(async move {
+            gql_on(&router, Some(&token), PLACE, vars).await
+        }));
+    }
+    let mut ids = HashSet::new();
+    let mut fresh = 0;
+    for task in tasks {
+        let res = task.await.expect("task");
+        let payload = &res.ok()["placeOrder"];
+        ids.insert(
+            payload["order"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        );
+        if payload["replayed"] == false {
+            fresh += 1;
+        }
+    }
+    assert_eq!(ids.len(), 1, "one order for one key");
+    assert_eq!(fresh, 1, "exactly one request created it");
+    assert_eq!(available(&app, &p).await, before - moq, "reserved once");
+
+    // Same key, different body: CONFLICT, nothing written.
+    let different = input("same-key", &store, vec![(p.clone(), moq * 2)]);
+    let snapshot = counts(&app).await;
+    let res = app.gql(Some(&token), PLACE, different).await;
+    assert_eq!(res.code(), Some("CONFLICT"));
+    assert_eq!(counts(&app).await, snapshot);
+    // Another partner's identical key is independent.
+    let hapro = input(
+        "same-key",
+        &store_of(&app, "hapro").await,
+        vec![(p.clone(), moq)],
+    );
+    let res = app.gql_as("hapro", ALL_RETAIL_SCOPES, PLACE, hapro).await;
+    assert_eq!(res.ok()["placeOrder"]["replayed"], false);
+    assert_consistent(&app).await;
+}
+
+async fn place(app: &TestApp, partner: &str, key: &str) -> (Value, Value, i64) {
+    let store = store_of(app, partner).await;
+    let (p, moq, _) = products(app, 1).await[0].clone();
+    let res = app
+        .gql_as(
+            partner,
+            ALL_RETAIL_SCOPES,
+            PLACE,
+            input(key, &store, vec![(p.clone(), moq)]),
+        )
+        .await;
+    (res.ok()["placeOrder"]["order"]["id"].clone(), p, moq)
+}
+
+async fn act(
+    app: &TestApp,
+    partner: &str,
+    scopes: &str,
+    mutation: &str,
+    id: &Value,
+) -> GqlResponse {
+    let q = format!("mutation($id: ID!) {{ {mutation}(id: $id) {{ status }} }}");
+    app.gql_as(partner, scopes, &q, json!({ "id": id })).await
+}
+
+async fn on_hand(app: &TestApp, product: &Value) -> i64 {
+    let res = app
+        .gql_as(
+            "hanoi-ocop-hub",
+            OPERATOR_SCOPES,
+            AVAILABLE,
+            json!({ "id": product }),
+        )
+        .await;
+    res.ok()["product"]["stock"]
+        .as_array()
+        .map(|s| s.iter().filter_map(|x| x["onHand"].as_i64()).sum())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn the_lifecycle_moves_stock_and_refuses_illegal_steps() {
+    let app = TestApp::new().await;
+    let hub = ("hanoi-ocop-hub", OPERATOR_SCOPES);
+    let (id, product, moq) = place(&app, "aeon-vn", "life-1").await;
+    let (avail0, on_hand0) = (
+        available(&app, &product).await,
+        on_hand(&app, &product).await,
+    );
+
+    // The retail partner cannot fulfil, even claiming the scope.
+    let res = act(
+        &app,
+        "aeon-vn",
+        &format!("{ALL_RETAIL_SCOPES} fulfillment:write"),
+        "confirmOrder",
+        &id,
+    )
+    .await;
+    assert_eq!(res.code(), Some("FORBIDDEN"));
+
+    let illegal_from_placed = ["shipOrder", "deliverOrder"];
+    for m in illegal_from_placed {
+        assert_eq!(
+            act(&app, hub.0, hub.1, m, &id).await.code(),
+            Some("CONFLICT"),
+            "{m} from PLACED"
+        );
+    }
+    assert_eq!(
+        act(&app, hub.0, hub.1, "confirmOrder", &id).await.ok()["confirmOrder"]["status"],
+        "CONFIRMED"
+    );
+    for m in ["confirmOrder", "deliverOrder"] {
+        assert_eq!(
+            act(&app, hub.0, hub.1, m, &id).await.code(),
+            Some("CONFLICT"),
+            "{m} from CONFIRMED"
+        );
+    }
+    assert_eq!(
+        act(&app, hub.0, hub.1, "shipOrder", &id).await.ok()["shipOrder"]["status"],
+        "SHIPPED"
+    );
+    assert_eq!(
+        available(&app, &product).await,
+        avail0,
+        "shipping keeps available"
+    );
+    assert_eq!(
+        on_hand(&app, &product).await,
+        on_hand0 - moq,
+        "shipping takes on-hand"
+    );
+    for m in ["confirmOrder", "shipOrder"] {
+        assert_eq!(
+            act(&app, hub.0, hub.1, m, &id).await.code(),
+            Some("CONFLICT"),
+            "{m} from SHIPPED"
+        );
+    }
+    assert_eq!(
+        act(&app, "aeon-vn", ALL_RETAIL_SCOPES, "cancelOrder", &id)
+            .await
+            .code(),
+        Some("CONFLICT")
+    );
+    assert_eq!(
+        act(&app, hub.0, hub.1, "deliverOrder", &id).await.ok()["deliverOrder"]["status"],
+        "DELIVERED"
+    );
+    for m in ["confirmOrder", "shipOrder", "deliverOrder", "cancelOrder"] {
+        assert_eq!(
+            act(&app, hub.0, hub.1, m, &id).await.code(),
+            Some("CONFLICT"),
+            "{m} from DELIVERED"
+        );
+    }
+    let history = app
+        .gql_as("aeon-vn", ALL_RETAIL_SCOPES, ORDER, json!({ "id": id }))
+        .await;
+    let steps: Vec<(Value, Value, Value)> = history.ok()["order"]["statusHistory"]
+        .as_array()
+        .map(|h| {
+            h.iter()
+                .map(|e| {
+                    (
+                        e["fromStatus"].clone(),
+                        e["toStatus"].clone(),
+                        e["actor"].clone(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        steps,
+        vec![
+            (Value::Null, json!("PLACED"), json!("aeon-vn")),
+            (json!("PLACED"), json!("CONFIRMED"), json!("hanoi-ocop-hub")),
+            (
+                json!("CONFIRMED"),
+                json!("SHIPPED"),
+                json!("hanoi-ocop-hub")
+            ),
+            (
+                json!("SHIPPED"),
+                json!("DELIVERED"),
+                json!("hanoi-ocop-hub")
+            ),
+        ]
+    );
+
+    // Cancel from PLACED and from CONFIRMED releases the reservation.
+    for (key, confirm_first) in [("life-2", false), ("life-3", true)] {
+        let before = available(&app, &product).await;
+        let (id, _, moq) = place(&app, "aeon-vn", key).await;
+        assert_eq!(available(&app, &product).await, before - moq);
+        if confirm_first {
+            act(&app, hub.0, hub.1, "confirmOrder", &id).await.ok();
+        }
+        let res = app
+            .gql_as("aeon-vn", ALL_RETAIL_SCOPES, "mutation($id: ID!) { cancelOrder(id: $id, reason: \"store closed\") { status statusHistory { reason } } }", json!({ "id": id }))
+            .await;
+        assert_eq!(res.ok()["cancelOrder"]["status"], "CANCELLED");
+        assert_eq!(available(&app, &product).await, before, "{key}: released");
+        for m in ["confirmOrder", "shipOrder", "deliverOrder", "cancelOrder"] {
+            let snapshot = counts(&app).await;
+            assert_eq!(
+                act(&app, hub.0, hub.1, m, &id).await.code(),
+                Some("CONFLICT"),
+                "{m} from CANCELLED"
+            );
+            assert_eq!(counts(&app).await, snapshot);
+        }
+    }
+    assert_consistent(&app).await;
+}
+
+#[tokio::test]
+async fn partners_see_and_touch_only_their_own_orders() {
+    let app = TestApp::new().await;
+    let (aeon_order, _, _) = place(&app, "aeon-vn", "mine").await;
+    let (winmart_order, _, _) = place(&app, "winmart", "theirs").await;
+    let res = app
+        .gql_as(
+            "winmart",
+            ALL_RETAIL_SCOPES,
+            ORDER,
+            json!({ "id": aeon_order }),
+        )
+        .await;
+    assert_eq!(res.code(), Some("NOT_FOUND"));
+    let missing =
+        ocop_gateway::graphql::ids::encode(ocop_gateway::graphql::ids::Kind::Order, 999_999).0;
+    let res_missing = app
+        .gql_as(
+            "winmart",
+            ALL_RETAIL_SCOPES,
+            ORDER,
+            json!({ "id": missing }),
+        )
+        .await;
+    assert_eq!(
+        res_missing.body["errors"][0]["message"], res.body["errors"][0]["message"],
+        "indistinguishable"
+    );
+    let snapshot = counts(&app).await;
+    assert_eq!(
+        act(
+            &app,
+            "winmart",
+            ALL_RETAIL_SCOPES,
+            "cancelOrder",
+            &aeon_order
+        )
+        .await
+        .code(),
+        Some("NOT_FOUND")
+    );
+    assert_eq!(counts(&app).await, snapshot);
+
+    let list = "{ orders(first: 50) { totalCount nodes { id partner { code } } } }";
+    let mine = app
+        .gql_as("winmart", ALL_RETAIL_SCOPES, list, json!({}))
+        .await;
+    assert_eq!(mine.ok()["orders"]["totalCount"], 1);
+    assert_eq!(mine.ok()["orders"]["nodes"][0]["id"], winmart_order);
+    let all = app
+        .gql_as("hanoi-ocop-hub", OPERATOR_SCOPES, list, json!({}))
+        .await;
+    assert_eq!(all.ok()["orders"]["totalCount"], 2);
+    let res = app.gql_as("winmart", "catalog:read", list, json!({})).await;
+    assert_eq!(res.code(), Some("FORBIDDEN"));
+}
+
+#[tokio::test]
+async fn orders_are_listed_newest_first_with_filters() {
+    let app = TestApp::new().await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(place(&app, "aeon-vn", &format!("list-{i}")).await.0);
+    }
+    act(
+        &app,
+        "hanoi-ocop-hub",
+        OPERATOR_SCOPES,
+        "confirmOrder",
+        &ids[1],
+    )
+    .await
+    .ok();
+    let q = r#"query($first: Int, $after: String, $filter: OrderFilterInput) {
+        orders(first: $first, after: $after, filter: $filter) { totalCount nodes { id } pageInfo { hasNextPage endCursor } } }"#;
+    let mut seen = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let res = app
+            .gql_as(
+                "aeon-vn",
+                ALL_RETAIL_SCOPES,
+                q,
+                json!({ "first": 2, "after": after }),
+            )
+            .await;
+        seen.extend(
+            res.ok()["orders"]["nodes"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|n| n["id"].clone()),
+        );
+        if res.ok()["orders"]["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = res.ok()["orders"]["pageInfo"]["endCursor"].clone();
+    }
+    let mut newest_first = ids.clone();
+    newest_first.reverse();
+    assert_eq!(seen, newest_first);
+    let res = app
+        .gql_as(
+            "aeon-vn",
+            ALL_RETAIL_SCOPES,
+            q,
+            json!({ "first": 10, "filter": { "status": "CONFIRMED" } }),
+        )
+        .await;
+    assert_eq!(res.ok()["orders"]["nodes"], json!([{ "id": ids[1] }]));
+    let res = app
+        .gql_as(
+            "aeon-vn",
+            ALL_RETAIL_SCOPES,
+            q,
+            json!({ "first": 10, "filter": { "buyerReference": "PO-list-3" } }),
+        )
+        .await;
+    assert_eq!(res.ok()["orders"]["nodes"], json!([{ "id": ids[3] }]));
+    let res = app
+        .gql_as(
+            "aeon-vn",
+            ALL_RETAIL_SCOPES,
+            q,
+            json!({ "first": 10, "filter": { "createdFrom": "2999-01-01T00:00:00Z" } }),
+        )
+        .await;
+    assert_eq!(res.ok()["orders"]["totalCount"], 0);
+}

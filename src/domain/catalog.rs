@@ -220,10 +220,7 @@ pub async fn product_page(
     sort: ProductSort,
     spec: &PageSpec,
 ) -> AppResult<Page<product::Model>> {
-    let (limit, cursor, field, backward) = match spec {
-        PageSpec::Forward { first, after } => (*first, after.as_ref(), "after", false),
-        PageSpec::Backward { last, before } => (*last, before.as_ref(), "before", true),
-    };
+    let (limit, cursor, field, backward) = spec.plan();
     // Reading backwards walks the reverse order, then flips the rows.
     let descending = sort.descending != backward;
     let column = sort.column();
@@ -250,29 +247,25 @@ pub async fn product_page(
         query = query.order_by(column, order.clone());
     }
     query = query.order_by(product::Column::Id, order);
-    let mut items = query.limit(limit + 1).all(db).await?;
-    let has_more = items.len() as u64 > limit;
-    items.truncate(limit as usize);
-    if backward {
-        items.reverse();
-        Ok(Page {
-            items,
-            has_next_page: cursor.is_some(),
-            has_previous_page: has_more,
-        })
-    } else {
-        Ok(Page {
-            items,
-            has_next_page: has_more,
-            has_previous_page: cursor.is_some(),
-        })
-    }
+    let items = query.limit(limit + 1).all(db).await?;
+    Ok(Page::from_rows(items, spec))
 }
 
 pub async fn product_count(db: &DatabaseConnection, filter: &ProductFilter) -> AppResult<u64> {
     Ok(apply_filter(product::Entity::find(), filter)?
         .count(db)
         .await?)
+}
+
+async fn one_product(
+    db: &DatabaseConnection,
+    condition: impl sea_orm::sea_query::IntoCondition,
+) -> AppResult<product::Model> {
+    product::Entity::find()
+        .filter(condition)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("product"))
 }
 
 pub async fn product_by_id(db: &DatabaseConnection, id: i64) -> AppResult<product::Model> {
@@ -289,11 +282,7 @@ pub async fn product_by_sku(db: &DatabaseConnection, sku: &str) -> AppResult<pro
             "`sku` must be 1 to 64 characters",
         ));
     }
-    product::Entity::find()
-        .filter(product::Column::Sku.eq(sku))
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("product"))
+    one_product(db, product::Column::Sku.eq(sku)).await
 }
 
 pub async fn product_by_gtin(db: &DatabaseConnection, code: &str) -> AppResult<product::Model> {
@@ -303,11 +292,7 @@ pub async fn product_by_gtin(db: &DatabaseConnection, code: &str) -> AppResult<p
             "`gtin` must be 8, 12, 13 or 14 digits with a valid GS1 check digit",
         ));
     }
-    product::Entity::find()
-        .filter(product::Column::Gtin.eq(code))
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("product"))
+    one_product(db, product::Column::Gtin.eq(code)).await
 }
 
 pub async fn product_by_trace_code(
@@ -321,11 +306,7 @@ pub async fn product_by_trace_code(
             "`code` must be 1 to 128 characters",
         ));
     }
-    product::Entity::find()
-        .filter(product::Column::TraceCode.eq(code))
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("product"))
+    one_product(db, product::Column::TraceCode.eq(code)).await
 }
 
 pub async fn producer_page(
@@ -333,10 +314,7 @@ pub async fn producer_page(
     province: Option<&str>,
     spec: &PageSpec,
 ) -> AppResult<Page<producer::Model>> {
-    let (limit, cursor, backward) = match spec {
-        PageSpec::Forward { first, after } => (*first, after.as_ref(), false),
-        PageSpec::Backward { last, before } => (*last, before.as_ref(), true),
-    };
+    let (limit, cursor, _, backward) = spec.plan();
     let mut query = producer::Entity::find();
     if let Some(province) = province {
         query = query.filter(fold_eq(producer::Column::Province, province));
@@ -349,27 +327,12 @@ pub async fn producer_page(
         });
     }
     let order = if backward { Order::Desc } else { Order::Asc };
-    let mut items = query
+    let items = query
         .order_by(producer::Column::Id, order)
         .limit(limit + 1)
         .all(db)
         .await?;
-    let has_more = items.len() as u64 > limit;
-    items.truncate(limit as usize);
-    if backward {
-        items.reverse();
-        Ok(Page {
-            items,
-            has_next_page: cursor.is_some(),
-            has_previous_page: has_more,
-        })
-    } else {
-        Ok(Page {
-            items,
-            has_next_page: has_more,
-            has_previous_page: cursor.is_some(),
-        })
-    }
+    Ok(Page::from_rows(items, spec))
 }
 
 pub async fn producer_count(db: &DatabaseConnection, province: Option<&str>) -> AppResult<u64> {

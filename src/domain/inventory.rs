@@ -100,6 +100,24 @@ async fn level(
         .await?)
 }
 
+/// Writes the ledger row of an operator's change, checks the resulting
+/// level, and commits; an error drops (rolls back) the whole transaction.
+async fn finish(txn: DatabaseTransaction, movement: Movement) -> AppResult<inventory_level::Model> {
+    let (product_id, location_id) = (movement.product_id, movement.location_id);
+    record_movement(&txn, movement).await?;
+    let level = level(&txn, product_id, location_id)
+        .await?
+        .ok_or_else(|| AppError::internal(std::io::Error::other("inventory level vanished")))?;
+    if level.on_hand > MAX_ON_HAND {
+        return Err(AppError::bad_field(
+            "input.quantity",
+            format!("on-hand at one location may not exceed {MAX_ON_HAND}"),
+        ));
+    }
+    txn.commit().await?;
+    Ok(level)
+}
+
 /// Adds received units to on-hand at a location (creating the level if the
 /// product was never stocked there).
 pub async fn receive_stock(
@@ -142,17 +160,8 @@ pub async fn receive_stock(
     )
     .exec_without_returning(&txn)
     .await?;
-    let level = level(&txn, product_id, location_id)
-        .await?
-        .ok_or_else(|| AppError::internal(std::io::Error::other("inventory level vanished")))?;
-    if level.on_hand > MAX_ON_HAND {
-        return Err(AppError::bad_field(
-            "input.quantity",
-            format!("on-hand at one location may not exceed {MAX_ON_HAND}"),
-        ));
-    }
-    record_movement(
-        &txn,
+    finish(
+        txn,
         Movement {
             product_id,
             location_id,
@@ -164,9 +173,7 @@ pub async fn receive_stock(
             actor_partner_id: Some(actor_partner_id),
         },
     )
-    .await?;
-    txn.commit().await?;
-    Ok(level)
+    .await
 }
 
 /// Corrects on-hand by `delta` (a count, damage, loss). On-hand may never
@@ -231,8 +238,8 @@ pub async fn adjust_stock(
             product_id: None,
         });
     }
-    record_movement(
-        &txn,
+    finish(
+        txn,
         Movement {
             product_id,
             location_id,
@@ -244,12 +251,7 @@ pub async fn adjust_stock(
             actor_partner_id: Some(actor_partner_id),
         },
     )
-    .await?;
-    let level = level(&txn, product_id, location_id)
-        .await?
-        .ok_or_else(|| AppError::internal(std::io::Error::other("inventory level vanished")))?;
-    txn.commit().await?;
-    Ok(level)
+    .await
 }
 
 /// A positive adjustment at a location the product was never stocked at.
@@ -276,8 +278,8 @@ async fn receive_and_tag(
     .map_err(|_| {
         AppError::conflict("the stock level changed concurrently; retry the adjustment")
     })?;
-    record_movement(
-        &txn,
+    finish(
+        txn,
         Movement {
             product_id,
             location_id,
@@ -289,12 +291,7 @@ async fn receive_and_tag(
             actor_partner_id: Some(actor_partner_id),
         },
     )
-    .await?;
-    let level = level(&txn, product_id, location_id)
-        .await?
-        .ok_or_else(|| AppError::internal(std::io::Error::other("inventory level vanished")))?;
-    txn.commit().await?;
-    Ok(level)
+    .await
 }
 
 /// One disagreement found by [`check_invariants`].

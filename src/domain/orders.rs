@@ -354,9 +354,7 @@ fn insufficient(product: &product::Model, levels: &[LockedLevel], wanted: i64) -
             "{}: {wanted} units requested, {available} available",
             product.sku
         ),
-        product_id: Some(
-            crate::graphql::ids::encode(crate::graphql::ids::Kind::Product, product.id).0,
-        ),
+        product_id: Some(crate::ids::encode(crate::ids::Kind::Product, product.id).0),
     }
 }
 
@@ -670,15 +668,20 @@ async fn visible_order(
     viewer: &Viewer,
     order_id: i64,
 ) -> AppResult<purchase_order::Model> {
-    let mut query = purchase_order::Entity::find_by_id(order_id);
-    if !viewer.is_operator() {
-        query = query.filter(purchase_order::Column::PartnerId.eq(viewer.partner_id()));
-    }
-    query
+    visible(viewer, order_id)
         .lock_exclusive()
         .one(txn)
         .await?
         .ok_or_else(|| AppError::not_found("order"))
+}
+
+fn visible(viewer: &Viewer, order_id: i64) -> sea_orm::Select<purchase_order::Entity> {
+    let query = purchase_order::Entity::find_by_id(order_id);
+    if viewer.is_operator() {
+        query
+    } else {
+        query.filter(purchase_order::Column::PartnerId.eq(viewer.partner_id()))
+    }
 }
 
 pub async fn order_for(
@@ -686,11 +689,7 @@ pub async fn order_for(
     viewer: &Viewer,
     order_id: i64,
 ) -> AppResult<purchase_order::Model> {
-    let mut query = purchase_order::Entity::find_by_id(order_id);
-    if !viewer.is_operator() {
-        query = query.filter(purchase_order::Column::PartnerId.eq(viewer.partner_id()));
-    }
-    query
+    visible(viewer, order_id)
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found("order"))
@@ -735,10 +734,7 @@ pub async fn order_page(
     filter: &OrderFilter,
     spec: &PageSpec,
 ) -> AppResult<Page<purchase_order::Model>> {
-    let (limit, cursor, backward) = match spec {
-        PageSpec::Forward { first, after } => (*first, after.as_ref(), false),
-        PageSpec::Backward { last, before } => (*last, before.as_ref(), true),
-    };
+    let (limit, cursor, _, backward) = spec.plan();
     let mut query = purchase_order::Entity::find().filter(order_condition(viewer, filter));
     if let Some(c) = cursor {
         // Newest first: forward goes to smaller ids.
@@ -749,27 +745,12 @@ pub async fn order_page(
         });
     }
     let order = if backward { Order::Asc } else { Order::Desc };
-    let mut items = query
+    let items = query
         .order_by(purchase_order::Column::Id, order)
         .limit(limit + 1)
         .all(db)
         .await?;
-    let has_more = items.len() as u64 > limit;
-    items.truncate(limit as usize);
-    if backward {
-        items.reverse();
-        Ok(Page {
-            items,
-            has_next_page: cursor.is_some(),
-            has_previous_page: has_more,
-        })
-    } else {
-        Ok(Page {
-            items,
-            has_next_page: has_more,
-            has_previous_page: cursor.is_some(),
-        })
-    }
+    Ok(Page::from_rows(items, spec))
 }
 
 pub async fn order_count(

@@ -130,6 +130,41 @@ pub struct Page<T> {
     pub has_previous_page: bool,
 }
 
+impl PageSpec {
+    /// Rows to fetch (one more than the page, to learn whether more follow),
+    /// the cursor and its argument name, and whether the read goes backward.
+    pub fn plan(&self) -> (u64, Option<&Cursor>, &'static str, bool) {
+        match self {
+            PageSpec::Forward { first, after } => (*first, after.as_ref(), "after", false),
+            PageSpec::Backward { last, before } => (*last, before.as_ref(), "before", true),
+        }
+    }
+}
+
+impl<T> Page<T> {
+    /// Builds the page from rows fetched with `limit + 1` in read order
+    /// (reversed when reading backward).
+    pub fn from_rows(mut items: Vec<T>, spec: &PageSpec) -> Self {
+        let (limit, cursor, _, backward) = spec.plan();
+        let has_more = items.len() as u64 > limit;
+        items.truncate(limit as usize);
+        if backward {
+            items.reverse();
+            Page {
+                items,
+                has_next_page: cursor.is_some(),
+                has_previous_page: has_more,
+            }
+        } else {
+            Page {
+                items,
+                has_next_page: has_more,
+                has_previous_page: cursor.is_some(),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

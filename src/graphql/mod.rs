@@ -10,7 +10,7 @@ use crate::error::{AppError, AppResult};
 
 pub mod codes;
 pub mod guard;
-pub mod ids;
+pub use crate::ids;
 pub mod input;
 pub mod loader;
 pub mod mutation;

@@ -156,6 +156,14 @@ pub struct Config {
     #[arg(long, global = true, env = "MAX_PAGE_SIZE", default_value_t = 100)]
     pub max_page_size: u32,
 
+    /// Requests per second each partner may make to this replica (0: no limit).
+    #[arg(long, global = true, env = "RATE_LIMIT_RPS", default_value_t = 100)]
+    pub rate_limit_rps: u32,
+
+    /// Requests a partner may burst above its rate.
+    #[arg(long, global = true, env = "RATE_LIMIT_BURST", default_value_t = 200)]
+    pub rate_limit_burst: u32,
+
     /// Connections in the database pool.
     #[arg(long, global = true, env = "DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,

@@ -177,6 +177,10 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Vi
     })?;
     let token = auth::bearer_token(value)?;
     let claims = state.auth.verify(token)?;
+    state
+        .limiter
+        .check(&claims.sub)
+        .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
     auth::resolve_viewer(&state.db, &claims).await.map(Some)
 }
 

@@ -14,6 +14,7 @@ pub mod graphql;
 pub mod http;
 pub mod ids;
 pub mod metrics;
+pub mod rate_limit;
 pub mod seed;
 pub mod telemetry;
 
@@ -38,6 +39,7 @@ pub struct AppInner {
     pub auth: Authenticator,
     pub schema: GatewaySchema,
     pub metrics: Metrics,
+    pub limiter: rate_limit::PartnerLimiter,
 }
 
 impl std::ops::Deref for AppState {
@@ -54,12 +56,15 @@ impl AppState {
             max_depth: config.max_query_depth,
             max_complexity: config.max_query_complexity,
         });
+        let limiter =
+            rate_limit::PartnerLimiter::new(config.rate_limit_rps, config.rate_limit_burst);
         Ok(Self(Arc::new(AppInner {
             db,
             config,
             auth,
             schema,
             metrics: Metrics::default(),
+            limiter,
         })))
     }
 }

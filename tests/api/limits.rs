@@ -129,3 +129,35 @@ async fn page_size_is_bounded() {
         assert_eq!(res.code(), Some("BAD_USER_INPUT"), "first: {n}");
     }
 }
+
+#[tokio::test]
+async fn one_partner_flooding_is_rate_limited_without_harming_another() {
+    let app = TestApp::with_config(|c| {
+        c.rate_limit_rps = 1;
+        c.rate_limit_burst = 3;
+    })
+    .await;
+    let flooder = app.token("winmart", "catalog:read");
+    let mut limited = None;
+    for _ in 0..10 {
+        let res = app.gql(Some(&flooder), SKUS, json!({})).await;
+        if res.status == 429 {
+            limited = Some(res);
+            break;
+        }
+    }
+    let res = limited.expect("the flood was never limited");
+    assert_eq!(res.code(), Some("RATE_LIMITED"));
+    let retry_after: u64 = res.headers["retry-after"]
+        .to_str()
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After");
+    assert!((1..=2).contains(&retry_after), "{retry_after}");
+    // Refused before the database: the partner lookup never ran.
+    app.reset_statements();
+    assert_eq!(app.gql(Some(&flooder), SKUS, json!({})).await.status, 429);
+    assert_eq!(app.statement_count(), 0);
+    // Another partner is served normally.
+    still_serves(&app).await;
+}

@@ -118,25 +118,14 @@ async fn finish(txn: DatabaseTransaction, movement: Movement) -> AppResult<inven
     Ok(level)
 }
 
-/// Adds received units to on-hand at a location (creating the level if the
-/// product was never stocked there).
-pub async fn receive_stock(
-    db: &DatabaseConnection,
-    actor_partner_id: i64,
+/// Adds units to on-hand, opening the level if the product was never
+/// stocked at the location (an upsert, safe against a concurrent insert).
+async fn add_on_hand(
+    txn: &DatabaseTransaction,
     product_id: i64,
     location_id: i64,
     quantity: i64,
-    reason: Option<&str>,
-) -> AppResult<inventory_level::Model> {
-    if !(1..=MAX_MOVEMENT).contains(&quantity) {
-        return Err(AppError::bad_field(
-            "input.quantity",
-            format!("`quantity` must be between 1 and {MAX_MOVEMENT}"),
-        ));
-    }
-    let reason = check_reason(reason, false)?;
-    let txn = db::begin_write(db).await?;
-    ensure_exists(&txn, product_id, location_id).await?;
+) -> AppResult<()> {
     let now = clock::now();
     inventory_level::Entity::insert(inventory_level::ActiveModel {
         id: NotSet,
@@ -158,8 +147,31 @@ pub async fn receive_stock(
         .value(inventory_level::Column::UpdatedAt, Expr::value(now))
         .to_owned(),
     )
-    .exec_without_returning(&txn)
+    .exec_without_returning(txn)
     .await?;
+    Ok(())
+}
+
+/// Adds received units to on-hand at a location (creating the level if the
+/// product was never stocked there).
+pub async fn receive_stock(
+    db: &DatabaseConnection,
+    actor_partner_id: i64,
+    product_id: i64,
+    location_id: i64,
+    quantity: i64,
+    reason: Option<&str>,
+) -> AppResult<inventory_level::Model> {
+    if !(1..=MAX_MOVEMENT).contains(&quantity) {
+        return Err(AppError::bad_field(
+            "input.quantity",
+            format!("`quantity` must be between 1 and {MAX_MOVEMENT}"),
+        ));
+    }
+    let reason = check_reason(reason, false)?;
+    let txn = db::begin_write(db).await?;
+    ensure_exists(&txn, product_id, location_id).await?;
+    add_on_hand(&txn, product_id, location_id, quantity).await?;
     finish(
         txn,
         Movement {
@@ -220,64 +232,22 @@ pub async fn adjust_stock(
         let available = current.as_ref().map_or(0, |l| l.on_hand - l.reserved);
         if delta > 0 && current.is_none() {
             // Never stocked here: a positive adjustment opens the level.
-            txn.rollback().await?;
-            return receive_and_tag(db, actor_partner_id, product_id, location_id, delta, reason)
-                .await;
-        }
-        if delta > 0 {
+            add_on_hand(&txn, product_id, location_id, delta).await?;
+        } else if delta > 0 {
             return Err(AppError::bad_field(
                 "input.delta",
                 format!("on-hand at one location may not exceed {MAX_ON_HAND}"),
             ));
+        } else {
+            return Err(AppError::InsufficientStock {
+                message: format!(
+                    "cannot remove {} units: only {available} are available (on hand minus reserved) at this location",
+                    -delta
+                ),
+                product_id: None,
+            });
         }
-        return Err(AppError::InsufficientStock {
-            message: format!(
-                "cannot remove {} units: only {available} are available (on hand minus reserved) at this location",
-                -delta
-            ),
-            product_id: None,
-        });
     }
-    finish(
-        txn,
-        Movement {
-            product_id,
-            location_id,
-            kind: MovementKind::Adjustment,
-            on_hand_delta: delta,
-            reserved_delta: 0,
-            order_id: None,
-            reason,
-            actor_partner_id: Some(actor_partner_id),
-        },
-    )
-    .await
-}
-
-/// A positive adjustment at a location the product was never stocked at.
-async fn receive_and_tag(
-    db: &DatabaseConnection,
-    actor_partner_id: i64,
-    product_id: i64,
-    location_id: i64,
-    delta: i64,
-    reason: Option<String>,
-) -> AppResult<inventory_level::Model> {
-    let txn = db::begin_write(db).await?;
-    let now = clock::now();
-    inventory_level::Entity::insert(inventory_level::ActiveModel {
-        id: NotSet,
-        product_id: Set(product_id),
-        location_id: Set(location_id),
-        on_hand: Set(delta),
-        reserved: Set(0),
-        updated_at: Set(now),
-    })
-    .exec_without_returning(&txn)
-    .await
-    .map_err(|_| {
-        AppError::conflict("the stock level changed concurrently; retry the adjustment")
-    })?;
     finish(
         txn,
         Movement {

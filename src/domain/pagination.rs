@@ -21,6 +21,15 @@ pub struct Cursor {
 }
 
 impl Cursor {
+    /// The cursor of a connection ordered by id alone.
+    pub fn by_id(ordering: &str, id: i64) -> Cursor {
+        Cursor {
+            ordering: ordering.into(),
+            value: Value::Null,
+            id,
+        }
+    }
+
     pub fn encode(&self) -> String {
         let raw = serde_json::json!([self.ordering, self.value, self.id]).to_string();
         URL_SAFE_NO_PAD.encode(raw)

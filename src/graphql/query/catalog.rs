@@ -156,14 +156,7 @@ impl CatalogQuery {
         let cursors: Vec<String> = page
             .items
             .iter()
-            .map(|p| {
-                crate::domain::pagination::Cursor {
-                    ordering: "producer:id".into(),
-                    value: serde_json::Value::Null,
-                    id: p.id,
-                }
-                .encode()
-            })
+            .map(|p| crate::domain::pagination::Cursor::by_id("producer:id", p.id).encode())
             .collect();
         let page_info = PageInfo::of(&page, &cursors);
         let edges = page

@@ -68,14 +68,7 @@ impl OrderQuery {
         let cursors: Vec<String> = page
             .items
             .iter()
-            .map(|o| {
-                Cursor {
-                    ordering: ORDERING.into(),
-                    value: serde_json::Value::Null,
-                    id: o.id,
-                }
-                .encode()
-            })
+            .map(|o| Cursor::by_id(ORDERING, o.id).encode())
             .collect();
         let page_info = PageInfo::of(&page, &cursors);
         let edges = page

@@ -13,7 +13,6 @@ use entity::enums::{PartnerKind, PartnerStatus};
 use entity::partner;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, ConfigError, JwtAlgorithm};
@@ -324,18 +323,9 @@ pub fn bearer_token(header: &str) -> AppResult<&str> {
     }
 }
 
-/// Turns verified claims into the caller: the partner must exist and be
+/// Turns a verified token's partner into the caller: the partner must be
 /// active, and its effective scopes are the token's scopes intersected with
 /// what the partner may ever hold.
-pub async fn resolve_viewer(db: &DatabaseConnection, claims: &Claims) -> AppResult<Viewer> {
-    let partner = partner::Entity::find()
-        .filter(partner::Column::Code.eq(claims.sub.as_str()))
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::Unauthenticated("the token's partner is not known".into()))?;
-    viewer_for(partner, claims)
-}
-
 pub fn viewer_for(partner: partner::Model, claims: &Claims) -> AppResult<Viewer> {
     if partner.status != PartnerStatus::Active {
         return Err(AppError::Unauthenticated(

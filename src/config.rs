@@ -164,6 +164,37 @@ pub struct Config {
     #[arg(long, global = true, env = "RATE_LIMIT_BURST", default_value_t = 200)]
     pub rate_limit_burst: u32,
 
+    /// Query cost (complexity points) each partner may spend per second on
+    /// this replica (0: no limit). A page of 50 products with producer and
+    /// stock costs about 300.
+    #[arg(
+        long,
+        global = true,
+        env = "RATE_LIMIT_COST_PER_SEC",
+        default_value_t = 20_000
+    )]
+    pub rate_limit_cost_per_sec: u32,
+
+    /// Query cost a partner may burst above its rate (never below the
+    /// complexity limit).
+    #[arg(
+        long,
+        global = true,
+        env = "RATE_LIMIT_COST_BURST",
+        default_value_t = 40_000
+    )]
+    pub rate_limit_cost_burst: u32,
+
+    /// How long a partner's record (status, scopes, limits) is cached; a
+    /// suspension takes effect within this time. 0 reads it every request.
+    #[arg(
+        long,
+        global = true,
+        env = "PARTNER_CACHE_TTL_MS",
+        default_value_t = 5_000
+    )]
+    pub partner_cache_ttl_ms: u64,
+
     /// Connections in the database pool.
     #[arg(long, global = true, env = "DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,

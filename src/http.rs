@@ -2,6 +2,7 @@
 //! readiness and metrics, behind request ids, tracing, timeouts and a body
 //! size limit.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_graphql::http::GraphiQLSource;
@@ -28,6 +29,7 @@ use crate::AppState;
 use crate::auth::{self, Viewer};
 use crate::error::{AppError, code};
 use crate::graphql::{self, RequestData, codes::with_code};
+use crate::rate_limit::Budget;
 
 pub fn build_app(state: AppState) -> Router {
     let timeout = Duration::from_millis(state.config.request_timeout_ms);
@@ -167,8 +169,9 @@ fn status_for(err: &AppError) -> StatusCode {
 
 /// Authenticates the request. No header means an anonymous caller (only
 /// introspection works); a header that is present but bad is refused
-/// outright with 401, before anything else runs.
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Viewer>, AppError> {
+/// outright with 401, before anything else runs. A partner over its request
+/// rate is refused with 429 before any SQL (its record is cached).
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Caller>, AppError> {
     let Some(value) = headers.get(AUTHORIZATION) else {
         return Ok(None);
     };
@@ -177,11 +180,22 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Vi
     })?;
     let token = auth::bearer_token(value)?;
     let claims = state.auth.verify(token)?;
-    state
-        .limiter
-        .check(&claims.sub)
+    let partner = state
+        .partners
+        .get(&state.db, &claims.sub)
+        .await?
+        .ok_or_else(|| AppError::Unauthenticated("the token's partner is not known".into()))?;
+    let budget = state.limiter.budget(&partner);
+    let viewer = auth::viewer_for(partner, &claims)?;
+    budget
+        .take_request()
         .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
-    auth::resolve_viewer(&state.db, &claims).await.map(Some)
+    Ok(Some(Caller { viewer, budget }))
+}
+
+struct Caller {
+    viewer: Viewer,
+    budget: Arc<Budget>,
 }
 
 async fn graphql_post(
@@ -201,8 +215,8 @@ async fn graphql_post(
             return error_response(status, &AppError::bad_input(message));
         }
     };
-    let viewer = match authenticate(&state, &headers).await {
-        Ok(viewer) => viewer,
+    let caller = match authenticate(&state, &headers).await {
+        Ok(caller) => caller,
         Err(err) => {
             state.metrics.observe_graphql_error(err.code());
             return error_response(status_for(&err), &err);
@@ -221,8 +235,14 @@ async fn graphql_post(
     };
     match batch {
         BatchRequest::Single(request) => {
-            let response = execute(&state, request, viewer).await;
-            json_response(&response)
+            let response = execute(&state, request, caller.as_ref()).await;
+            match rate_limited(&response) {
+                Some(retry_after_secs) => error_response(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    &AppError::RateLimited { retry_after_secs },
+                ),
+                None => json_response(&response),
+            }
         }
         BatchRequest::Batch(requests) => {
             if requests.is_empty() || requests.len() > state.config.max_batch_size {
@@ -236,7 +256,7 @@ async fn graphql_post(
             }
             let mut responses = Vec::with_capacity(requests.len());
             for request in requests {
-                responses.push(execute(&state, request, viewer.clone()).await);
+                responses.push(execute(&state, request, caller.as_ref()).await);
             }
             json_response(&responses)
         }
@@ -267,11 +287,12 @@ fn parse_batch(body: &[u8]) -> Option<BatchRequest> {
 async fn execute(
     state: &AppState,
     request: async_graphql::Request,
-    viewer: Option<Viewer>,
+    caller: Option<&Caller>,
 ) -> GqlResponse {
     let data = RequestData {
         db: state.db.clone(),
-        viewer,
+        viewer: caller.map(|c| c.viewer.clone()),
+        budget: caller.map(|c| c.budget.clone()),
         max_page_size: state.config.max_page_size,
     };
     let mut response = state.schema.execute(graphql::prepare(request, data)).await;
@@ -289,6 +310,23 @@ async fn execute(
         }
     }
     response
+}
+
+/// A single operation refused by the query-cost budget answers 429 like a
+/// request over its rate, so clients handle both the same way.
+fn rate_limited(response: &GqlResponse) -> Option<u64> {
+    let [err] = response.errors.as_slice() else {
+        return None;
+    };
+    let ext = err.extensions.as_ref()?;
+    match (ext.get("code"), ext.get("retryAfterSeconds")) {
+        (Some(async_graphql::Value::String(c)), Some(async_graphql::Value::Number(n)))
+            if c == code::RATE_LIMITED =>
+        {
+            n.as_u64()
+        }
+        _ => None,
+    }
 }
 
 fn json_response<T: serde::Serialize>(body: &T) -> Response {

@@ -14,6 +14,7 @@ pub mod graphql;
 pub mod http;
 pub mod ids;
 pub mod metrics;
+pub mod partner_cache;
 pub mod rate_limit;
 pub mod seed;
 pub mod telemetry;
@@ -40,6 +41,7 @@ pub struct AppInner {
     pub schema: GatewaySchema,
     pub metrics: Metrics,
     pub limiter: rate_limit::PartnerLimiter,
+    pub partners: partner_cache::PartnerCache,
 }
 
 impl std::ops::Deref for AppState {
@@ -56,8 +58,18 @@ impl AppState {
             max_depth: config.max_query_depth,
             max_complexity: config.max_query_complexity,
         });
-        let limiter =
-            rate_limit::PartnerLimiter::new(config.rate_limit_rps, config.rate_limit_burst);
+        let limiter = rate_limit::PartnerLimiter::new(
+            rate_limit::Limits {
+                requests_per_sec: config.rate_limit_rps,
+                request_burst: config.rate_limit_burst,
+                cost_per_sec: config.rate_limit_cost_per_sec,
+                cost_burst: config.rate_limit_cost_burst,
+            },
+            config.max_query_complexity,
+        );
+        let partners = partner_cache::PartnerCache::new(std::time::Duration::from_millis(
+            config.partner_cache_ttl_ms,
+        ));
         Ok(Self(Arc::new(AppInner {
             db,
             config,
@@ -65,6 +77,7 @@ impl AppState {
             schema,
             metrics: Metrics::default(),
             limiter,
+            partners,
         })))
     }
 }

@@ -18,6 +18,9 @@ pub struct Model {
     /// Requests per second this partner may make (per replica); None takes
     /// the gateway's default.
     pub rate_limit_rps: Option<i32>,
+    /// Query cost (async-graphql complexity) per second this partner may
+    /// spend (per replica); None takes the gateway's default.
+    pub query_cost_per_sec: Option<i32>,
     pub created_at: DateTimeUtc,
 }
 

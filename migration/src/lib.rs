@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_init;
 mod m20261123_000002_search_index;
+mod m20261123_000003_partner_query_cost;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_init::Migration),
             Box::new(m20261123_000002_search_index::Migration),
+            Box::new(m20261123_000003_partner_query_cost::Migration),
         ]
     }
 }

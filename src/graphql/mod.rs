@@ -2,13 +2,17 @@
 //! exported anywhere (`ocop-gateway schema`); per-request state (database,
 //! caller, loaders) is attached to each request by the HTTP handler.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
+use crate::rate_limit::Budget;
 
 pub mod codes;
+pub mod cost;
 pub mod guard;
 pub use crate::ids;
 pub mod input;
@@ -48,6 +52,7 @@ pub fn build_schema(limits: SchemaLimits) -> GatewaySchema {
         .limit_recursive_depth(32)
         .limit_directives(8)
         .extension(codes::ErrorCodes)
+        .extension(cost::QueryCost)
         .finish()
 }
 
@@ -64,6 +69,8 @@ pub fn sdl() -> String {
 pub struct RequestData {
     pub db: DatabaseConnection,
     pub viewer: Option<Viewer>,
+    /// The caller's rate budget; the query's cost is spent from it.
+    pub budget: Option<Arc<Budget>>,
     pub max_page_size: u32,
 }
 

@@ -88,6 +88,7 @@ async fn seed_in<C: ConnectionTrait>(db: &C) -> Result<SeedReport, DbErr> {
                     status: Set(PartnerStatus::Active),
                     allowed_scopes: Set(p.scopes.into()),
                     rate_limit_rps: Set(None),
+                    query_cost_per_sec: Set(None),
                     created_at: Set(now),
                     ..Default::default()
                 }

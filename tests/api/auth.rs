@@ -162,7 +162,9 @@ async fn bad_tokens_are_refused_before_touching_data() {
 
 #[tokio::test]
 async fn unknown_and_suspended_partners_are_refused() {
-    let app = TestApp::new().await;
+    // Partners are cached for PARTNER_CACHE_TTL_MS; with 0 a suspension
+    // applies at the next request.
+    let app = TestApp::with_config(|c| c.partner_cache_ttl_ms = 0).await;
     let unknown = sign(
         &with(good_claims(), "sub", json!("not-a-partner")),
         TEST_SECRET,

@@ -226,8 +226,9 @@ pub fn test_config(database_url: &str) -> Config {
     config.jwt_secret = Some(Secret::new(TEST_SECRET));
     config.db_max_connections = 8;
     // Tests send hundreds of requests a second as one partner; the rate
-    // limit has its own test.
+    // limits have their own tests.
     config.rate_limit_rps = 0;
+    config.rate_limit_cost_per_sec = 0;
     config
 }
 

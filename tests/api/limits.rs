@@ -161,3 +161,111 @@ async fn one_partner_flooding_is_rate_limited_without_harming_another() {
     // Another partner is served normally.
     still_serves(&app).await;
 }
+
+fn retry_after(res: &GqlResponse) -> u64 {
+    res.headers["retry-after"]
+        .to_str()
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After")
+}
+
+#[tokio::test]
+async fn a_partners_own_request_rate_overrides_the_default() {
+    let app = TestApp::with_config(|c| {
+        c.rate_limit_rps = 1_000;
+        c.rate_limit_burst = 1_000;
+    })
+    .await;
+    app.exec("UPDATE partner SET rate_limit_rps = 1 WHERE code = 'winmart'")
+        .await;
+    let winmart = app.token("winmart", "catalog:read");
+    let aeon = app.token("aeon-vn", "catalog:read");
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(app.gql(Some(&winmart), SKUS, json!({})).await.status);
+        // The neighbour, on the default rate, is never limited.
+        let res = app.gql(Some(&aeon), SKUS, json!({})).await;
+        assert_eq!(res.status, 200);
+        assert!(res.body.get("errors").is_none(), "{}", res.body);
+    }
+    // A burst of two seconds' worth, then 429.
+    assert_eq!(statuses[..2], [200, 200]);
+    assert!(statuses[2..].iter().all(|s| *s == 429), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn costly_queries_spend_a_separate_budget_and_are_refused_before_running() {
+    let app = TestApp::with_config(|c| {
+        c.rate_limit_rps = 1_000;
+        c.rate_limit_burst = 1_000;
+        c.rate_limit_cost_per_sec = 100_000;
+        c.max_query_complexity = 1_000;
+    })
+    .await;
+    // One cost unit a second: the bucket holds only its floor, the
+    // complexity limit (1,000), and refills far slower than it drains.
+    app.exec("UPDATE partner SET query_cost_per_sec = 1 WHERE code = 'winmart'")
+        .await;
+    let costly = "{ products(first: 40) { edges { node { sku producer { name } } } } }";
+    let winmart = app.token("winmart", "catalog:read orders:write");
+    // A valid order, prepared before the budget runs out.
+    let store = crate::orders::store_of(&app, "winmart").await;
+    let product = app
+        .gql_as(
+            "aeon-vn",
+            "catalog:read",
+            "{ products(first: 1) { nodes { id minOrderQuantity } } }",
+            json!({}),
+        )
+        .await
+        .ok()["products"]["nodes"][0]
+        .clone();
+    let order = json!({ "input": {
+        "idempotencyKey": "cost-1",
+        "buyerReference": "PO-cost-1",
+        "storeId": store,
+        "requestedDeliveryDate": (chrono::Utc::now().date_naive() + chrono::Days::new(1)).to_string(),
+        "lines": [{ "productId": product["id"], "quantity": product["minOrderQuantity"] }],
+    }});
+    let mut served = 0;
+    let limited = loop {
+        let res = app.gql(Some(&winmart), costly, json!({})).await;
+        if res.status == 429 {
+            break res;
+        }
+        assert!(res.body.get("errors").is_none(), "{}", res.body);
+        served += 1;
+        assert!(served < 100, "the cost budget never ran out");
+    };
+    // Cheap requests would still be admitted by the request rate alone.
+    assert!(served >= 2, "{served}");
+    assert_eq!(limited.code(), Some("RATE_LIMITED"));
+    assert!(retry_after(&limited) >= 1);
+
+    // Drain what is left with cheap queries, then a refused mutation
+    // writes nothing: it never reaches its resolver.
+    let cheap = "{ viewer { partner { code } } }";
+    for _ in 0..100 {
+        if app.gql(Some(&winmart), cheap, json!({})).await.status == 429 {
+            break;
+        }
+    }
+    let orders = app.scalar_i64("SELECT COUNT(*) FROM purchase_order").await;
+    app.reset_statements();
+    let res = app
+        .gql(
+            Some(&winmart),
+            "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { replayed order { id status } } }",
+            order.clone(),
+        )
+        .await;
+    assert_eq!(res.status, 429, "{}", res.body);
+    assert_eq!(app.statement_count(), 0);
+    assert_eq!(
+        app.scalar_i64("SELECT COUNT(*) FROM purchase_order").await,
+        orders
+    );
+    // Another partner, on the default budget, is served.
+    still_serves(&app).await;
+}

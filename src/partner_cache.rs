@@ -1,0 +1,55 @@
+//! Partners by code, cached for a short time: every authenticated request
+//! needs its partner (status, scopes, rate limits), and reading it from the
+//! database each time would add a statement to every request. A suspension
+//! or a grant change therefore takes effect within the TTL.
+
+use std::time::{Duration, Instant};
+
+use dashmap::DashMap;
+use entity::partner;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+
+use crate::error::AppResult;
+
+pub struct PartnerCache {
+    ttl: Duration,
+    entries: DashMap<String, (Instant, partner::Model)>,
+}
+
+impl PartnerCache {
+    /// A zero `ttl` reads the database every time.
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            entries: DashMap::new(),
+        }
+    }
+
+    pub async fn get(
+        &self,
+        db: &DatabaseConnection,
+        code: &str,
+    ) -> AppResult<Option<partner::Model>> {
+        if let Some(entry) = self.entries.get(code)
+            && entry.0.elapsed() < self.ttl
+        {
+            return Ok(Some(entry.1.clone()));
+        }
+        let found = partner::Entity::find()
+            .filter(partner::Column::Code.eq(code))
+            .one(db)
+            .await?;
+        match &found {
+            // Only partners that exist are kept: a token naming an unknown
+            // partner cannot grow the map (and needed a valid signature).
+            Some(p) if !self.ttl.is_zero() => {
+                self.entries
+                    .insert(code.to_owned(), (Instant::now(), p.clone()));
+            }
+            _ => {
+                self.entries.remove(code);
+            }
+        }
+        Ok(found)
+    }
+}

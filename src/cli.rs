@@ -30,8 +30,15 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
-    /// Load the demo catalogue (idempotent) and exit.
-    Seed,
+    /// Load the demo catalogue (idempotent) and, with --scale, a
+    /// deterministic synthetic dataset for load tests; then exit.
+    Seed {
+        /// demo: the 66-product catalogue; city: ~1,600 products, 10,000
+        /// orders; national: ~16,000 products, 1.9 million stock rows,
+        /// 200,000 orders.
+        #[arg(long, value_enum, default_value = "demo")]
+        scale: seed::scale::Scale,
+    },
     /// Print the GraphQL SDL (what `schema.graphql` holds).
     Schema,
     /// Rebuild stock levels from the ledger and open orders and compare;
@@ -62,21 +69,29 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Serve => serve(config).await,
         Command::Migrate => {
             telemetry::init(config.log_format);
-            let db = db::connect(&config).await?;
+            let db = db::connect_admin(&config).await?;
             db::migrate(&db).await?;
             tracing::info!("migrations applied");
             Ok(())
         }
-        Command::Seed => {
+        Command::Seed { scale } => {
             telemetry::init(config.log_format);
-            let db = db::connect(&config).await?;
+            let db = db::connect_admin(&config).await?;
             db::migrate(&db).await?;
             let report = seed::seed_demo(&db).await?;
             tracing::info!(?report, "demo data loaded");
+            if let Some(sizes) = scale.sizes() {
+                let report = seed::scale::seed_scale(&db, sizes).await?;
+                if report.skipped {
+                    tracing::info!("synthetic data already present; nothing to do");
+                } else {
+                    tracing::info!(?report, "synthetic data loaded");
+                }
+            }
             Ok(())
         }
         Command::Check => {
-            let db = db::connect(&config).await?;
+            let db = db::connect_admin(&config).await?;
             let mismatches = crate::domain::inventory::check_invariants(&db)
                 .await
                 .map_err(|e| format!("check failed: {e:?}"))?;

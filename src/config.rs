@@ -195,6 +195,11 @@ pub struct Config {
     )]
     pub partner_cache_ttl_ms: u64,
 
+    /// Mount `/floor/stock/{id}`, the load benchmark's bare-SQL baseline
+    /// (no GraphQL, no auth). Refused in production.
+    #[arg(long, global = true, env = "BENCH_FLOOR", default_value_t = false)]
+    pub bench_floor: bool,
+
     /// Connections in the database pool.
     #[arg(long, global = true, env = "DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
@@ -235,6 +240,8 @@ pub enum ConfigError {
     ShortSecret,
     #[error("the development JWT secret is refused in production; set JWT_SECRET")]
     DevelopmentSecretInProduction,
+    #[error("BENCH_FLOOR exposes stock without authentication and is refused in production")]
+    BenchFloorInProduction,
     #[error("JWT_PUBLIC_KEY_FILE is required when JWT_ALGORITHM is {0:?}")]
     MissingPublicKey(JwtAlgorithm),
     #[error("cannot read JWT_PUBLIC_KEY_FILE {path}: {source}")]

@@ -26,6 +26,14 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
     .await
 }
 
+/// For the one-shot commands (migrate, seed, check): bulk statements may
+/// legitimately run for minutes, so no statement timeout applies.
+pub async fn connect_admin(config: &Config) -> Result<DatabaseConnection, DbErr> {
+    connect_url(config.database_url.expose(), config.db_max_connections, 0).await
+}
+
+/// `statement_timeout_ms` bounds each statement and lock wait on
+/// PostgreSQL; 0 means none.
 pub async fn connect_url(
     url: &str,
     max_connections: u32,

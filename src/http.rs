@@ -34,7 +34,11 @@ use crate::rate_limit::Budget;
 pub fn build_app(state: AppState) -> Router {
     let timeout = Duration::from_millis(state.config.request_timeout_ms);
     let body_limit = state.config.max_body_bytes;
-    Router::new()
+    let mut router = Router::new();
+    if state.config.bench_floor {
+        router = router.merge(crate::floor::routes());
+    }
+    router
         .route("/graphql", get(graphiql).post(graphql_post))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -293,6 +297,7 @@ async fn execute(
         db: state.db.clone(),
         viewer: caller.map(|c| c.viewer.clone()),
         budget: caller.map(|c| c.budget.clone()),
+        locations: state.locations.clone(),
         max_page_size: state.config.max_page_size,
     };
     let mut response = state.schema.execute(graphql::prepare(request, data)).await;

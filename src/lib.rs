@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod floor;
 pub mod graphql;
 pub mod http;
 pub mod ids;
@@ -42,6 +43,7 @@ pub struct AppInner {
     pub metrics: Metrics,
     pub limiter: rate_limit::PartnerLimiter,
     pub partners: partner_cache::PartnerCache,
+    pub locations: Arc<domain::locations::LocationDirectory>,
 }
 
 impl std::ops::Deref for AppState {
@@ -53,6 +55,9 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     pub fn new(config: Config, db: DatabaseConnection) -> Result<Self, config::ConfigError> {
+        if config.bench_floor && config.env == config::Environment::Production {
+            return Err(config::ConfigError::BenchFloorInProduction);
+        }
         let auth = Authenticator::from_config(&config)?;
         let schema = graphql::build_schema(SchemaLimits {
             max_depth: config.max_query_depth,
@@ -78,6 +83,9 @@ impl AppState {
             metrics: Metrics::default(),
             limiter,
             partners,
+            locations: Arc::new(domain::locations::LocationDirectory::new(
+                std::time::Duration::from_secs(60),
+            )),
         })))
     }
 }

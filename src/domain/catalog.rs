@@ -2,6 +2,7 @@
 //! lookups, and the batched loads that keep nested fields free of N+1.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use entity::enums::{Category, ProductStatus};
@@ -13,6 +14,7 @@ use sea_orm::{
 };
 use serde_json::Value as Json;
 
+use crate::domain::locations::LocationDirectory;
 use crate::domain::pagination::{Cursor, Page, PageSpec};
 use crate::domain::{gtin, text};
 use crate::error::{AppError, AppResult};
@@ -363,7 +365,7 @@ pub async fn products_by_producer(
 /// Stock of one product at one location, with the location.
 #[derive(Clone, Debug)]
 pub struct StockLevel {
-    pub location: location::Model,
+    pub location: Arc<location::Model>,
     pub on_hand: i64,
     pub reserved: i64,
 }
@@ -374,27 +376,67 @@ impl StockLevel {
     }
 }
 
-/// Stock per location for many products in one statement.
+/// Stock per location for many products in one statement, ordered by
+/// location code. Only the level's numbers are read; locations come from
+/// the in-memory directory.
 pub async fn stock_by_product(
     db: &DatabaseConnection,
+    locations: &LocationDirectory,
     product_ids: &[i64],
 ) -> AppResult<HashMap<i64, Vec<StockLevel>>> {
-    let rows = inventory_level::Entity::find()
+    let rows: Vec<(i64, i64, i64, i64)> = inventory_level::Entity::find()
+        .select_only()
+        .columns([
+            inventory_level::Column::ProductId,
+            inventory_level::Column::LocationId,
+            inventory_level::Column::OnHand,
+            inventory_level::Column::Reserved,
+        ])
         .filter(inventory_level::Column::ProductId.is_in(product_ids.iter().copied()))
-        .find_also_related(location::Entity)
-        .order_by_asc(inventory_level::Column::ProductId)
-        .order_by_asc(location::Column::Code)
+        .into_tuple()
         .all(db)
         .await?;
+    let directory = locations
+        .covering(db, rows.iter().map(|(_, location_id, _, _)| *location_id))
+        .await?;
     let mut out: HashMap<i64, Vec<StockLevel>> = HashMap::new();
-    for (level, location) in rows {
-        if let Some(location) = location {
-            out.entry(level.product_id).or_default().push(StockLevel {
-                location,
-                on_hand: level.on_hand,
-                reserved: level.reserved,
+    for (product_id, location_id, on_hand, reserved) in rows {
+        if let Some(location) = directory.get(&location_id) {
+            out.entry(product_id).or_default().push(StockLevel {
+                location: location.clone(),
+                on_hand,
+                reserved,
             });
         }
     }
+    for levels in out.values_mut() {
+        levels.sort_by(|a, b| a.location.code.cmp(&b.location.code));
+    }
     Ok(out)
+}
+
+/// Units available (on hand less reserved, over all locations) for many
+/// products in one aggregate statement: what a catalogue page needs without
+/// reading every location's row.
+pub async fn available_by_product(
+    db: &DatabaseConnection,
+    product_ids: &[i64],
+) -> AppResult<HashMap<i64, i64>> {
+    let available = Expr::col(inventory_level::Column::OnHand)
+        .sub(Expr::col(inventory_level::Column::Reserved))
+        .sum()
+        .cast_as("BIGINT");
+    let rows: Vec<(i64, Option<i64>)> = inventory_level::Entity::find()
+        .select_only()
+        .column(inventory_level::Column::ProductId)
+        .expr(available)
+        .filter(inventory_level::Column::ProductId.is_in(product_ids.iter().copied()))
+        .group_by(inventory_level::Column::ProductId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, available)| (id, available.unwrap_or(0)))
+        .collect())
 }

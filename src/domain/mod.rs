@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod clock;
 pub mod gtin;
 pub mod inventory;
+pub mod locations;
 pub mod orders;
 pub mod pagination;
 pub mod partners;

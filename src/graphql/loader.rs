@@ -2,6 +2,7 @@
 //! page and load them in one statement each.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
@@ -11,17 +12,32 @@ use sea_orm::DatabaseConnection;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::domain::catalog::{self, StockLevel};
+use crate::domain::locations::LocationDirectory;
 use crate::domain::orders;
 use crate::error::AppError;
 
-pub struct StockLoader(DatabaseConnection);
+pub struct StockLoader(DatabaseConnection, Arc<LocationDirectory>);
 
 impl Loader<i64> for StockLoader {
     type Value = Vec<StockLevel>;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        catalog::stock_by_product(&self.0, keys)
+        catalog::stock_by_product(&self.0, &self.1, keys)
+            .await
+            .map_err(AppError::into)
+    }
+}
+
+/// Units available per product, summed in the database.
+pub struct AvailableLoader(DatabaseConnection);
+
+impl Loader<i64> for AvailableLoader {
+    type Value = i64;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        catalog::available_by_product(&self.0, keys)
             .await
             .map_err(AppError::into)
     }
@@ -103,10 +119,15 @@ fn cached<T: Loader<i64>>(loader: T) -> Cached<T> {
 
 /// Attaches a fresh set of loaders to one request: their caches must never
 /// outlive it, nor be shared between partners.
-pub fn attach(db: &DatabaseConnection, request: async_graphql::Request) -> async_graphql::Request {
+pub fn attach(
+    db: &DatabaseConnection,
+    locations: &Arc<LocationDirectory>,
+    request: async_graphql::Request,
+) -> async_graphql::Request {
     request
         .data(cached(ProducerLoader(db.clone())))
-        .data(cached(StockLoader(db.clone())))
+        .data(cached(StockLoader(db.clone(), locations.clone())))
+        .data(cached(AvailableLoader(db.clone())))
         .data(cached(ProductsByProducerLoader(db.clone())))
         .data(cached(ProductLoader(db.clone())))
         .data(cached(StoreLoader(db.clone())))
@@ -136,7 +157,8 @@ pub async fn prime_product_page(
     let may_see_stock = super::viewer(ctx)?
         .scopes
         .contains(crate::auth::Scope::InventoryRead);
-    let wants_stock = may_see_stock && (selects("stock") || selects("available"));
+    let wants_stock = may_see_stock && selects("stock");
+    let wants_available = may_see_stock && selects("available");
     let producers = async {
         if wants_producer {
             let ids: Vec<i64> = products.iter().map(|p| p.producer_id).collect();
@@ -151,6 +173,15 @@ pub async fn prime_product_page(
         }
         Ok::<_, async_graphql::Error>(())
     };
-    futures_util::future::try_join(producers, stock).await?;
+    let available = async {
+        if wants_available {
+            let ids: Vec<i64> = products.iter().map(|p| p.id).collect();
+            super::loader::<AvailableLoader>(ctx)?
+                .load_many(ids)
+                .await?;
+        }
+        Ok::<_, async_graphql::Error>(())
+    };
+    futures_util::future::try_join3(producers, stock, available).await?;
     Ok(())
 }

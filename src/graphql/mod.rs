@@ -8,6 +8,7 @@ use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::Viewer;
+use crate::domain::locations::LocationDirectory;
 use crate::error::{AppError, AppResult};
 use crate::rate_limit::Budget;
 
@@ -71,6 +72,7 @@ pub struct RequestData {
     pub viewer: Option<Viewer>,
     /// The caller's rate budget; the query's cost is spent from it.
     pub budget: Option<Arc<Budget>>,
+    pub locations: Arc<LocationDirectory>,
     pub max_page_size: u32,
 }
 
@@ -101,5 +103,6 @@ pub fn loader<'a, T: Send + Sync + 'static>(
 /// never outlive one request, nor be shared between partners).
 pub fn prepare(request: async_graphql::Request, data: RequestData) -> async_graphql::Request {
     let db = data.db.clone();
-    loader::attach(&db, request.data(data))
+    let locations = data.locations.clone();
+    loader::attach(&db, &locations, request.data(data))
 }

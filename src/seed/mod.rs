@@ -3,6 +3,7 @@
 //! only missing ones are inserted, so running `seed` twice changes nothing.
 
 pub mod demo;
+pub mod scale;
 
 use std::collections::{HashMap, HashSet};
 

@@ -1,10 +1,12 @@
+use std::sync::Arc;
+
 use async_graphql::{ID, Object};
 use entity::location;
 
 use crate::graphql::ids::{self, Kind};
 
 /// A warehouse or distribution point that holds stock.
-pub struct LocationNode(pub location::Model);
+pub struct LocationNode(pub Arc<location::Model>);
 
 #[Object(name = "Location")]
 impl LocationNode {

@@ -180,7 +180,7 @@ impl AllocationNode {
             .load_one(self.0.location_id)
             .await?;
         location
-            .map(LocationNode)
+            .map(|l| LocationNode(std::sync::Arc::new(l)))
             .ok_or_else(|| missing("location"))
     }
     async fn quantity(&self) -> i64 {

@@ -10,7 +10,9 @@ use crate::domain::catalog::StockLevel;
 use crate::error::AppError;
 use crate::graphql::guard::ScopeGuard;
 use crate::graphql::ids::{self, Kind};
-use crate::graphql::loader::{ProducerLoader, ProductsByProducerLoader, StockLoader};
+use crate::graphql::loader::{
+    AvailableLoader, ProducerLoader, ProductsByProducerLoader, StockLoader,
+};
 use crate::graphql::object::location::LocationNode;
 use crate::graphql::scalars::Vnd;
 
@@ -264,8 +266,7 @@ impl ProductNode {
     /// `inventory:read` (null with a FORBIDDEN error otherwise).
     #[graphql(guard = "ScopeGuard(Scope::InventoryRead)")]
     async fn available(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<i64>> {
-        let loader = crate::graphql::loader::<StockLoader>(ctx)?;
-        let levels = loader.load_one(self.0.id).await?.unwrap_or_default();
-        Ok(Some(levels.iter().map(StockLevel::available).sum()))
+        let loader = crate::graphql::loader::<AvailableLoader>(ctx)?;
+        Ok(Some(loader.load_one(self.0.id).await?.unwrap_or(0)))
     }
 }

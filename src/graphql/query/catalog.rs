@@ -23,7 +23,10 @@ impl CatalogQuery {
     #[graphql(guard = "ScopeGuard(Scope::CatalogRead)")]
     async fn locations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<LocationNode>> {
         let locations = partners::locations(db(ctx)?).await?;
-        Ok(locations.into_iter().map(LocationNode).collect())
+        Ok(locations
+            .into_iter()
+            .map(|l| LocationNode(std::sync::Arc::new(l)))
+            .collect())
     }
 
     /// The certified catalogue as a Relay connection. Page forward with

@@ -195,6 +195,12 @@ pub struct Config {
     )]
     pub partner_cache_ttl_ms: u64,
 
+    /// Most GraphQL requests this replica works on at once; beyond it a
+    /// request is refused at once (503, RATE_LIMITED, Retry-After: 1) rather
+    /// than queued without bound. 0: no limit.
+    #[arg(long, global = true, env = "MAX_IN_FLIGHT", default_value_t = 512)]
+    pub max_in_flight: usize,
+
     /// Mount `/floor/stock/{id}`, the load benchmark's bare-SQL baseline
     /// (no GraphQL, no auth). Refused in production.
     #[arg(long, global = true, env = "BENCH_FLOOR", default_value_t = false)]

@@ -48,6 +48,9 @@ pub enum AppError {
     RateLimited {
         retry_after_secs: u64,
     },
+    /// The replica is at its in-flight limit: retry shortly (HTTP 503,
+    /// code RATE_LIMITED).
+    Overloaded,
     QueryTooComplex(String),
     /// Our fault. The source is logged, never shown.
     Internal(Box<dyn std::error::Error + Send + Sync>),
@@ -86,7 +89,7 @@ impl AppError {
             Self::BadUserInput { .. } => code::BAD_USER_INPUT,
             Self::InsufficientStock { .. } => code::INSUFFICIENT_STOCK,
             Self::Conflict(_) => code::CONFLICT,
-            Self::RateLimited { .. } => code::RATE_LIMITED,
+            Self::RateLimited { .. } | Self::Overloaded => code::RATE_LIMITED,
             Self::QueryTooComplex(_) => code::QUERY_TOO_COMPLEX,
             Self::Internal(_) => code::INTERNAL,
         }
@@ -106,6 +109,7 @@ impl AppError {
             Self::RateLimited { retry_after_secs } => {
                 format!("rate limit exceeded; retry after {retry_after_secs} s")
             }
+            Self::Overloaded => "the gateway is at capacity; retry after 1 s".into(),
             Self::Internal(_) => {
                 "internal error; the x-request-id response header identifies it in our logs".into()
             }

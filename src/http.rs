@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql::{BatchRequest, Response as GqlResponse, ServerError};
+use async_graphql::{BatchRequest, Response as GqlResponse};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
@@ -28,7 +28,7 @@ use tracing::Level;
 use crate::AppState;
 use crate::auth::{self, Viewer};
 use crate::error::{AppError, code};
-use crate::graphql::{self, RequestData, codes::with_code};
+use crate::graphql::{self, RequestData, codes};
 use crate::rate_limit::Budget;
 
 pub fn build_app(state: AppState) -> Router {
@@ -139,8 +139,12 @@ async fn graphiql() -> Html<String> {
 /// A GraphQL-shaped error body for failures that happen before execution.
 fn error_response(status: StatusCode, err: &AppError) -> Response {
     let mut extensions = json!({ "code": err.code() });
-    if let AppError::RateLimited { retry_after_secs } = err {
-        extensions["retryAfterSeconds"] = json!(retry_after_secs);
+    match err {
+        AppError::RateLimited { retry_after_secs } => {
+            extensions["retryAfterSeconds"] = json!(retry_after_secs);
+        }
+        AppError::Overloaded => extensions["retryAfterSeconds"] = json!(1),
+        _ => {}
     }
     let body = json!({ "errors": [{ "message": err.public_message(), "extensions": extensions }] });
     let mut response = (status, axum::Json(body)).into_response();
@@ -156,6 +160,11 @@ fn error_response(status: StatusCode, err: &AppError) -> Response {
                 response.headers_mut().insert(RETRY_AFTER, v);
             }
         }
+        AppError::Overloaded => {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         _ => {}
     }
     response
@@ -166,6 +175,7 @@ fn status_for(err: &AppError) -> StatusCode {
         AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::BAD_REQUEST,
     }
@@ -218,6 +228,12 @@ async fn graphql_post(
             };
             return error_response(status, &AppError::bad_input(message));
         }
+    };
+    // Shed load instead of queueing: a request beyond the in-flight limit
+    // is answered at once, before authentication or any SQL.
+    let Ok(_permit) = state.in_flight.clone().try_acquire_owned() else {
+        state.metrics.observe_graphql_error(code::RATE_LIMITED);
+        return error_response(StatusCode::SERVICE_UNAVAILABLE, &AppError::Overloaded);
     };
     let caller = match authenticate(&state, &headers).await {
         Ok(caller) => caller,
@@ -305,7 +321,7 @@ async fn execute(
     // comes from async-graphql's input coercion, which is the caller's fault.
     response.errors = std::mem::take(&mut response.errors)
         .into_iter()
-        .map(|e: ServerError| with_code(e, code::BAD_USER_INPUT))
+        .map(codes::coded)
         .collect();
     for err in &response.errors {
         if let Some(async_graphql::Value::String(c)) =

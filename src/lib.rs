@@ -44,6 +44,8 @@ pub struct AppInner {
     pub limiter: rate_limit::PartnerLimiter,
     pub partners: partner_cache::PartnerCache,
     pub locations: Arc<domain::locations::LocationDirectory>,
+    /// Permits for requests in flight (see `MAX_IN_FLIGHT`).
+    pub in_flight: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::ops::Deref for AppState {
@@ -72,6 +74,10 @@ impl AppState {
             },
             config.max_query_complexity,
         );
+        let in_flight = Arc::new(tokio::sync::Semaphore::new(match config.max_in_flight {
+            0 => tokio::sync::Semaphore::MAX_PERMITS,
+            n => n,
+        }));
         let partners = partner_cache::PartnerCache::new(std::time::Duration::from_millis(
             config.partner_cache_ttl_ms,
         ));
@@ -83,6 +89,7 @@ impl AppState {
             metrics: Metrics::default(),
             limiter,
             partners,
+            in_flight,
             locations: Arc::new(domain::locations::LocationDirectory::new(
                 std::time::Duration::from_secs(60),
             )),

@@ -33,6 +33,8 @@ struct Fixture {
     products: Vec<String>,
     /// (id, minOrderQuantity) of the 50 products every W4 order draws from.
     hot: Vec<(String, i64)>,
+    /// YYYY-MM-DD, within the year ahead the gateway accepts.
+    delivery_date: String,
 }
 
 static FIXTURE: OnceLock<Arc<Fixture>> = OnceLock::new();
@@ -139,8 +141,13 @@ async fn graphql(
     match body {
         Some(body) if body.get("errors").is_none() => Ok(body.get("data").cloned()),
         Some(body) => {
+            // Tagged with the SPEC code, so the summary counts errors by code.
+            let code = body["errors"][0]["extensions"]["code"]
+                .as_str()
+                .unwrap_or("NO_CODE")
+                .to_owned();
             let text = body.to_string();
-            user.set_failure("graphql errors", &mut goose.request, None, Some(&text))?;
+            user.set_failure(&code, &mut goose.request, None, Some(&text))?;
             Ok(None)
         }
         None => {
@@ -183,7 +190,8 @@ async fn w4(user: &mut GooseUser) -> TransactionResult {
     let session = user.get_session_data_unchecked_mut::<Session>();
     session.orders += 1;
     let key = format!(
-        "bench-{}-{}-{}",
+        "bench-{}-{}-{}-{}",
+        run_id(),
         user_key(session),
         session.orders,
         session.rng.random::<u32>()
@@ -205,7 +213,7 @@ async fn w4(user: &mut GooseUser) -> TransactionResult {
         "idempotencyKey": key,
         "buyerReference": key,
         "storeId": session.store,
-        "requestedDeliveryDate": "2031-01-01",
+        "requestedDeliveryDate": fx.delivery_date,
         "lines": lines,
     }});
     let data = graphql(user, "W4 placeOrder", PLACE, input).await?;
@@ -217,6 +225,18 @@ async fn w4(user: &mut GooseUser) -> TransactionResult {
         graphql(user, "W4 cancelOrder", CANCEL, json!({ "id": id })).await?;
     }
     Ok(())
+}
+
+/// Distinguishes this run's idempotency keys from earlier runs' on the
+/// same database (the users' random sequences are seeded, so they repeat).
+fn run_id() -> u64 {
+    static RUN: OnceLock<u64> = OnceLock::new();
+    *RUN.get_or_init(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    })
 }
 
 fn user_key(session: &Session) -> String {
@@ -290,7 +310,8 @@ async fn load_fixture(workload: Workload, host: &str) -> Setup {
         let page = &data["products"];
         for node in page["nodes"].as_array().into_iter().flatten() {
             let id = node["id"].as_str().unwrap_or_default().to_owned();
-            if hot.len() < 50 && products.len() % 7 == 3 {
+            // Past the small demo catalogue: products stocked everywhere.
+            if hot.len() < 50 && products.len() >= 200 && products.len() % 7 == 3 {
                 hot.push((id.clone(), node["minOrderQuantity"].as_i64().unwrap_or(1)));
             }
             products.push(id);
@@ -327,7 +348,9 @@ async fn load_fixture(workload: Workload, host: &str) -> Setup {
         hot.len(),
         tokens.len()
     );
+    let delivery_date = read("OCOP_DELIVERY_DATE")?;
     let fixture = Fixture {
+        delivery_date,
         tokens,
         stores,
         products,
@@ -353,7 +376,14 @@ fn summarize(metrics: &GooseMetrics, workload: Workload) -> Setup {
     for (name, agg) in &metrics.requests {
         let data = &agg.raw_data;
         let ms = |p: f32| data.percentile_us(p) as f64 / 1000.0;
+        let by_code: serde_json::Map<String, Value> = metrics
+            .errors
+            .values()
+            .filter(|e| name.ends_with(e.name.as_str()))
+            .map(|e| (e.error.clone(), json!(e.occurrences)))
+            .collect();
         let line = json!({
+            "error_codes": by_code,
             "workload": format!("{workload:?}").to_uppercase(),
             "request": name,
             "requests": data.counter,

@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_init;
 mod m20261123_000002_search_index;
 mod m20261123_000003_partner_query_cost;
+mod m20261123_000004_stock_covering_index;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_init::Migration),
             Box::new(m20261123_000002_search_index::Migration),
             Box::new(m20261123_000003_partner_query_cost::Migration),
+            Box::new(m20261123_000004_stock_covering_index::Migration),
         ]
     }
 }

@@ -71,18 +71,32 @@ pub(crate) struct Movement {
 }
 
 pub(crate) async fn record_movement(txn: &DatabaseTransaction, m: Movement) -> AppResult<()> {
-    stock_movement::Entity::insert(stock_movement::ActiveModel {
-        id: NotSet,
-        product_id: Set(m.product_id),
-        location_id: Set(m.location_id),
-        kind: Set(m.kind),
-        on_hand_delta: Set(m.on_hand_delta),
-        reserved_delta: Set(m.reserved_delta),
-        order_id: Set(m.order_id),
-        reason: Set(m.reason),
-        actor_partner_id: Set(m.actor_partner_id),
-        created_at: Set(clock::now()),
-    })
+    record_movements(txn, vec![m]).await
+}
+
+/// Writes ledger rows in one statement.
+pub(crate) async fn record_movements(
+    txn: &DatabaseTransaction,
+    movements: Vec<Movement>,
+) -> AppResult<()> {
+    if movements.is_empty() {
+        return Ok(());
+    }
+    let now = clock::now();
+    stock_movement::Entity::insert_many(movements.into_iter().map(|m| {
+        stock_movement::ActiveModel {
+            id: NotSet,
+            product_id: Set(m.product_id),
+            location_id: Set(m.location_id),
+            kind: Set(m.kind),
+            on_hand_delta: Set(m.on_hand_delta),
+            reserved_delta: Set(m.reserved_delta),
+            order_id: Set(m.order_id),
+            reason: Set(m.reason),
+            actor_partner_id: Set(m.actor_partner_id),
+            created_at: Set(now),
+        }
+    }))
     .exec_without_returning(txn)
     .await?;
     Ok(())
@@ -169,7 +183,7 @@ pub async fn receive_stock(
         ));
     }
     let reason = check_reason(reason, false)?;
-    let txn = db::begin_write(db).await?;
+    let (txn, _slot) = db::begin_write(db).await?;
     ensure_exists(&txn, product_id, location_id).await?;
     add_on_hand(&txn, product_id, location_id, quantity).await?;
     finish(
@@ -205,7 +219,7 @@ pub async fn adjust_stock(
         ));
     }
     let reason = check_reason(reason, true)?;
-    let txn = db::begin_write(db).await?;
+    let (txn, _slot) = db::begin_write(db).await?;
     ensure_exists(&txn, product_id, location_id).await?;
     let on_hand = Expr::col(inventory_level::Column::OnHand);
     // Conditional update: the database decides, under its own locking,

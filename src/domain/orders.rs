@@ -4,10 +4,12 @@
 //!
 //! Zero oversell rests on the database, not on process memory, so it holds
 //! across any number of gateway replicas:
-//! - PostgreSQL: the inventory rows of an order are locked in one statement
-//!   (`FOR UPDATE`, ordered by product then location, so two orders can never
-//!   deadlock), then every reservation is a conditional `UPDATE ... WHERE
-//!   on_hand - reserved >= qty` whose affected-row count is checked.
+//! - PostgreSQL: an order plans its allocation from an unlocked read, then
+//!   reserves each chosen row with a conditional `UPDATE ... WHERE
+//!   on_hand - reserved >= qty` (which waits for, then re-checks against, a
+//!   concurrent writer of the same row), in (product, location) order so two
+//!   transactions can never deadlock. A row that no longer has the quantity
+//!   rolls the attempt back and the order is planned again from fresh reads.
 //! - SQLite: every write transaction is `BEGIN IMMEDIATE`, so writers queue
 //!   on the database lock (busy timeout) and see each other's commits.
 
@@ -30,7 +32,7 @@ use sha2::{Digest, Sha256};
 use crate::auth::Viewer;
 use crate::db;
 use crate::domain::clock;
-use crate::domain::inventory::{Movement, record_movement};
+use crate::domain::inventory::{Movement, record_movements};
 use crate::domain::pagination::{Page, PageSpec};
 use crate::error::{AppError, AppResult};
 
@@ -161,20 +163,26 @@ pub async fn place_order(
     let partner_id = viewer.partner_id();
     // A concurrent identical request can win the race to insert; then this
     // one rolls back and answers with the winner's order.
-    for _ in 0..3 {
+    for _ in 0..MAX_ATTEMPTS {
         match place_once(db, partner_id, &order).await {
-            Err(PlaceError::KeyTaken) => continue,
+            Err(PlaceError::KeyTaken | PlaceError::StockMoved) => continue,
             Err(PlaceError::App(e)) => return Err(e),
             Ok(placed) => return Ok(placed),
         }
     }
     Err(AppError::conflict(
-        "the idempotency key is in use by a concurrent request; retry",
+        "the order could not be placed against concurrent requests; retry",
     ))
 }
 
+/// Attempts at placing one order: a lost race on the idempotency key or on
+/// a stock row starts over with fresh reads.
+const MAX_ATTEMPTS: usize = 8;
+
 enum PlaceError {
     KeyTaken,
+    /// A planned row no longer had the quantity when reserved.
+    StockMoved,
     App(AppError),
 }
 
@@ -221,7 +229,7 @@ async fn place_once(
     partner_id: i64,
     order: &ValidOrder,
 ) -> Result<Placed, PlaceError> {
-    let txn = db::begin_write(db).await?;
+    let (txn, _slot) = db::begin_write(db).await?;
     if let Some(placed) = replay(&txn, partner_id, order).await? {
         return Ok(placed);
     }
@@ -289,56 +297,83 @@ async fn place_once(
     .insert(&txn)
     .await?;
 
-    let levels = lock_levels(&txn, &product_ids).await?;
-    for (line_no, (product, quantity, line_total)) in priced.into_iter().enumerate() {
-        let line = order_line::ActiveModel {
-            id: NotSet,
-            order_id: Set(header.id),
-            line_no: Set(line_no as i32 + 1),
-            product_id: Set(product.id),
-            quantity: Set(quantity),
-            unit_price_vnd: Set(product.wholesale_price_vnd),
-            line_total_vnd: Set(line_total),
-        }
-        .insert(&txn)
-        .await?;
+    // Plan every line from an unlocked read, then reserve at the very end,
+    // in (product, location) order: row locks are held only for the tail of
+    // the transaction, only on the rows actually reserved, and concurrent
+    // orders (and cancels, which use the same order) cannot deadlock.
+    let levels = read_levels(&txn, &product_ids).await?;
+    let mut plan: Vec<(i64, i32, &StockRow, i64)> = Vec::new();
+    let mut lines = Vec::with_capacity(priced.len());
+    for (n, (product, quantity, line_total)) in priced.into_iter().enumerate() {
+        let line_no = n as i32 + 1;
         let candidates = levels
             .get(&product.id)
             .map(Vec::as_slice)
             .unwrap_or_default();
-        let plan = allocate(candidates, quantity)
+        let picks = allocate(candidates, quantity)
             .ok_or_else(|| insufficient(product, candidates, quantity))?;
-        for (level, qty) in plan {
-            reserve(&txn, level, qty).await.map_err(|e| match e {
-                AppError::InsufficientStock { .. } => insufficient(product, candidates, quantity),
-                other => other,
-            })?;
-            order_allocation::ActiveModel {
-                id: NotSet,
-                order_line_id: Set(line.id),
-                order_id: Set(header.id),
-                product_id: Set(product.id),
-                location_id: Set(level.location_id),
-                quantity: Set(qty),
-            }
-            .insert(&txn)
-            .await?;
-            record_movement(
-                &txn,
-                Movement {
-                    product_id: product.id,
-                    location_id: level.location_id,
-                    kind: MovementKind::Reservation,
-                    on_hand_delta: 0,
-                    reserved_delta: qty,
-                    order_id: Some(header.id),
-                    reason: None,
-                    actor_partner_id: Some(partner_id),
-                },
-            )
-            .await?;
+        plan.extend(
+            picks
+                .into_iter()
+                .map(|(level, qty)| (product.id, line_no, level, qty)),
+        );
+        lines.push(order_line::ActiveModel {
+            id: NotSet,
+            order_id: Set(header.id),
+            line_no: Set(line_no),
+            product_id: Set(product.id),
+            quantity: Set(quantity),
+            unit_price_vnd: Set(product.wholesale_price_vnd),
+            line_total_vnd: Set(line_total),
+        });
+    }
+    let line_ids: HashMap<i32, i64> = order_line::Entity::insert_many(lines)
+        .exec_with_returning(&txn)
+        .await?
+        .into_iter()
+        .map(|l| (l.line_no, l.id))
+        .collect();
+    plan.sort_by_key(|(product_id, _, level, _)| (*product_id, level.location_id));
+    for (_, _, level, qty) in &plan {
+        if !reserve(&txn, level, *qty).await? {
+            return Err(PlaceError::StockMoved);
         }
     }
+    let allocations = plan
+        .iter()
+        .map(|(product_id, line_no, level, qty)| {
+            let line_id = line_ids.get(line_no).copied().ok_or_else(|| {
+                AppError::internal(std::io::Error::other("inserted line not returned"))
+            })?;
+            Ok(order_allocation::ActiveModel {
+                id: NotSet,
+                order_line_id: Set(line_id),
+                order_id: Set(header.id),
+                product_id: Set(*product_id),
+                location_id: Set(level.location_id),
+                quantity: Set(*qty),
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    order_allocation::Entity::insert_many(allocations)
+        .exec_without_returning(&txn)
+        .await?;
+    record_movements(
+        &txn,
+        plan.iter()
+            .map(|(product_id, _, level, qty)| Movement {
+                product_id: *product_id,
+                location_id: level.location_id,
+                kind: MovementKind::Reservation,
+                on_hand_delta: 0,
+                reserved_delta: *qty,
+                order_id: Some(header.id),
+                reason: None,
+                actor_partner_id: Some(partner_id),
+            })
+            .collect(),
+    )
+    .await?;
     record_event(&txn, header.id, None, OrderStatus::Placed, partner_id, None).await?;
     txn.commit().await?;
     Ok(Placed {
@@ -347,8 +382,8 @@ async fn place_once(
     })
 }
 
-fn insufficient(product: &product::Model, levels: &[LockedLevel], wanted: i64) -> AppError {
-    let available: i64 = levels.iter().map(LockedLevel::available).sum();
+fn insufficient(product: &product::Model, levels: &[StockRow], wanted: i64) -> AppError {
+    let available: i64 = levels.iter().map(StockRow::available).sum();
     AppError::InsufficientStock {
         message: format!(
             "{}: {wanted} units requested, {available} available",
@@ -358,9 +393,9 @@ fn insufficient(product: &product::Model, levels: &[LockedLevel], wanted: i64) -
     }
 }
 
-/// An inventory row locked for this transaction, with its location code.
+/// An inventory row as read when planning, with its location code.
 #[derive(Debug, Clone)]
-struct LockedLevel {
+struct StockRow {
     id: i64,
     location_id: i64,
     location_code: String,
@@ -368,42 +403,41 @@ struct LockedLevel {
     reserved: i64,
 }
 
-impl LockedLevel {
+impl StockRow {
     fn available(&self) -> i64 {
         self.on_hand - self.reserved
     }
 }
 
-/// Locks the inventory rows of `product_ids` in (product, location) order —
-/// one global order, so concurrent orders never deadlock — and returns them
-/// by product. On SQLite the IMMEDIATE transaction already excludes writers.
-async fn lock_levels(
+/// The stock rows of `product_ids` with their location codes, unlocked:
+/// the reservations re-check availability row by row.
+async fn read_levels(
     txn: &DatabaseTransaction,
     product_ids: &[i64],
-) -> AppResult<HashMap<i64, Vec<LockedLevel>>> {
-    let rows = inventory_level::Entity::find()
+) -> AppResult<HashMap<i64, Vec<StockRow>>> {
+    let rows: Vec<(i64, i64, i64, i64, i64, String)> = inventory_level::Entity::find()
+        .select_only()
+        .columns([
+            inventory_level::Column::Id,
+            inventory_level::Column::ProductId,
+            inventory_level::Column::LocationId,
+            inventory_level::Column::OnHand,
+            inventory_level::Column::Reserved,
+        ])
+        .column(location::Column::Code)
+        .inner_join(location::Entity)
         .filter(inventory_level::Column::ProductId.is_in(product_ids.iter().copied()))
-        .order_by_asc(inventory_level::Column::ProductId)
-        .order_by_asc(inventory_level::Column::LocationId)
-        .lock_exclusive()
+        .into_tuple()
         .all(txn)
         .await?;
-    let location_ids: Vec<i64> = rows.iter().map(|r| r.location_id).collect();
-    let codes: HashMap<i64, String> = location::Entity::find()
-        .filter(location::Column::Id.is_in(location_ids))
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|l| (l.id, l.code))
-        .collect();
-    let mut out: HashMap<i64, Vec<LockedLevel>> = HashMap::new();
-    for r in rows {
-        out.entry(r.product_id).or_default().push(LockedLevel {
-            id: r.id,
-            location_id: r.location_id,
-            location_code: codes.get(&r.location_id).cloned().unwrap_or_default(),
-            on_hand: r.on_hand,
-            reserved: r.reserved,
+    let mut out: HashMap<i64, Vec<StockRow>> = HashMap::new();
+    for (id, product_id, location_id, on_hand, reserved, location_code) in rows {
+        out.entry(product_id).or_default().push(StockRow {
+            id,
+            location_id,
+            location_code,
+            on_hand,
+            reserved,
         });
     }
     Ok(out)
@@ -413,8 +447,8 @@ async fn lock_levels(
 /// most available stock when one location can; otherwise split it across
 /// locations, largest available first. Ties go to the location code in
 /// alphabetical order. None when all locations together cannot fill it.
-fn allocate(levels: &[LockedLevel], quantity: i64) -> Option<Vec<(&LockedLevel, i64)>> {
-    let mut by_available: Vec<&LockedLevel> = levels.iter().filter(|l| l.available() > 0).collect();
+fn allocate(levels: &[StockRow], quantity: i64) -> Option<Vec<(&StockRow, i64)>> {
+    let mut by_available: Vec<&StockRow> = levels.iter().filter(|l| l.available() > 0).collect();
     by_available.sort_by(|a, b| {
         b.available()
             .cmp(&a.available())
@@ -438,9 +472,11 @@ fn allocate(levels: &[LockedLevel], quantity: i64) -> Option<Vec<(&LockedLevel, 
     (left == 0).then_some(plan)
 }
 
-/// Conditional reservation: succeeds only while the row still has `qty`
-/// available, whatever any other transaction did.
-async fn reserve(txn: &DatabaseTransaction, level: &LockedLevel, qty: i64) -> AppResult<()> {
+/// Conditional reservation: true only if the row still had `qty` available
+/// when updated, whatever any other transaction did. On PostgreSQL a
+/// concurrent reservation of the same row makes this wait for it, then
+/// re-checks the condition against the committed row.
+async fn reserve(txn: &DatabaseTransaction, level: &StockRow, qty: i64) -> AppResult<bool> {
     let reserved = Expr::col(inventory_level::Column::Reserved);
     let result = inventory_level::Entity::update_many()
         .col_expr(inventory_level::Column::Reserved, reserved.clone().add(qty))
@@ -456,14 +492,7 @@ async fn reserve(txn: &DatabaseTransaction, level: &LockedLevel, qty: i64) -> Ap
         )
         .exec(txn)
         .await?;
-    if result.rows_affected == 1 {
-        Ok(())
-    } else {
-        Err(AppError::InsufficientStock {
-            message: "stock changed".into(),
-            product_id: None,
-        })
-    }
+    Ok(result.rows_affected == 1)
 }
 
 async fn record_event(
@@ -552,7 +581,7 @@ pub async fn transition(
             "`reason` is limited to 500 characters",
         ));
     }
-    let txn = db::begin_write(db).await?;
+    let (txn, _slot) = db::begin_write(db).await?;
     let order = visible_order(&txn, viewer, order_id).await?;
     let target = step.target();
     if !step.allowed_from(order.status) {
@@ -615,6 +644,7 @@ async fn move_allocated_stock(
         .all(txn)
         .await?;
     let shipping = kind == MovementKind::Shipment;
+    let mut movements = Vec::with_capacity(allocations.len());
     for a in allocations {
         let reserved = Expr::col(inventory_level::Column::Reserved);
         let mut update = inventory_level::Entity::update_many()
@@ -641,23 +671,18 @@ async fn move_allocated_stock(
                 order.id, a.product_id, a.location_id
             ))));
         }
-        let delta = if shipping { -a.quantity } else { 0 };
-        record_movement(
-            txn,
-            Movement {
-                product_id: a.product_id,
-                location_id: a.location_id,
-                kind,
-                on_hand_delta: delta,
-                reserved_delta: -a.quantity,
-                order_id: Some(order.id),
-                reason: None,
-                actor_partner_id: Some(actor),
-            },
-        )
-        .await?;
+        movements.push(Movement {
+            product_id: a.product_id,
+            location_id: a.location_id,
+            kind,
+            on_hand_delta: if shipping { -a.quantity } else { 0 },
+            reserved_delta: -a.quantity,
+            order_id: Some(order.id),
+            reason: None,
+            actor_partner_id: Some(actor),
+        });
     }
-    Ok(())
+    record_movements(txn, movements).await
 }
 
 /// The order if the caller may see it: its own, or any for the operator.
@@ -813,8 +838,8 @@ pub async fn events_by_order(
 mod tests {
     use super::*;
 
-    fn level(id: i64, code: &str, on_hand: i64, reserved: i64) -> LockedLevel {
-        LockedLevel {
+    fn level(id: i64, code: &str, on_hand: i64, reserved: i64) -> StockRow {
+        StockRow {
             id,
             location_id: id,
             location_code: code.into(),

@@ -1,25 +1,13 @@
 //! Gives errors raised before any resolver runs (parse, validation, depth
 //! and complexity limits) a SPEC code, as async-graphql leaves them bare.
+//!
+//! This is done on the response, not in an extension: any extension puts
+//! every field's resolution through async-graphql's extension chain, which
+//! cost a W2 stock poll (hundreds of fields) a measurable share of its CPU.
 
-use std::sync::Arc;
-
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation,
-};
-use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::ServerError;
 
 use crate::error::code;
-
-pub struct ErrorCodes;
-
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodesExtension)
-    }
-}
-
-struct ErrorCodesExtension;
 
 /// async-graphql's own messages for its two limits.
 const LIMIT_MESSAGES: [&str; 2] = ["Query is too complex.", "Query is nested too deep."];
@@ -32,36 +20,13 @@ pub fn with_code(mut err: ServerError, code: &str) -> ServerError {
     err
 }
 
-#[async_trait::async_trait]
-impl Extension for ErrorCodesExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables)
-            .await
-            .map_err(|e| with_code(e, code::BAD_USER_INPUT))
-    }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
-            errors
-                .into_iter()
-                .map(|e| {
-                    if LIMIT_MESSAGES.contains(&e.message.as_str()) {
-                        with_code(e, code::QUERY_TOO_COMPLEX)
-                    } else {
-                        with_code(e, code::BAD_USER_INPUT)
-                    }
-                })
-                .collect()
-        })
+/// Our errors always carry a code; what is left bare is the caller's fault:
+/// a limit (QUERY_TOO_COMPLEX) or a syntax, validation or input coercion
+/// error (BAD_USER_INPUT).
+pub fn coded(err: ServerError) -> ServerError {
+    if LIMIT_MESSAGES.contains(&err.message.as_str()) {
+        with_code(err, code::QUERY_TOO_COMPLEX)
+    } else {
+        with_code(err, code::BAD_USER_INPUT)
     }
 }

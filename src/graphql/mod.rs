@@ -52,7 +52,6 @@ pub fn build_schema(limits: SchemaLimits) -> GatewaySchema {
         // Bounds on what the parser accepts, before any resolver runs.
         .limit_recursive_depth(32)
         .limit_directives(8)
-        .extension(codes::ErrorCodes)
         .extension(cost::QueryCost)
         .finish()
 }

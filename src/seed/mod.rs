@@ -56,7 +56,7 @@ fn province_code(province: &str) -> &'static str {
 }
 
 pub async fn seed_demo(db: &DatabaseConnection) -> Result<SeedReport, DbErr> {
-    let txn = crate::db::begin_write(db).await?;
+    let (txn, _slot) = crate::db::begin_write(db).await?;
     let report = seed_in(&txn).await?;
     txn.commit().await?;
     Ok(report)

@@ -678,12 +678,14 @@ pub async fn seed_scale(db: &DatabaseConnection, sizes: Sizes) -> Result<ScaleRe
     report.order_lines = counts.1;
     report.ledger_rows += counts.2;
 
-    // Levels are the ledger's sums.
+    // Levels are the ledger's sums, stored in product order so that one
+    // product's levels share pages.
     let txn = db.begin().await?;
     let sql = "INSERT INTO inventory_level (product_id, location_id, on_hand, reserved, updated_at)
                SELECT product_id, location_id, SUM(on_hand_delta), SUM(reserved_delta), $1
                FROM stock_movement WHERE product_id >= $2 AND location_id >= $3
-               GROUP BY product_id, location_id";
+               GROUP BY product_id, location_id
+               ORDER BY product_id, location_id";
     let sql = if backend == DatabaseBackend::Postgres {
         sql.to_owned()
     } else {
@@ -723,7 +725,8 @@ pub async fn seed_scale(db: &DatabaseConnection, sizes: Sizes) -> Result<ScaleRe
             ))
             .await?;
         }
-        db.execute_unprepared("ANALYZE").await?;
+        // Index-only stock reads need the visibility map set.
+        db.execute_unprepared("VACUUM ANALYZE").await?;
     } else {
         db.execute_unprepared("ANALYZE").await?;
     }

@@ -269,3 +269,24 @@ async fn costly_queries_spend_a_separate_budget_and_are_refused_before_running()
     // Another partner, on the default budget, is served.
     still_serves(&app).await;
 }
+
+#[tokio::test]
+async fn beyond_the_in_flight_limit_requests_are_shed_at_once() {
+    let app = TestApp::with_config(|c| c.max_in_flight = 1).await;
+    let token = app.token("aeon-vn", "catalog:read");
+    // Polled together on one task: the first holds the only permit while it
+    // waits on the database, so the others find none.
+    let responses =
+        futures_util::future::join_all((0..8).map(|_| app.gql(Some(&token), SKUS, json!({}))))
+            .await;
+    let shed: Vec<_> = responses.iter().filter(|r| r.status == 503).collect();
+    let served = responses.iter().filter(|r| r.status == 200).count();
+    assert!(served >= 1, "nothing was served");
+    assert!(!shed.is_empty(), "nothing was shed");
+    for res in shed {
+        assert_eq!(res.code(), Some("RATE_LIMITED"));
+        assert_eq!(retry_after(res), 1);
+    }
+    // The permit comes back: the gateway serves again.
+    still_serves(&app).await;
+}

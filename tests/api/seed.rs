@@ -114,3 +114,48 @@ async fn demo_data_matches_the_spec() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_synthetic_scale_loads_consistently_and_only_once() {
+    let app = TestApp::new().await;
+    // The city scale's code path at a tenth of its size, to keep the suite fast.
+    let city = seed::scale::Scale::City.sizes().expect("city has sizes");
+    let sizes = seed::scale::Sizes {
+        producers: city.producers / 10,
+        products: city.products / 10,
+        partners: 4,
+        orders: city.orders / 10,
+        ..city
+    };
+    let report = seed::scale::seed_scale(&app.db, sizes).await.expect("seed");
+    assert_eq!(report.products, sizes.products as u64);
+    assert_eq!(report.orders, sizes.orders as u64);
+    // Every synthetic product is stocked at every synthetic location.
+    assert_eq!(report.stock_rows, (sizes.products * sizes.locations) as u64);
+    assert_eq!(
+        app.scalar_i64("SELECT COUNT(*) FROM store WHERE code LIKE 'C%-S%'")
+            .await,
+        (sizes.partners * sizes.stores_per_partner) as i64
+    );
+    assert_eq!(
+        ocop_gateway::domain::inventory::check_invariants(&app.db)
+            .await
+            .expect("check"),
+        vec![]
+    );
+    let again = seed::scale::seed_scale(&app.db, sizes)
+        .await
+        .expect("seed again");
+    assert!(again.skipped);
+    // The API serves the new data: a synthetic partner can read it.
+    let res = app
+        .gql_as(
+            "chain-001",
+            "catalog:read",
+            "query($q: String!) { products(first: 5, filter: { search: $q }) { edges { node { sku } } } }",
+            json!({ "q": "mat ong" }),
+        )
+        .await;
+    let edges = res.ok()["products"]["edges"].as_array().cloned();
+    assert!(edges.is_some_and(|e| !e.is_empty()), "{}", res.body);
+}

@@ -92,7 +92,7 @@ pub async fn run(cli: Cli) -> CliResult {
         }
         Command::Check => {
             let db = db::connect_admin(&config).await?;
-            let mismatches = crate::domain::inventory::check_invariants(&db)
+            let mismatches = crate::domain::inventory::check_invariants(db.conn())
                 .await
                 .map_err(|e| format!("check failed: {e:?}"))?;
             if mismatches.is_empty() {

@@ -2,7 +2,7 @@
 //! uses. Every behaviour must hold on SQLite (the embedded default) and on
 //! PostgreSQL (production), so backend differences are confined here.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -20,7 +20,50 @@ use crate::config::Config;
 /// queue on the lock rather than failing with "database is locked".
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
-pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
+/// A connection pool and, on SQLite, its writers' queue.
+///
+/// Every SQLite writer of this pool queues on `writers`, first come first
+/// served, before taking the database's write lock. Without it, writers
+/// that find the lock taken poll for it with SQLite's busy handler,
+/// sleeping up to 100 ms between tries: under load most of the time went
+/// to sleeping. The queue belongs to the pool, not the process: another
+/// pool on the same file (another replica, in this process or another)
+/// meets this one on SQLite's lock and busy timeout, as it would in
+/// production.
+#[derive(Clone, Debug)]
+pub struct Db {
+    conn: DatabaseConnection,
+    writers: Option<Arc<Mutex<()>>>,
+}
+
+impl Db {
+    pub fn new(conn: DatabaseConnection) -> Self {
+        let writers = is_sqlite(&conn).then(|| Arc::new(Mutex::new(())));
+        Self { conn, writers }
+    }
+
+    pub fn conn(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    /// For instrumentation (a statement counter) before the pool is shared.
+    pub fn conn_mut(&mut self) -> &mut DatabaseConnection {
+        &mut self.conn
+    }
+
+    pub async fn close(self) -> Result<(), DbErr> {
+        self.conn.close().await
+    }
+}
+
+impl std::ops::Deref for Db {
+    type Target = DatabaseConnection;
+    fn deref(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+}
+
+pub async fn connect(config: &Config) -> Result<Db, DbErr> {
     connect_url(
         config.database_url.expose(),
         config.db_max_connections,
@@ -31,7 +74,7 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
 
 /// For the one-shot commands (migrate, seed, check): bulk statements may
 /// legitimately run for minutes, so no statement timeout applies.
-pub async fn connect_admin(config: &Config) -> Result<DatabaseConnection, DbErr> {
+pub async fn connect_admin(config: &Config) -> Result<Db, DbErr> {
     connect_url(config.database_url.expose(), config.db_max_connections, 0).await
 }
 
@@ -41,7 +84,7 @@ pub async fn connect_url(
     url: &str,
     max_connections: u32,
     statement_timeout_ms: u64,
-) -> Result<DatabaseConnection, DbErr> {
+) -> Result<Db, DbErr> {
     let mut opt = ConnectOptions::new(url);
     opt.max_connections(max_connections.max(1))
         .min_connections(1)
@@ -63,7 +106,7 @@ pub async fn connect_url(
                 ("lock_timeout", statement_timeout_ms.to_string()),
             ])
         });
-    Database::connect(opt).await
+    Database::connect(opt).await.map(Db::new)
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
@@ -74,14 +117,7 @@ pub fn is_sqlite(db: &impl sea_orm::ConnectionTrait) -> bool {
     db.get_database_backend() == DatabaseBackend::Sqlite
 }
 
-/// Every SQLite writer of this process queues here, first come first
-/// served, before taking the database's write lock. Without it, writers
-/// that find the lock taken poll for it with SQLite's busy handler, sleeping
-/// up to 100 ms between tries: under load most of the time went to sleeping.
-/// (Other processes on the same file still wait on the busy timeout.)
-static SQLITE_WRITERS: LazyLock<Arc<Mutex<()>>> = LazyLock::new(|| Arc::new(Mutex::new(())));
-
-/// This process's SQLite writer slot, held until dropped: keep it alive
+/// A place in the pool's SQLite writer queue, held until dropped: keep it alive
 /// (`let (txn, _slot) = begin_write(..)`) until the transaction ends.
 pub struct WriterSlot(#[allow(dead_code)] Option<OwnedMutexGuard<()>>);
 
@@ -89,15 +125,13 @@ pub struct WriterSlot(#[allow(dead_code)] Option<OwnedMutexGuard<()>>);
 /// up front (`BEGIN IMMEDIATE`), so a transaction that reads before it writes
 /// can never fail to upgrade its lock. On PostgreSQL it is an ordinary READ
 /// COMMITTED transaction; stock rows are protected by conditional updates.
-pub async fn begin_write(
-    db: &DatabaseConnection,
-) -> Result<(DatabaseTransaction, WriterSlot), DbErr> {
-    let slot = if is_sqlite(db) {
-        Some(SQLITE_WRITERS.clone().lock_owned().await)
-    } else {
-        None
+pub async fn begin_write(db: &Db) -> Result<(DatabaseTransaction, WriterSlot), DbErr> {
+    let slot = match &db.writers {
+        Some(queue) => Some(queue.clone().lock_owned().await),
+        None => None,
     };
     let txn = db
+        .conn
         .begin_with_options(TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..Default::default()

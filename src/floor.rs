@@ -11,9 +11,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
 
-use crate::AppState;
 use crate::domain::catalog;
 use crate::ids::{self, Kind};
+use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/floor/stock/{id}", get(stock))

@@ -25,11 +25,12 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use crate::AppState;
 use crate::auth::{self, Viewer};
 use crate::error::{AppError, code};
-use crate::graphql::{self, RequestData, codes};
+use crate::graphql::codes;
+use crate::graphql::context::{self, RequestData};
 use crate::rate_limit::Budget;
+use crate::state::AppState;
 
 pub fn build_app(state: AppState) -> Router {
     let timeout = Duration::from_millis(state.config.request_timeout_ms);
@@ -316,7 +317,7 @@ async fn execute(
         locations: state.locations.clone(),
         max_page_size: state.config.max_page_size,
     };
-    let mut response = state.schema.execute(graphql::prepare(request, data)).await;
+    let mut response = state.schema.execute(context::prepare(request, data)).await;
     // Every error must carry a SPEC code. Ours always do; what is left bare
     // comes from async-graphql's input coercion, which is the caller's fault.
     response.errors = std::mem::take(&mut response.errors)

@@ -18,81 +18,8 @@ pub mod metrics;
 pub mod partner_cache;
 pub mod rate_limit;
 pub mod seed;
+pub mod state;
 pub mod telemetry;
 
-use std::sync::Arc;
-
-use sea_orm::DatabaseConnection;
-
-use crate::auth::Authenticator;
-use crate::config::Config;
-use crate::graphql::{GatewaySchema, SchemaLimits};
-use crate::metrics::Metrics;
-
 pub use crate::http::build_app;
-
-/// Everything a request handler needs; cheap to clone.
-#[derive(Clone)]
-pub struct AppState(Arc<AppInner>);
-
-pub struct AppInner {
-    pub db: DatabaseConnection,
-    pub config: Config,
-    pub auth: Authenticator,
-    pub schema: GatewaySchema,
-    pub metrics: Metrics,
-    pub limiter: rate_limit::PartnerLimiter,
-    pub partners: partner_cache::PartnerCache,
-    pub locations: Arc<domain::locations::LocationDirectory>,
-    /// Permits for requests in flight (see `MAX_IN_FLIGHT`).
-    pub in_flight: Arc<tokio::sync::Semaphore>,
-}
-
-impl std::ops::Deref for AppState {
-    type Target = AppInner;
-    fn deref(&self) -> &AppInner {
-        &self.0
-    }
-}
-
-impl AppState {
-    pub fn new(config: Config, db: DatabaseConnection) -> Result<Self, config::ConfigError> {
-        if config.bench_floor && config.env == config::Environment::Production {
-            return Err(config::ConfigError::BenchFloorInProduction);
-        }
-        let auth = Authenticator::from_config(&config)?;
-        let schema = graphql::build_schema(SchemaLimits {
-            max_depth: config.max_query_depth,
-            max_complexity: config.max_query_complexity,
-        });
-        let limiter = rate_limit::PartnerLimiter::new(
-            rate_limit::Limits {
-                requests_per_sec: config.rate_limit_rps,
-                request_burst: config.rate_limit_burst,
-                cost_per_sec: config.rate_limit_cost_per_sec,
-                cost_burst: config.rate_limit_cost_burst,
-            },
-            config.max_query_complexity,
-        );
-        let in_flight = Arc::new(tokio::sync::Semaphore::new(match config.max_in_flight {
-            0 => tokio::sync::Semaphore::MAX_PERMITS,
-            n => n,
-        }));
-        let partners = partner_cache::PartnerCache::new(std::time::Duration::from_millis(
-            config.partner_cache_ttl_ms,
-        ));
-        Ok(Self(Arc::new(AppInner {
-            db,
-            config,
-            auth,
-            schema,
-            metrics: Metrics::default(),
-            limiter,
-            partners,
-            in_flight,
-            locations: Arc::new(domain::locations::LocationDirectory::new(
-                std::time::Duration::from_secs(60),
-            )),
-        })))
-    }
-}
+pub use crate::state::AppState;

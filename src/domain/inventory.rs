@@ -1,19 +1,21 @@
-//! Stock writes by the operator (receipts, adjustments) and the invariant
-//! check that rebuilds levels from the ledger.
+//! Stock levels and their ledger. This is the only module that writes
+//! `inventory_level`: operator receipts and adjustments, and the
+//! reservations, releases and shipments that orders ask for.
 //!
 //! Every change of on-hand or reserved writes a `stock_movement` row in the
-//! same transaction as the level change, so levels can always be rebuilt.
+//! same transaction as the level change, so levels can always be rebuilt
+//! (`check_invariants`).
 
 use entity::enums::MovementKind;
 use entity::{inventory_level, location, product, stock_movement};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, Set, Statement,
+    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    QueryFilter, Set, Statement,
 };
 
-use crate::db;
-use crate::domain::clock;
+use crate::db::{self, Db};
+use crate::domain::{clock, text};
 use crate::error::{AppError, AppResult};
 
 /// Largest single receipt or adjustment, in units.
@@ -43,23 +45,8 @@ async fn ensure_exists(
     Ok(())
 }
 
-fn check_reason(reason: Option<&str>, required: bool) -> AppResult<Option<String>> {
-    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-    match reason {
-        None if required => Err(AppError::bad_field(
-            "input.reason",
-            "a reason is required for adjustments",
-        )),
-        Some(r) if r.chars().count() > 500 => Err(AppError::bad_field(
-            "input.reason",
-            "`reason` is limited to 500 characters",
-        )),
-        r => Ok(r.map(str::to_owned)),
-    }
-}
-
 /// One ledger row to write.
-pub(crate) struct Movement {
+struct Movement {
     pub product_id: i64,
     pub location_id: i64,
     pub kind: MovementKind,
@@ -70,15 +57,12 @@ pub(crate) struct Movement {
     pub actor_partner_id: Option<i64>,
 }
 
-pub(crate) async fn record_movement(txn: &DatabaseTransaction, m: Movement) -> AppResult<()> {
+async fn record_movement(txn: &DatabaseTransaction, m: Movement) -> AppResult<()> {
     record_movements(txn, vec![m]).await
 }
 
 /// Writes ledger rows in one statement.
-pub(crate) async fn record_movements(
-    txn: &DatabaseTransaction,
-    movements: Vec<Movement>,
-) -> AppResult<()> {
+async fn record_movements(txn: &DatabaseTransaction, movements: Vec<Movement>) -> AppResult<()> {
     if movements.is_empty() {
         return Ok(());
     }
@@ -169,7 +153,7 @@ async fn add_on_hand(
 /// Adds received units to on-hand at a location (creating the level if the
 /// product was never stocked there).
 pub async fn receive_stock(
-    db: &DatabaseConnection,
+    db: &Db,
     actor_partner_id: i64,
     product_id: i64,
     location_id: i64,
@@ -182,7 +166,7 @@ pub async fn receive_stock(
             format!("`quantity` must be between 1 and {MAX_MOVEMENT}"),
         ));
     }
-    let reason = check_reason(reason, false)?;
+    let reason = text::reason(reason, "input.reason", false)?;
     let (txn, _slot) = db::begin_write(db).await?;
     ensure_exists(&txn, product_id, location_id).await?;
     add_on_hand(&txn, product_id, location_id, quantity).await?;
@@ -205,7 +189,7 @@ pub async fn receive_stock(
 /// Corrects on-hand by `delta` (a count, damage, loss). On-hand may never
 /// fall below what is reserved for open orders.
 pub async fn adjust_stock(
-    db: &DatabaseConnection,
+    db: &Db,
     actor_partner_id: i64,
     product_id: i64,
     location_id: i64,
@@ -218,7 +202,7 @@ pub async fn adjust_stock(
             format!("`delta` must be non-zero and at most {MAX_MOVEMENT} either way"),
         ));
     }
-    let reason = check_reason(reason, true)?;
+    let reason = text::reason(reason, "input.reason", true)?;
     let (txn, _slot) = db::begin_write(db).await?;
     ensure_exists(&txn, product_id, location_id).await?;
     let on_hand = Expr::col(inventory_level::Column::OnHand);
@@ -276,6 +260,162 @@ pub async fn adjust_stock(
         },
     )
     .await
+}
+
+/// Units of one product at one location that an order reserves, releases
+/// or ships.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Units {
+    pub product_id: i64,
+    pub location_id: i64,
+    pub quantity: i64,
+}
+
+/// Sorts units into the global lock order, (product, location): every
+/// writer of several levels takes their row locks in this order, so two
+/// transactions can never deadlock on them.
+fn in_lock_order(units: &[Units]) -> Vec<Units> {
+    let mut sorted = units.to_vec();
+    sorted.sort_by_key(|u| (u.product_id, u.location_id));
+    sorted
+}
+
+/// Reserves every one of `units` for `order_id`, each with a conditional
+/// `UPDATE ... WHERE on_hand - reserved >= qty`, and writes their ledger
+/// rows. Returns false as soon as a row no longer has its quantity: the
+/// caller must then roll the transaction back (and may plan again). On
+/// PostgreSQL a concurrent reservation of the same row makes the update
+/// wait for it, then re-check the condition against the committed row.
+pub async fn reserve(
+    txn: &DatabaseTransaction,
+    units: &[Units],
+    order_id: i64,
+    actor_partner_id: i64,
+) -> AppResult<bool> {
+    let units = in_lock_order(units);
+    let now = clock::now();
+    for u in &units {
+        let reserved = Expr::col(inventory_level::Column::Reserved);
+        let result = inventory_level::Entity::update_many()
+            .col_expr(
+                inventory_level::Column::Reserved,
+                reserved.clone().add(u.quantity),
+            )
+            .col_expr(inventory_level::Column::UpdatedAt, Expr::value(now))
+            .filter(inventory_level::Column::ProductId.eq(u.product_id))
+            .filter(inventory_level::Column::LocationId.eq(u.location_id))
+            .filter(
+                Expr::col(inventory_level::Column::OnHand)
+                    .sub(reserved)
+                    .gte(u.quantity),
+            )
+            .exec(txn)
+            .await?;
+        if result.rows_affected != 1 {
+            return Ok(false);
+        }
+    }
+    record_movements(
+        txn,
+        units
+            .iter()
+            .map(|u| {
+                let deltas = (0, u.quantity);
+                order_movement(
+                    u,
+                    MovementKind::Reservation,
+                    deltas,
+                    order_id,
+                    actor_partner_id,
+                )
+            })
+            .collect(),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// What happens to reserved units that leave a reservation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unreserve {
+    /// Back to available (a cancellation, a rejected line).
+    Release,
+    /// Out of the building: on-hand drops with reserved.
+    Ship,
+}
+
+/// Takes `units` out of reserved (and, when shipping, out of on-hand) for
+/// `order_id`, with their ledger rows. The reservation must be there: a
+/// missing one is a broken invariant, answered INTERNAL with nothing
+/// changed (the caller's transaction is dropped).
+pub async fn release_or_ship(
+    txn: &DatabaseTransaction,
+    units: &[Units],
+    effect: Unreserve,
+    order_id: i64,
+    actor_partner_id: i64,
+) -> AppResult<()> {
+    let units = in_lock_order(units);
+    let now = clock::now();
+    for u in &units {
+        let reserved = Expr::col(inventory_level::Column::Reserved);
+        let mut update = inventory_level::Entity::update_many()
+            .col_expr(inventory_level::Column::Reserved, reserved.sub(u.quantity))
+            .col_expr(inventory_level::Column::UpdatedAt, Expr::value(now));
+        if effect == Unreserve::Ship {
+            update = update.col_expr(
+                inventory_level::Column::OnHand,
+                Expr::col(inventory_level::Column::OnHand).sub(u.quantity),
+            );
+        }
+        let result = update
+            .filter(inventory_level::Column::ProductId.eq(u.product_id))
+            .filter(inventory_level::Column::LocationId.eq(u.location_id))
+            .filter(inventory_level::Column::Reserved.gte(u.quantity))
+            .exec(txn)
+            .await?;
+        if result.rows_affected != 1 {
+            return Err(AppError::internal(std::io::Error::other(format!(
+                "reservation of order {order_id} missing at product {} location {}",
+                u.product_id, u.location_id
+            ))));
+        }
+    }
+    record_movements(
+        txn,
+        units
+            .iter()
+            .map(|u| {
+                let (kind, deltas) = match effect {
+                    Unreserve::Release => (MovementKind::Release, (0, -u.quantity)),
+                    Unreserve::Ship => (MovementKind::Shipment, (-u.quantity, -u.quantity)),
+                };
+                order_movement(u, kind, deltas, order_id, actor_partner_id)
+            })
+            .collect(),
+    )
+    .await
+}
+
+/// The ledger row of an order's stock effect on `u`: `(on_hand_delta,
+/// reserved_delta)`.
+fn order_movement(
+    u: &Units,
+    kind: MovementKind,
+    (on_hand_delta, reserved_delta): (i64, i64),
+    order_id: i64,
+    actor: i64,
+) -> Movement {
+    Movement {
+        product_id: u.product_id,
+        location_id: u.location_id,
+        kind,
+        on_hand_delta,
+        reserved_delta,
+        order_id: Some(order_id),
+        reason: None,
+        actor_partner_id: Some(actor),
+    }
 }
 
 /// One disagreement found by [`check_invariants`].

@@ -6,6 +6,7 @@ pub mod clock;
 pub mod gtin;
 pub mod inventory;
 pub mod locations;
+pub mod money;
 pub mod orders;
 pub mod pagination;
 pub mod partners;

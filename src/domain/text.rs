@@ -4,6 +4,8 @@
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
+use crate::error::{AppError, AppResult};
+
 pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut last_space = true;
@@ -27,6 +29,28 @@ pub fn fold(text: &str) -> String {
         out.extend(c.to_lowercase());
     }
     out.trim_end().to_owned()
+}
+
+/// What product search matches: both names, the producer and the SKU,
+/// folded. Written with the product row (one formula for every writer).
+pub fn product_search_text(name_vi: &str, name_en: &str, producer: &str, sku: &str) -> String {
+    fold(&format!("{name_vi} {name_en} {producer} {sku}"))
+}
+
+/// Longest free-text reason (cancellation, adjustment, receipt note).
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// A trimmed reason, None when blank; BAD_USER_INPUT naming `field` when
+/// longer than [`MAX_REASON_CHARS`], or blank where one is `required`.
+pub fn reason(text: Option<&str>, field: &str, required: bool) -> AppResult<Option<String>> {
+    match text.map(str::trim).filter(|r| !r.is_empty()) {
+        None if required => Err(AppError::bad_field(field, "a reason is required")),
+        Some(r) if r.chars().count() > MAX_REASON_CHARS => Err(AppError::bad_field(
+            field,
+            format!("`reason` is limited to {MAX_REASON_CHARS} characters"),
+        )),
+        r => Ok(r.map(str::to_owned)),
+    }
 }
 
 /// Escapes LIKE wildcards so that user text matches literally (with `ESCAPE '\'`).

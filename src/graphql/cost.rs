@@ -8,7 +8,7 @@ use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, N
 use async_graphql::{ErrorExtensions, Pos, ServerError, ValidationResult};
 
 use crate::error::AppError;
-use crate::graphql::RequestData;
+use crate::graphql::context::RequestData;
 
 pub struct QueryCost;
 

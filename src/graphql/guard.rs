@@ -8,7 +8,7 @@ pub struct ScopeGuard(pub Scope);
 
 impl Guard for ScopeGuard {
     async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
-        super::viewer(ctx)?.require(self.0)?;
+        super::context::viewer(ctx)?.require(self.0)?;
         Ok(())
     }
 }

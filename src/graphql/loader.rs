@@ -154,7 +154,7 @@ pub async fn prime_product_page(
             || look.field("nodes").field(field).exists()
     };
     let wants_producer = selects("producer");
-    let may_see_stock = super::viewer(ctx)?
+    let may_see_stock = super::context::viewer(ctx)?
         .scopes
         .contains(crate::auth::Scope::InventoryRead);
     let wants_stock = may_see_stock && selects("stock");
@@ -162,21 +162,25 @@ pub async fn prime_product_page(
     let producers = async {
         if wants_producer {
             let ids: Vec<i64> = products.iter().map(|p| p.producer_id).collect();
-            super::loader::<ProducerLoader>(ctx)?.load_many(ids).await?;
+            super::context::loader::<ProducerLoader>(ctx)?
+                .load_many(ids)
+                .await?;
         }
         Ok::<_, async_graphql::Error>(())
     };
     let stock = async {
         if wants_stock {
             let ids: Vec<i64> = products.iter().map(|p| p.id).collect();
-            super::loader::<StockLoader>(ctx)?.load_many(ids).await?;
+            super::context::loader::<StockLoader>(ctx)?
+                .load_many(ids)
+                .await?;
         }
         Ok::<_, async_graphql::Error>(())
     };
     let available = async {
         if wants_available {
             let ids: Vec<i64> = products.iter().map(|p| p.id).collect();
-            super::loader::<AvailableLoader>(ctx)?
+            super::context::loader::<AvailableLoader>(ctx)?
                 .load_many(ids)
                 .await?;
         }

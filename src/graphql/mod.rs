@@ -2,20 +2,12 @@
 //! exported anywhere (`ocop-gateway schema`); per-request state (database,
 //! caller, loaders) is attached to each request by the HTTP handler.
 
-use std::sync::Arc;
-
-use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
-use sea_orm::DatabaseConnection;
-
-use crate::auth::Viewer;
-use crate::domain::locations::LocationDirectory;
-use crate::error::{AppError, AppResult};
-use crate::rate_limit::Budget;
+use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 pub mod codes;
+pub mod context;
 pub mod cost;
 pub mod guard;
-pub use crate::ids;
 pub mod input;
 pub mod loader;
 pub mod mutation;
@@ -63,45 +55,4 @@ pub fn sdl() -> String {
         max_complexity: 1,
     })
     .sdl()
-}
-
-/// What every request carries into the resolvers.
-pub struct RequestData {
-    pub db: DatabaseConnection,
-    pub viewer: Option<Viewer>,
-    /// The caller's rate budget; the query's cost is spent from it.
-    pub budget: Option<Arc<Budget>>,
-    pub locations: Arc<LocationDirectory>,
-    pub max_page_size: u32,
-}
-
-pub fn request_data<'a>(ctx: &'a Context<'_>) -> AppResult<&'a RequestData> {
-    ctx.data::<RequestData>()
-        .map_err(|_| AppError::internal(std::io::Error::other("request data missing")))
-}
-
-pub fn db<'a>(ctx: &'a Context<'_>) -> AppResult<&'a DatabaseConnection> {
-    Ok(&request_data(ctx)?.db)
-}
-
-/// The caller, or UNAUTHENTICATED when the request carried no token.
-pub fn viewer<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Viewer> {
-    request_data(ctx)?.viewer.as_ref().ok_or_else(|| {
-        AppError::Unauthenticated("a bearer token is required: Authorization: Bearer <JWT>".into())
-    })
-}
-
-pub fn loader<'a, T: Send + Sync + 'static>(
-    ctx: &'a Context<'_>,
-) -> AppResult<&'a loader::Cached<T>> {
-    ctx.data::<loader::Cached<T>>()
-        .map_err(|_| AppError::internal(std::io::Error::other("data loader missing")))
-}
-
-/// Attaches the per-request state and fresh DataLoaders (their caches must
-/// never outlive one request, nor be shared between partners).
-pub fn prepare(request: async_graphql::Request, data: RequestData) -> async_graphql::Request {
-    let db = data.db.clone();
-    let locations = data.locations.clone();
-    loader::attach(&db, &locations, request.data(data))
 }

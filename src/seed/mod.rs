@@ -55,7 +55,7 @@ fn province_code(province: &str) -> &'static str {
     }
 }
 
-pub async fn seed_demo(db: &DatabaseConnection) -> Result<SeedReport, DbErr> {
+pub async fn seed_demo(db: &crate::db::Db) -> Result<SeedReport, DbErr> {
     let (txn, _slot) = crate::db::begin_write(db).await?;
     let report = seed_in(&txn).await?;
     txn.commit().await?;
@@ -214,10 +214,7 @@ async fn seed_in<C: ConnectionTrait>(db: &C) -> Result<SeedReport, DbErr> {
                     "{name_vi}. Sản phẩm OCOP {stars} sao của {}, {}, {}.",
                     pr.name, pr.district, pr.province
                 )),
-                search_text: Set(text::fold(&format!(
-                    "{name_vi} {name_en} {} {sku}",
-                    pr.name
-                ))),
+                search_text: Set(text::product_search_text(name_vi, name_en, pr.name, sku)),
                 category: Set(*category),
                 stars: Set(*stars),
                 certificate_number: Set(format!(

@@ -598,7 +598,7 @@ pub async fn seed_scale(db: &DatabaseConnection, sizes: Sizes) -> Result<ScaleRe
                 name_en.clone().into(),
                 format!("{name_vi}. Sản phẩm OCOP {stars} sao của {producer_name}, {province}.")
                     .into(),
-                text::fold(&format!("{name_vi} {name_en} {producer_name} {sku}")).into(),
+                text::product_search_text(&name_vi, &name_en, &producer_name, &sku).into(),
                 category_value(category).into(),
                 stars.into(),
                 format!("{pcode}-OCOP-{}-{:06}", issued.format("%Y"), i + 1).into(),

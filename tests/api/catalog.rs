@@ -472,8 +472,7 @@ async fn lookups_find_products_and_refuse_bad_keys() {
         .await
         .ok()["locations"][0]["id"]
         .clone();
-    let unknown =
-        ocop_gateway::graphql::ids::encode(ocop_gateway::graphql::ids::Kind::Product, 999_999).0;
+    let unknown = ocop_gateway::ids::encode(ocop_gateway::ids::Kind::Product, 999_999).0;
     let cases = [
         (
             "query($id: ID!) { product(id: $id) { sku } }",

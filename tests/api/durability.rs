@@ -167,7 +167,7 @@ async fn sigkill_under_load_loses_no_acknowledged_order() {
         .await
         .expect("connect");
     assert_eq!(
-        check_invariants(&conn).await.expect("check"),
+        check_invariants(conn.conn()).await.expect("check"),
         vec![],
         "invariants after the crash"
     );

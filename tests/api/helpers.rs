@@ -290,7 +290,7 @@ impl TestApp {
         let mut conn = db::connect(&config).await.expect("connect test database");
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();
-        conn.set_metric_callback(move |_| {
+        conn.conn_mut().set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::SeqCst);
         });
         let state = AppState::new(config, conn.clone()).expect("app state");
@@ -298,7 +298,7 @@ impl TestApp {
         Self {
             router,
             state,
-            db: conn,
+            db: conn.conn().clone(),
             statements,
             url,
             _dir: dir,

@@ -123,8 +123,7 @@ async fn refused_stock_writes_change_nothing() {
         .ok()["product"]["stock"][0]["onHand"]
         .as_i64()
         .expect("onHand");
-    let bad_product =
-        ocop_gateway::graphql::ids::encode(ocop_gateway::graphql::ids::Kind::Product, 999_999).0;
+    let bad_product = ocop_gateway::ids::encode(ocop_gateway::ids::Kind::Product, 999_999).0;
     let cases: Vec<(&str, Value, &str)> = vec![
         (
             ADJUST,
@@ -251,7 +250,7 @@ fn check_command_exits_non_zero_on_mismatch() {
             .await
             .expect("connect");
         sea_orm::ConnectionTrait::execute_unprepared(
-            &conn,
+            conn.conn(),
             "UPDATE inventory_level SET on_hand = on_hand + 5 WHERE id = 2",
         )
         .await

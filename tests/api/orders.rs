@@ -164,8 +164,7 @@ async fn every_invalid_order_is_refused_and_writes_nothing() {
     app.exec("UPDATE product SET status = 'discontinued' WHERE id = 3")
         .await;
     let discontinued = ps[2].0.clone();
-    let unknown =
-        ocop_gateway::graphql::ids::encode(ocop_gateway::graphql::ids::Kind::Product, 999_999).0;
+    let unknown = ocop_gateway::ids::encode(ocop_gateway::ids::Kind::Product, 999_999).0;
     let base = input("bad", &store, vec![(p.clone(), moq)]);
     let with = |path: &str, value: Value| {
         let mut v = base.clone();
@@ -655,8 +654,7 @@ async fn partners_see_and_touch_only_their_own_orders() {
         )
         .await;
     assert_eq!(res.code(), Some("NOT_FOUND"));
-    let missing =
-        ocop_gateway::graphql::ids::encode(ocop_gateway::graphql::ids::Kind::Order, 999_999).0;
+    let missing = ocop_gateway::ids::encode(ocop_gateway::ids::Kind::Order, 999_999).0;
     let res_missing = app
         .gql_as(
             "winmart",

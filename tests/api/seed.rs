@@ -14,7 +14,7 @@ async fn seeding_twice_changes_nothing() {
         app.scalar_i64("SELECT SUM(on_hand) FROM inventory_level")
             .await,
     );
-    let report = seed::seed_demo(&app.db).await.expect("seed");
+    let report = seed::seed_demo(&app.state.db).await.expect("seed");
     assert!(report.is_empty(), "second seed inserted {report:?}");
     let after = (
         app.scalar_i64("SELECT COUNT(*) FROM product").await,

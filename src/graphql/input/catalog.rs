@@ -3,8 +3,8 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::catalog::{ProductFilter, ProductSort, SortKey};
 use crate::error::{AppError, AppResult};
-use crate::graphql::ids::{self, Kind};
 use crate::graphql::object::product::{Category, ProductStatus};
+use crate::ids::{self, Kind};
 
 /// Narrows `products`. All given conditions must hold.
 #[derive(InputObject, Default)]

@@ -3,8 +3,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::orders::{NewOrder, OrderFilter};
 use crate::error::AppResult;
-use crate::graphql::ids::{self, Kind};
 use crate::graphql::object::order::OrderStatus;
+use crate::ids::{self, Kind};
 
 /// One line of a purchase order.
 #[derive(InputObject)]

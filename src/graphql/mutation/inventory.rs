@@ -2,11 +2,11 @@ use async_graphql::{Context, Object, SimpleObject};
 
 use crate::auth::Scope;
 use crate::domain::{catalog, inventory};
+use crate::graphql::context::{db, viewer};
 use crate::graphql::guard::ScopeGuard;
-use crate::graphql::ids::{self, Kind};
 use crate::graphql::input::catalog::{AdjustStockInput, ReceiveStockInput};
 use crate::graphql::object::product::ProductNode;
-use crate::graphql::{db, viewer};
+use crate::ids::{self, Kind};
 
 /// The stock of one product at one location after a change.
 #[derive(SimpleObject)]

@@ -2,11 +2,11 @@ use async_graphql::{Context, ID, Object};
 
 use crate::auth::Scope;
 use crate::domain::orders::{self, Transition};
+use crate::graphql::context::{db, viewer};
 use crate::graphql::guard::ScopeGuard;
-use crate::graphql::ids::{self, Kind};
 use crate::graphql::input::order::PlaceOrderInput;
 use crate::graphql::object::order::{OrderNode, PlaceOrderPayload};
-use crate::graphql::{db, viewer};
+use crate::ids::{self, Kind};
 
 #[derive(Default)]
 pub struct OrderMutation;

@@ -2,7 +2,7 @@ use async_graphql::{Context, Object, SimpleObject};
 
 use crate::domain::catalog::{self, ProductFilter};
 use crate::domain::pagination::Page;
-use crate::graphql::db;
+use crate::graphql::context::db;
 use crate::graphql::object::product::{ProducerNode, ProductNode};
 
 /// Relay page information.

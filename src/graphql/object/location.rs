@@ -3,7 +3,7 @@ use std::sync::Arc;
 use async_graphql::{ID, Object};
 use entity::location;
 
-use crate::graphql::ids::{self, Kind};
+use crate::ids::{self, Kind};
 
 /// A warehouse or distribution point that holds stock.
 pub struct LocationNode(pub Arc<location::Model>);

@@ -4,8 +4,7 @@ use entity::enums::OrderStatus as DbOrderStatus;
 use entity::{order_allocation, order_event, order_line, purchase_order};
 
 use crate::error::AppError;
-use crate::graphql::ids::{self, Kind};
-use crate::graphql::loader as load;
+use crate::graphql::context::loader as load;
 use crate::graphql::loader::{
     LocationLoader, OrderEventsLoader, OrderLinesLoader, PartnerLoader, ProductLoader, StoreLoader,
 };
@@ -13,6 +12,7 @@ use crate::graphql::object::location::LocationNode;
 use crate::graphql::object::partner::{PartnerNode, StoreNode};
 use crate::graphql::object::product::ProductNode;
 use crate::graphql::scalars::Vnd;
+use crate::ids::{self, Kind};
 
 /// Where an order is in its life. PLACED → CONFIRMED → SHIPPED → DELIVERED;
 /// CANCELLED from PLACED or CONFIRMED.

@@ -4,8 +4,8 @@ use entity::{partner, store};
 
 use crate::auth::Viewer;
 use crate::domain::partners;
-use crate::graphql::ids::{self, Kind};
-use crate::graphql::{db, viewer};
+use crate::graphql::context::{db, viewer};
+use crate::ids::{self, Kind};
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 pub enum PartnerKind {

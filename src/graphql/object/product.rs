@@ -9,12 +9,12 @@ use crate::auth::Scope;
 use crate::domain::catalog::StockLevel;
 use crate::error::AppError;
 use crate::graphql::guard::ScopeGuard;
-use crate::graphql::ids::{self, Kind};
 use crate::graphql::loader::{
     AvailableLoader, ProducerLoader, ProductsByProducerLoader, StockLoader,
 };
 use crate::graphql::object::location::LocationNode;
 use crate::graphql::scalars::Vnd;
+use crate::ids::{self, Kind};
 
 /// OCOP product categories (the programme's six product groups).
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -147,7 +147,7 @@ impl ProducerNode {
     /// This producer's products in the catalogue.
     #[graphql(complexity = "10 * child_complexity")]
     async fn products(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ProductNode>> {
-        let loader = crate::graphql::loader::<ProductsByProducerLoader>(ctx)?;
+        let loader = crate::graphql::context::loader::<ProductsByProducerLoader>(ctx)?;
         let products = loader.load_one(self.0.id).await?.unwrap_or_default();
         Ok(products.into_iter().map(ProductNode).collect())
     }
@@ -245,7 +245,7 @@ impl ProductNode {
         self.0.updated_at
     }
     async fn producer(&self, ctx: &Context<'_>) -> async_graphql::Result<ProducerNode> {
-        let loader = crate::graphql::loader::<ProducerLoader>(ctx)?;
+        let loader = crate::graphql::context::loader::<ProducerLoader>(ctx)?;
         loader
             .load_one(self.0.producer_id)
             .await?
@@ -258,7 +258,7 @@ impl ProductNode {
     /// error otherwise, while the rest of the product is served).
     #[graphql(guard = "ScopeGuard(Scope::InventoryRead)")]
     async fn stock(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Vec<StockLevelNode>>> {
-        let loader = crate::graphql::loader::<StockLoader>(ctx)?;
+        let loader = crate::graphql::context::loader::<StockLoader>(ctx)?;
         let levels = loader.load_one(self.0.id).await?.unwrap_or_default();
         Ok(Some(levels.into_iter().map(StockLevelNode).collect()))
     }
@@ -266,7 +266,7 @@ impl ProductNode {
     /// `inventory:read` (null with a FORBIDDEN error otherwise).
     #[graphql(guard = "ScopeGuard(Scope::InventoryRead)")]
     async fn available(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<i64>> {
-        let loader = crate::graphql::loader::<AvailableLoader>(ctx)?;
+        let loader = crate::graphql::context::loader::<AvailableLoader>(ctx)?;
         Ok(Some(loader.load_one(self.0.id).await?.unwrap_or(0)))
     }
 }

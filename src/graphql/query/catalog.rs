@@ -3,8 +3,8 @@ use async_graphql::{Context, ID, Object};
 use crate::auth::Scope;
 use crate::domain::pagination::{DEFAULT_PAGE_SIZE, PageArgs};
 use crate::domain::{catalog, partners};
+use crate::graphql::context::{db, request_data};
 use crate::graphql::guard::ScopeGuard;
-use crate::graphql::ids::{self, Kind};
 use crate::graphql::input::catalog::{ProductFilterInput, ProductOrderInput};
 use crate::graphql::loader::prime_product_page;
 use crate::graphql::object::connection::{
@@ -12,7 +12,7 @@ use crate::graphql::object::connection::{
 };
 use crate::graphql::object::location::LocationNode;
 use crate::graphql::object::product::{ProducerNode, ProductNode};
-use crate::graphql::{db, request_data};
+use crate::ids::{self, Kind};
 
 #[derive(Default)]
 pub struct CatalogQuery;

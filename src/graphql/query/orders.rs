@@ -3,12 +3,12 @@ use async_graphql::{Context, ID, Object};
 use crate::auth::Scope;
 use crate::domain::orders::{self, OrderFilter};
 use crate::domain::pagination::{Cursor, DEFAULT_PAGE_SIZE, PageArgs};
+use crate::graphql::context::{db, request_data, viewer};
 use crate::graphql::guard::ScopeGuard;
-use crate::graphql::ids::{self, Kind};
 use crate::graphql::input::order::OrderFilterInput;
 use crate::graphql::object::connection::PageInfo;
 use crate::graphql::object::order::{OrderEdge, OrderNode};
-use crate::graphql::{db, request_data, viewer};
+use crate::ids::{self, Kind};
 
 const ORDERING: &str = "order:id:desc";
 

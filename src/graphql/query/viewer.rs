@@ -1,7 +1,7 @@
 use async_graphql::{Context, Object};
 
+use crate::graphql::context::viewer;
 use crate::graphql::object::partner::ViewerNode;
-use crate::graphql::viewer;
 
 #[derive(Default)]
 pub struct ViewerQuery;

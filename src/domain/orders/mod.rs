@@ -1,0 +1,191 @@
+//! Purchase orders: their types and reads. Placing one is in `place`, the
+//! lifecycle in `lifecycle`.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, Utc};
+use entity::enums::OrderStatus;
+use entity::{order_allocation, order_event, order_line, purchase_order};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, Order, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+
+use crate::auth::Viewer;
+use crate::domain::pagination::{Page, PageSpec};
+use crate::error::{AppError, AppResult};
+
+mod lifecycle;
+mod place;
+
+pub use lifecycle::{Transition, transition};
+pub use place::{MAX_ATTEMPTS, place_order};
+
+pub const MAX_LINES: usize = 100;
+pub const MAX_LINE_QUANTITY: i64 = 100_000;
+/// Orders may ask for delivery up to a year ahead.
+pub const MAX_DELIVERY_DAYS: u64 = 366;
+
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    pub idempotency_key: String,
+    pub buyer_reference: String,
+    pub store_id: i64,
+    pub requested_delivery_date: NaiveDate,
+    /// (product id, quantity) as sent.
+    pub lines: Vec<(i64, i64)>,
+}
+
+/// The outcome of `place_order`: the order, and whether it was a replay of
+/// an earlier request with the same idempotency key.
+pub struct Placed {
+    pub order: purchase_order::Model,
+    pub replayed: bool,
+}
+
+/// How a status is named to clients (the GraphQL enum value).
+pub fn status_name(status: OrderStatus) -> &'static str {
+    match status {
+        OrderStatus::Placed => "PLACED",
+        OrderStatus::Confirmed => "CONFIRMED",
+        OrderStatus::Shipped => "SHIPPED",
+        OrderStatus::Delivered => "DELIVERED",
+        OrderStatus::Cancelled => "CANCELLED",
+    }
+}
+
+/// The caller's view of one order: its own, or any for the operator.
+/// Someone else's order is NOT_FOUND, exactly like a missing one.
+fn visible(viewer: &Viewer, order_id: i64) -> sea_orm::Select<purchase_order::Entity> {
+    let query = purchase_order::Entity::find_by_id(order_id);
+    if viewer.is_operator() {
+        query
+    } else {
+        query.filter(purchase_order::Column::PartnerId.eq(viewer.partner_id()))
+    }
+}
+
+pub async fn order_for(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    order_id: i64,
+) -> AppResult<purchase_order::Model> {
+    visible(viewer, order_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("order"))
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct OrderFilter {
+    pub status: Option<OrderStatus>,
+    pub created_from: Option<chrono::DateTime<Utc>>,
+    pub created_to: Option<chrono::DateTime<Utc>>,
+    pub store_id: Option<i64>,
+    pub buyer_reference: Option<String>,
+}
+
+fn order_condition(viewer: &Viewer, filter: &OrderFilter) -> Condition {
+    let mut cond = Condition::all();
+    if !viewer.is_operator() {
+        cond = cond.add(purchase_order::Column::PartnerId.eq(viewer.partner_id()));
+    }
+    if let Some(status) = filter.status {
+        cond = cond.add(purchase_order::Column::Status.eq(status));
+    }
+    if let Some(from) = filter.created_from {
+        cond = cond.add(purchase_order::Column::CreatedAt.gte(from));
+    }
+    if let Some(to) = filter.created_to {
+        cond = cond.add(purchase_order::Column::CreatedAt.lt(to));
+    }
+    if let Some(store_id) = filter.store_id {
+        cond = cond.add(purchase_order::Column::StoreId.eq(store_id));
+    }
+    if let Some(reference) = &filter.buyer_reference {
+        cond = cond.add(purchase_order::Column::BuyerReference.eq(reference.as_str()));
+    }
+    cond
+}
+
+/// The caller's orders (all orders for the operator), newest first.
+pub async fn order_page(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    filter: &OrderFilter,
+    spec: &PageSpec,
+) -> AppResult<Page<purchase_order::Model>> {
+    let (limit, cursor, _, backward) = spec.plan();
+    let mut query = purchase_order::Entity::find().filter(order_condition(viewer, filter));
+    if let Some(c) = cursor {
+        // Newest first: forward goes to smaller ids.
+        query = query.filter(if backward {
+            purchase_order::Column::Id.gt(c.id)
+        } else {
+            purchase_order::Column::Id.lt(c.id)
+        });
+    }
+    let order = if backward { Order::Asc } else { Order::Desc };
+    let items = query
+        .order_by(purchase_order::Column::Id, order)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    Ok(Page::from_rows(items, spec))
+}
+
+pub async fn order_count(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    filter: &OrderFilter,
+) -> AppResult<u64> {
+    use sea_orm::PaginatorTrait;
+    Ok(purchase_order::Entity::find()
+        .filter(order_condition(viewer, filter))
+        .count(db)
+        .await?)
+}
+
+/// Lines with their allocations, and events, for many orders at once.
+pub async fn lines_by_order(
+    db: &DatabaseConnection,
+    order_ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<(order_line::Model, Vec<order_allocation::Model>)>>> {
+    let lines = order_line::Entity::find()
+        .filter(order_line::Column::OrderId.is_in(order_ids.iter().copied()))
+        .order_by_asc(order_line::Column::OrderId)
+        .order_by_asc(order_line::Column::LineNo)
+        .all(db)
+        .await?;
+    let mut allocations: HashMap<i64, Vec<order_allocation::Model>> = HashMap::new();
+    for a in order_allocation::Entity::find()
+        .filter(order_allocation::Column::OrderId.is_in(order_ids.iter().copied()))
+        .order_by_asc(order_allocation::Column::Id)
+        .all(db)
+        .await?
+    {
+        allocations.entry(a.order_line_id).or_default().push(a);
+    }
+    let mut out: HashMap<i64, Vec<_>> = HashMap::new();
+    for line in lines {
+        let allocs = allocations.remove(&line.id).unwrap_or_default();
+        out.entry(line.order_id).or_default().push((line, allocs));
+    }
+    Ok(out)
+}
+
+pub async fn events_by_order(
+    db: &DatabaseConnection,
+    order_ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<order_event::Model>>> {
+    let mut out: HashMap<i64, Vec<order_event::Model>> = HashMap::new();
+    for e in order_event::Entity::find()
+        .filter(order_event::Column::OrderId.is_in(order_ids.iter().copied()))
+        .order_by_asc(order_event::Column::Id)
+        .all(db)
+        .await?
+    {
+        out.entry(e.order_id).or_default().push(e);
+    }
+    Ok(out)
+}

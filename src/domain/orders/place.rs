@@ -1,0 +1,522 @@
+//! Placing an order: validation, the allocation rule, and the one
+//! transaction that reserves stock for every line or for none.
+//!
+//! Zero oversell rests on the database, not on process memory, so it holds
+//! across any number of gateway replicas:
+//! - PostgreSQL: an order plans its allocation from an unlocked read, then
+//!   reserves each chosen row with a conditional `UPDATE ... WHERE
+//!   on_hand - reserved >= qty` (which waits for, then re-checks against, a
+//!   concurrent writer of the same row), in (product, location) order so two
+//!   transactions can never deadlock. A row that no longer has the quantity
+//!   rolls the attempt back and the order is planned again from fresh reads.
+//! - SQLite: every write transaction is `BEGIN IMMEDIATE`, so writers queue
+//!   on the database lock (busy timeout) and see each other's commits.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Days, NaiveDate, Utc};
+use entity::enums::{OrderStatus, ProductStatus};
+use entity::{
+    inventory_level, location, order_allocation, order_line, product, purchase_order, store,
+};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, QuerySelect, Set, SqlErr,
+};
+use sha2::{Digest, Sha256};
+
+use super::lifecycle::record_event;
+use super::{MAX_DELIVERY_DAYS, MAX_LINE_QUANTITY, MAX_LINES, NewOrder, Placed};
+use crate::auth::Viewer;
+use crate::db::{self, Db};
+use crate::domain::inventory::{self, Units};
+use crate::domain::{clock, money};
+use crate::error::{AppError, AppResult};
+use crate::ids;
+
+/// The request after validation: lines merged by product and sorted, so the
+/// same order sent with its lines in another order is the same request.
+struct ValidOrder {
+    idempotency_key: String,
+    buyer_reference: String,
+    store_id: i64,
+    requested_delivery_date: NaiveDate,
+    lines: BTreeMap<i64, i64>,
+    hash: String,
+}
+
+fn validate(input: NewOrder) -> AppResult<ValidOrder> {
+    let key = input.idempotency_key.trim().to_owned();
+    if key.is_empty() || key.chars().count() > 128 || key.chars().any(char::is_control) {
+        return Err(AppError::bad_field(
+            "input.idempotencyKey",
+            "`idempotencyKey` must be 1 to 128 printable characters (a UUID is ideal)",
+        ));
+    }
+    let reference = input.buyer_reference.trim().to_owned();
+    if reference.is_empty()
+        || reference.chars().count() > 64
+        || reference.chars().any(char::is_control)
+    {
+        return Err(AppError::bad_field(
+            "input.buyerReference",
+            "`buyerReference` (your PO number) must be 1 to 64 printable characters",
+        ));
+    }
+    let today = Utc::now().date_naive();
+    if input.requested_delivery_date < today {
+        return Err(AppError::bad_field(
+            "input.requestedDeliveryDate",
+            "the delivery date is in the past",
+        ));
+    }
+    if today
+        .checked_add_days(Days::new(MAX_DELIVERY_DAYS))
+        .is_some_and(|max| input.requested_delivery_date > max)
+    {
+        return Err(AppError::bad_field(
+            "input.requestedDeliveryDate",
+            "the delivery date is more than a year ahead",
+        ));
+    }
+    if input.lines.is_empty() || input.lines.len() > MAX_LINES {
+        return Err(AppError::bad_field(
+            "input.lines",
+            format!("an order has 1 to {MAX_LINES} lines"),
+        ));
+    }
+    let mut lines: BTreeMap<i64, i64> = BTreeMap::new();
+    for (i, (product_id, quantity)) in input.lines.iter().enumerate() {
+        if !(1..=MAX_LINE_QUANTITY).contains(quantity) {
+            return Err(AppError::bad_field(
+                format!("input.lines.{i}.quantity"),
+                format!("`quantity` must be between 1 and {MAX_LINE_QUANTITY}"),
+            ));
+        }
+        // Two lines for one product are merged into one.
+        let merged = lines.entry(*product_id).or_insert(0);
+        *merged += quantity;
+        if *merged > MAX_LINE_QUANTITY {
+            return Err(AppError::bad_field(
+                format!("input.lines.{i}.quantity"),
+                format!("one product may be ordered at most {MAX_LINE_QUANTITY} units per order"),
+            ));
+        }
+    }
+    let canonical = format!(
+        "v1|store={}|date={}|ref={}|lines={}",
+        input.store_id,
+        input.requested_delivery_date,
+        reference,
+        lines
+            .iter()
+            .map(|(p, q)| format!("{p}x{q}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let hash = format!("{:x}", Sha256::digest(canonical.as_bytes()));
+    Ok(ValidOrder {
+        idempotency_key: key,
+        buyer_reference: reference,
+        store_id: input.store_id,
+        requested_delivery_date: input.requested_delivery_date,
+        lines,
+        hash,
+    })
+}
+
+/// Places an order: one transaction that validates, reserves stock for every
+/// line, captures prices, and writes the order, its lines, allocations,
+/// ledger rows and first event. All of it, or nothing.
+pub async fn place_order(db: &Db, viewer: &Viewer, input: NewOrder) -> AppResult<Placed> {
+    let order = validate(input)?;
+    let partner_id = viewer.partner_id();
+    // A concurrent identical request can win the race to insert, or another
+    // order can take planned stock first; then this attempt rolls back and
+    // starts over from fresh reads.
+    for _ in 0..MAX_ATTEMPTS {
+        match place_once(db, partner_id, &order).await {
+            Err(PlaceError::KeyTaken | PlaceError::StockMoved) => continue,
+            Err(PlaceError::App(e)) => return Err(e),
+            Ok(placed) => return Ok(placed),
+        }
+    }
+    Err(AppError::conflict(
+        "the order could not be placed against concurrent requests; retry with the same idempotency key",
+    ))
+}
+
+/// Attempts at placing one order before answering CONFLICT. Each lost race
+/// means another order committed in between, so this bounds the work one
+/// request may cause under extreme contention on a single product.
+pub const MAX_ATTEMPTS: usize = 8;
+
+enum PlaceError {
+    KeyTaken,
+    /// A planned row no longer had the quantity when reserved.
+    StockMoved,
+    App(AppError),
+}
+
+impl From<AppError> for PlaceError {
+    fn from(e: AppError) -> Self {
+        PlaceError::App(e)
+    }
+}
+
+impl From<DbErr> for PlaceError {
+    fn from(e: DbErr) -> Self {
+        if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
+            PlaceError::KeyTaken
+        } else {
+            PlaceError::App(e.into())
+        }
+    }
+}
+
+async fn place_once(db: &Db, partner_id: i64, order: &ValidOrder) -> Result<Placed, PlaceError> {
+    let (txn, _slot) = db::begin_write(db).await?;
+    if let Some(placed) = replay(&txn, partner_id, order).await? {
+        return Ok(placed);
+    }
+    check_store(&txn, partner_id, order.store_id).await?;
+    let priced = price_lines(&txn, order).await?;
+    // The unique (partner, idempotency key) index decides a race between two
+    // identical requests here, before any stock is touched.
+    let header = insert_header(&txn, partner_id, order, priced.total).await?;
+    let plan = plan_allocations(&txn, &priced.lines).await?;
+    let line_ids = insert_lines(&txn, header.id, &priced.lines).await?;
+    // Reserving comes last: row locks are held only for the tail of the
+    // transaction, and only on the rows actually reserved.
+    let units: Vec<Units> = plan.iter().map(|p| p.units).collect();
+    if !inventory::reserve(&txn, &units, header.id, partner_id).await? {
+        return Err(PlaceError::StockMoved);
+    }
+    insert_allocations(&txn, header.id, &plan, &line_ids).await?;
+    record_event(&txn, header.id, None, OrderStatus::Placed, partner_id, None).await?;
+    txn.commit().await?;
+    Ok(Placed {
+        order: header,
+        replayed: false,
+    })
+}
+
+/// The first order placed with this key, when the request is the same; a
+/// different request under the same key is CONFLICT.
+async fn replay(
+    txn: &DatabaseTransaction,
+    partner_id: i64,
+    order: &ValidOrder,
+) -> AppResult<Option<Placed>> {
+    let existing = purchase_order::Entity::find()
+        .filter(purchase_order::Column::PartnerId.eq(partner_id))
+        .filter(purchase_order::Column::IdempotencyKey.eq(order.idempotency_key.as_str()))
+        .one(txn)
+        .await?;
+    match existing {
+        None => Ok(None),
+        Some(existing) if existing.request_hash == order.hash => Ok(Some(Placed {
+            order: existing,
+            replayed: true,
+        })),
+        Some(_) => Err(AppError::conflict(
+            "this idempotency key was already used for a different order; use a new key for a new order",
+        )),
+    }
+}
+
+async fn check_store(txn: &DatabaseTransaction, partner_id: i64, store_id: i64) -> AppResult<()> {
+    let store = store::Entity::find_by_id(store_id).one(txn).await?;
+    if store.is_none_or(|s| s.partner_id != partner_id) {
+        return Err(AppError::NotFound(
+            "store not found among your stores".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// One line of the order with the price it is charged.
+struct PricedLine {
+    line_no: i32,
+    product: product::Model,
+    quantity: i64,
+    line_total: i64,
+}
+
+struct PricedOrder {
+    lines: Vec<PricedLine>,
+    total: i64,
+}
+
+/// Checks every product may be ordered in that quantity and captures its
+/// price now: the order keeps what it was charged.
+async fn price_lines(txn: &DatabaseTransaction, order: &ValidOrder) -> AppResult<PricedOrder> {
+    let mut products: HashMap<i64, product::Model> = product::Entity::find()
+        .filter(product::Column::Id.is_in(order.lines.keys().copied()))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let too_large = || AppError::bad_input("the order total is too large");
+    let mut total: i64 = 0;
+    let mut lines = Vec::with_capacity(order.lines.len());
+    for (n, (product_id, &quantity)) in order.lines.iter().enumerate() {
+        let product = products
+            .remove(product_id)
+            .ok_or_else(|| AppError::not_found("product"))?;
+        if product.status != ProductStatus::Active {
+            return Err(AppError::bad_input(format!(
+                "{} is discontinued and cannot be ordered",
+                product.sku
+            )));
+        }
+        if quantity < i64::from(product.min_order_qty) {
+            return Err(AppError::bad_input(format!(
+                "{} has a minimum order quantity of {} units",
+                product.sku, product.min_order_qty
+            )));
+        }
+        let line_total =
+            money::times(product.wholesale_price_vnd, quantity).ok_or_else(too_large)?;
+        total = money::plus(total, line_total).ok_or_else(too_large)?;
+        lines.push(PricedLine {
+            line_no: n as i32 + 1,
+            product,
+            quantity,
+            line_total,
+        });
+    }
+    Ok(PricedOrder { lines, total })
+}
+
+async fn insert_header(
+    txn: &DatabaseTransaction,
+    partner_id: i64,
+    order: &ValidOrder,
+    total: i64,
+) -> Result<purchase_order::Model, DbErr> {
+    let now = clock::now();
+    purchase_order::ActiveModel {
+        id: NotSet,
+        partner_id: Set(partner_id),
+        store_id: Set(order.store_id),
+        idempotency_key: Set(order.idempotency_key.clone()),
+        request_hash: Set(order.hash.clone()),
+        buyer_reference: Set(order.buyer_reference.clone()),
+        requested_delivery_date: Set(order.requested_delivery_date),
+        status: Set(OrderStatus::Placed),
+        total_vnd: Set(total),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(txn)
+    .await
+}
+
+/// Units of one line to reserve at one location.
+struct PlannedUnits {
+    line_no: i32,
+    units: Units,
+}
+
+/// Plans every line from an unlocked read of its stock; the reservation
+/// re-checks each chosen row.
+async fn plan_allocations(
+    txn: &DatabaseTransaction,
+    lines: &[PricedLine],
+) -> AppResult<Vec<PlannedUnits>> {
+    let product_ids: Vec<i64> = lines.iter().map(|l| l.product.id).collect();
+    let levels = read_levels(txn, &product_ids).await?;
+    let mut plan = Vec::new();
+    for line in lines {
+        let candidates = levels
+            .get(&line.product.id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let picks = allocate(candidates, line.quantity)
+            .ok_or_else(|| insufficient(&line.product, candidates, line.quantity))?;
+        plan.extend(picks.into_iter().map(|(level, quantity)| PlannedUnits {
+            line_no: line.line_no,
+            units: Units {
+                product_id: line.product.id,
+                location_id: level.location_id,
+                quantity,
+            },
+        }));
+    }
+    Ok(plan)
+}
+
+/// Inserts the lines; returns their ids by line number.
+async fn insert_lines(
+    txn: &DatabaseTransaction,
+    order_id: i64,
+    lines: &[PricedLine],
+) -> Result<HashMap<i32, i64>, DbErr> {
+    let rows = lines.iter().map(|l| order_line::ActiveModel {
+        id: NotSet,
+        order_id: Set(order_id),
+        line_no: Set(l.line_no),
+        product_id: Set(l.product.id),
+        quantity: Set(l.quantity),
+        unit_price_vnd: Set(l.product.wholesale_price_vnd),
+        line_total_vnd: Set(l.line_total),
+    });
+    Ok(order_line::Entity::insert_many(rows)
+        .exec_with_returning(txn)
+        .await?
+        .into_iter()
+        .map(|l| (l.line_no, l.id))
+        .collect())
+}
+
+async fn insert_allocations(
+    txn: &DatabaseTransaction,
+    order_id: i64,
+    plan: &[PlannedUnits],
+    line_ids: &HashMap<i32, i64>,
+) -> AppResult<()> {
+    let rows = plan
+        .iter()
+        .map(|p| {
+            let line_id = line_ids.get(&p.line_no).copied().ok_or_else(|| {
+                AppError::internal(std::io::Error::other("inserted line not returned"))
+            })?;
+            Ok(order_allocation::ActiveModel {
+                id: NotSet,
+                order_line_id: Set(line_id),
+                order_id: Set(order_id),
+                product_id: Set(p.units.product_id),
+                location_id: Set(p.units.location_id),
+                quantity: Set(p.units.quantity),
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    order_allocation::Entity::insert_many(rows)
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
+
+fn insufficient(product: &product::Model, levels: &[StockRow], wanted: i64) -> AppError {
+    let available: i64 = levels.iter().map(StockRow::available).sum();
+    AppError::InsufficientStock {
+        message: format!(
+            "{}: {wanted} units requested, {available} available",
+            product.sku
+        ),
+        product_id: Some(ids::encode(ids::Kind::Product, product.id).0),
+    }
+}
+
+/// An inventory row as read when planning, with its location code.
+#[derive(Debug, Clone)]
+struct StockRow {
+    location_id: i64,
+    location_code: String,
+    on_hand: i64,
+    reserved: i64,
+}
+
+impl StockRow {
+    fn available(&self) -> i64 {
+        self.on_hand - self.reserved
+    }
+}
+
+/// The stock rows of `product_ids` with their location codes, unlocked.
+async fn read_levels(
+    txn: &DatabaseTransaction,
+    product_ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<StockRow>>> {
+    let rows: Vec<(i64, i64, i64, i64, String)> = inventory_level::Entity::find()
+        .select_only()
+        .columns([
+            inventory_level::Column::ProductId,
+            inventory_level::Column::LocationId,
+            inventory_level::Column::OnHand,
+            inventory_level::Column::Reserved,
+        ])
+        .column(location::Column::Code)
+        .inner_join(location::Entity)
+        .filter(inventory_level::Column::ProductId.is_in(product_ids.iter().copied()))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let mut out: HashMap<i64, Vec<StockRow>> = HashMap::new();
+    for (product_id, location_id, on_hand, reserved, location_code) in rows {
+        out.entry(product_id).or_default().push(StockRow {
+            location_id,
+            location_code,
+            on_hand,
+            reserved,
+        });
+    }
+    Ok(out)
+}
+
+/// The allocation rule: fill the line from the single location with the
+/// most available stock when one location can; otherwise split it across
+/// locations, largest available first. Ties go to the location code in
+/// alphabetical order. None when all locations together cannot fill it.
+fn allocate(levels: &[StockRow], quantity: i64) -> Option<Vec<(&StockRow, i64)>> {
+    let mut by_available: Vec<&StockRow> = levels.iter().filter(|l| l.available() > 0).collect();
+    by_available.sort_by(|a, b| {
+        b.available()
+            .cmp(&a.available())
+            .then_with(|| a.location_code.cmp(&b.location_code))
+    });
+    if let Some(best) = by_available.first()
+        && best.available() >= quantity
+    {
+        return Some(vec![(best, quantity)]);
+    }
+    let mut left = quantity;
+    let mut plan = Vec::new();
+    for level in by_available {
+        if left == 0 {
+            break;
+        }
+        let take = std::cmp::min(level.available(), left);
+        plan.push((level, take));
+        left -= take;
+    }
+    (left == 0).then_some(plan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn level(id: i64, code: &str, on_hand: i64, reserved: i64) -> StockRow {
+        StockRow {
+            location_id: id,
+            location_code: code.into(),
+            on_hand,
+            reserved,
+        }
+    }
+
+    #[test]
+    fn allocation_prefers_one_location_then_splits() {
+        let levels = vec![
+            level(1, "A", 10, 0),
+            level(2, "B", 30, 5),
+            level(3, "C", 25, 0),
+        ];
+        let picked = |plan: Vec<(&StockRow, i64)>| {
+            plan.iter()
+                .map(|(l, q)| (l.location_id, *q))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(picked(allocate(&levels, 20).expect("fits")), vec![(2, 20)]);
+        assert_eq!(
+            picked(allocate(&levels, 55).expect("fits")),
+            vec![(2, 25), (3, 25), (1, 5)]
+        );
+        assert!(allocate(&levels, 61).is_none());
+        let tie = vec![level(1, "B", 10, 0), level(2, "A", 10, 0)];
+        assert_eq!(allocate(&tie, 5).expect("fits")[0].0.location_id, 2);
+    }
+}

@@ -50,5 +50,6 @@ pub fn loader<'a, T: Send + Sync + 'static>(
 pub fn prepare(request: async_graphql::Request, data: RequestData) -> async_graphql::Request {
     let db = data.db.clone();
     let locations = data.locations.clone();
-    loader::attach(&db, &locations, request.data(data))
+    let viewer = data.viewer.clone();
+    loader::attach(&db, &locations, viewer, request.data(data))
 }

@@ -11,9 +11,10 @@ use entity::{
 use sea_orm::DatabaseConnection;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
+use crate::auth::Viewer;
 use crate::domain::catalog::{self, StockLevel};
 use crate::domain::locations::LocationDirectory;
-use crate::domain::orders;
+use crate::domain::{orders, partners};
 use crate::error::AppError;
 
 pub struct StockLoader(DatabaseConnection, Arc<LocationDirectory>);
@@ -96,6 +97,23 @@ impl Loader<i64> for OrderEventsLoader {
     }
 }
 
+/// A partner's stores as the caller may see them (`domain::partners`).
+pub struct StoresByPartnerLoader(DatabaseConnection, Option<Viewer>);
+
+impl Loader<i64> for StoresByPartnerLoader {
+    type Value = Vec<store::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        match &self.1 {
+            Some(viewer) => partners::visible_stores(&self.0, viewer, keys)
+                .await
+                .map_err(AppError::into),
+            None => Ok(HashMap::new()),
+        }
+    }
+}
+
 pub struct ProductsByProducerLoader(DatabaseConnection);
 
 impl Loader<i64> for ProductsByProducerLoader {
@@ -122,9 +140,11 @@ fn cached<T: Loader<i64>>(loader: T) -> Cached<T> {
 pub fn attach(
     db: &DatabaseConnection,
     locations: &Arc<LocationDirectory>,
+    viewer: Option<Viewer>,
     request: async_graphql::Request,
 ) -> async_graphql::Request {
     request
+        .data(cached(StoresByPartnerLoader(db.clone(), viewer)))
         .data(cached(ProducerLoader(db.clone())))
         .data(cached(StockLoader(db.clone(), locations.clone())))
         .data(cached(AvailableLoader(db.clone())))

@@ -859,3 +859,61 @@ async fn multi_line_orders_and_cancels_through_two_replicas_never_oversell() {
     }
     assert_consistent(&app).await;
 }
+
+#[tokio::test]
+async fn partners_and_stores_under_orders_load_once_per_page() {
+    let app = TestApp::new().await;
+    let ps = products(&app, 3).await;
+    for (n, partner) in ["aeon-vn", "winmart", "hapro"].iter().enumerate() {
+        let store = store_of(&app, partner).await;
+        let (product, moq, _) = &ps[n];
+        let vars = input(&format!("n1-{n}"), &store, vec![(product.clone(), *moq)]);
+        app.gql_as(partner, "orders:write", PLACE, vars).await.ok();
+    }
+    let query = "query($n: Int) { orders(first: $n) { nodes { partner { code stores { code } } store { code } } } }";
+    let mut counts = Vec::new();
+    // The first request also loads the caller into the partner cache.
+    for n in [3, 1, 3] {
+        app.reset_statements();
+        let res = app
+            .gql_as("hanoi-ocop-hub", OPERATOR_SCOPES, query, json!({ "n": n }))
+            .await;
+        let nodes = res.ok()["orders"]["nodes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(nodes.len(), n as usize);
+        assert!(
+            nodes
+                .iter()
+                .all(|o| !o["partner"]["stores"].as_array().is_none_or(Vec::is_empty)),
+            "the operator sees every partner's stores: {nodes:?}"
+        );
+        counts.push(app.statement_count());
+    }
+    assert_eq!(
+        counts[1], counts[2],
+        "statements for 1 and 3 orders: {counts:?}"
+    );
+
+    // A partner sees its own stores under its own orders, never another's.
+    let res = app
+        .gql_as(
+            "winmart",
+            "orders:read",
+            "{ orders { nodes { partner { code stores { code } } } } }",
+            json!({}),
+        )
+        .await;
+    let nodes = res.ok()["orders"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(nodes.len(), 1);
+    assert_eq!(nodes[0]["partner"]["code"], "winmart");
+    assert!(
+        !nodes[0]["partner"]["stores"]
+            .as_array()
+            .is_none_or(Vec::is_empty)
+    );
+}

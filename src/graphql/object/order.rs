@@ -223,9 +223,3 @@ pub struct PlaceOrderPayload {
     /// idempotency key: the first order is returned and nothing new reserved.
     pub replayed: bool,
 }
-
-#[derive(SimpleObject)]
-pub struct OrderEdge {
-    pub cursor: String,
-    pub node: OrderNode,
-}

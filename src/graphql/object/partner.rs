@@ -3,8 +3,8 @@ use entity::enums::PartnerKind as DbPartnerKind;
 use entity::{partner, store};
 
 use crate::auth::Viewer;
-use crate::domain::partners;
-use crate::graphql::context::{db, viewer};
+use crate::graphql::context::loader;
+use crate::graphql::loader::StoresByPartnerLoader;
 use crate::ids::{self, Kind};
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -60,11 +60,10 @@ impl PartnerNode {
     /// Ship-to points of this partner. Only the partner itself (or the
     /// operator) sees them.
     async fn stores(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<StoreNode>> {
-        let caller = viewer(ctx)?;
-        if caller.partner_id() != self.0.id && !caller.is_operator() {
-            return Ok(Vec::new());
-        }
-        let stores = partners::stores_of(db(ctx)?, self.0.id).await?;
+        let stores = loader::<StoresByPartnerLoader>(ctx)?
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
         Ok(stores.into_iter().map(StoreNode).collect())
     }
 }

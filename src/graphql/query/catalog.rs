@@ -1,18 +1,20 @@
 use async_graphql::{Context, ID, Object};
+use entity::{producer, product};
 
 use crate::auth::Scope;
-use crate::domain::pagination::{DEFAULT_PAGE_SIZE, PageArgs};
+use crate::domain::catalog::ProductFilter;
+use crate::domain::pagination::{Cursor, DEFAULT_PAGE_SIZE, PageArgs};
 use crate::domain::{catalog, partners};
 use crate::graphql::context::{db, request_data};
 use crate::graphql::guard::ScopeGuard;
 use crate::graphql::input::catalog::{ProductFilterInput, ProductOrderInput};
 use crate::graphql::loader::prime_product_page;
-use crate::graphql::object::connection::{
-    PageInfo, ProducerConnection, ProducerEdge, ProductConnection, ProductEdge,
-};
+use crate::graphql::object::connection::{Connection, ProducerProvince};
 use crate::graphql::object::location::LocationNode;
 use crate::graphql::object::product::{ProducerNode, ProductNode};
 use crate::ids::{self, Kind};
+
+const PRODUCER_ORDERING: &str = "producer:id";
 
 #[derive(Default)]
 pub struct CatalogQuery;
@@ -47,7 +49,7 @@ impl CatalogQuery {
         before: Option<String>,
         filter: Option<ProductFilterInput>,
         order_by: Option<ProductOrderInput>,
-    ) -> async_graphql::Result<ProductConnection> {
+    ) -> async_graphql::Result<Connection<ProductNode, ProductFilter>> {
         let data = request_data(ctx)?;
         let sort = order_by.unwrap_or_default().into_domain();
         let filter = filter.unwrap_or_default().into_domain()?;
@@ -60,26 +62,8 @@ impl CatalogQuery {
         .resolve(&sort.name(), data.max_page_size)?;
         let page = catalog::product_page(&data.db, &filter, sort, &spec).await?;
         prime_product_page(ctx, &page.items).await?;
-        let cursors: Vec<String> = page
-            .items
-            .iter()
-            .map(|p| sort.cursor_of(p).encode())
-            .collect();
-        let page_info = PageInfo::of(&page, &cursors);
-        let edges = page
-            .items
-            .into_iter()
-            .zip(cursors)
-            .map(|(p, cursor)| ProductEdge {
-                cursor,
-                node: ProductNode(p),
-            })
-            .collect();
-        Ok(ProductConnection {
-            edges,
-            page_info,
-            filter,
-        })
+        let cursor = |p: &product::Model| sort.cursor_of(p).encode();
+        Ok(Connection::build(page, cursor, ProductNode, filter))
     }
 
     /// A product by its id.
@@ -146,7 +130,7 @@ impl CatalogQuery {
         last: Option<i32>,
         before: Option<String>,
         province: Option<String>,
-    ) -> async_graphql::Result<ProducerConnection> {
+    ) -> async_graphql::Result<Connection<ProducerNode, ProducerProvince>> {
         let data = request_data(ctx)?;
         let spec = PageArgs {
             first,
@@ -154,27 +138,14 @@ impl CatalogQuery {
             last,
             before,
         }
-        .resolve("producer:id", data.max_page_size)?;
+        .resolve(PRODUCER_ORDERING, data.max_page_size)?;
         let page = catalog::producer_page(&data.db, province.as_deref(), &spec).await?;
-        let cursors: Vec<String> = page
-            .items
-            .iter()
-            .map(|p| crate::domain::pagination::Cursor::by_id("producer:id", p.id).encode())
-            .collect();
-        let page_info = PageInfo::of(&page, &cursors);
-        let edges = page
-            .items
-            .into_iter()
-            .zip(cursors)
-            .map(|(p, cursor)| ProducerEdge {
-                cursor,
-                node: ProducerNode(p),
-            })
-            .collect();
-        Ok(ProducerConnection {
-            edges,
-            page_info,
-            province,
-        })
+        let cursor = |p: &producer::Model| Cursor::by_id(PRODUCER_ORDERING, p.id).encode();
+        Ok(Connection::build(
+            page,
+            cursor,
+            ProducerNode,
+            ProducerProvince(province),
+        ))
     }
 }

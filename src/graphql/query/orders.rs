@@ -1,4 +1,5 @@
 use async_graphql::{Context, ID, Object};
+use entity::purchase_order;
 
 use crate::auth::Scope;
 use crate::domain::orders::{self, OrderFilter};
@@ -6,35 +7,11 @@ use crate::domain::pagination::{Cursor, DEFAULT_PAGE_SIZE, PageArgs};
 use crate::graphql::context::{db, request_data, viewer};
 use crate::graphql::guard::ScopeGuard;
 use crate::graphql::input::order::OrderFilterInput;
-use crate::graphql::object::connection::PageInfo;
-use crate::graphql::object::order::{OrderEdge, OrderNode};
+use crate::graphql::object::connection::Connection;
+use crate::graphql::object::order::OrderNode;
 use crate::ids::{self, Kind};
 
 const ORDERING: &str = "order:id:desc";
-
-/// A page of orders, newest first.
-pub struct OrderConnection {
-    edges: Vec<OrderEdge>,
-    page_info: PageInfo,
-    filter: OrderFilter,
-}
-
-#[Object]
-impl OrderConnection {
-    async fn edges(&self) -> &[OrderEdge] {
-        &self.edges
-    }
-    async fn nodes(&self) -> Vec<&OrderNode> {
-        self.edges.iter().map(|e| &e.node).collect()
-    }
-    async fn page_info(&self) -> &PageInfo {
-        &self.page_info
-    }
-    /// Orders matching the filter over all pages.
-    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
-        Ok(orders::order_count(db(ctx)?, viewer(ctx)?, &self.filter).await?)
-    }
-}
 
 #[derive(Default)]
 pub struct OrderQuery;
@@ -54,7 +31,7 @@ impl OrderQuery {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<OrderFilterInput>,
-    ) -> async_graphql::Result<OrderConnection> {
+    ) -> async_graphql::Result<Connection<OrderNode, OrderFilter>> {
         let data = request_data(ctx)?;
         let filter = filter.unwrap_or_default().into_domain()?;
         let spec = PageArgs {
@@ -65,26 +42,8 @@ impl OrderQuery {
         }
         .resolve(ORDERING, data.max_page_size)?;
         let page = orders::order_page(&data.db, viewer(ctx)?, &filter, &spec).await?;
-        let cursors: Vec<String> = page
-            .items
-            .iter()
-            .map(|o| Cursor::by_id(ORDERING, o.id).encode())
-            .collect();
-        let page_info = PageInfo::of(&page, &cursors);
-        let edges = page
-            .items
-            .into_iter()
-            .zip(cursors)
-            .map(|(o, cursor)| OrderEdge {
-                cursor,
-                node: OrderNode(o),
-            })
-            .collect();
-        Ok(OrderConnection {
-            edges,
-            page_info,
-            filter,
-        })
+        let cursor = |o: &purchase_order::Model| Cursor::by_id(ORDERING, o.id).encode();
+        Ok(Connection::build(page, cursor, OrderNode, filter))
     }
 
     /// One of your orders. Another partner's order is NOT_FOUND, exactly as

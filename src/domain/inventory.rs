@@ -6,12 +6,12 @@
 //! same transaction as the level change, so levels can always be rebuilt
 //! (`check_invariants`).
 
-use entity::enums::MovementKind;
+use entity::enums::{MovementKind, OrderStatus};
 use entity::{inventory_level, location, product, stock_movement};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    QueryFilter, Set, Statement,
+    ActiveEnum, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    EntityTrait, QueryFilter, Set, Statement,
 };
 
 use crate::db::{self, Db};
@@ -428,6 +428,7 @@ pub struct Mismatch {
     pub expected: i64,
 }
 
+/// `{open}` is the list of statuses whose allocations are still reserved.
 const LEDGER_SQL: &str = "
 SELECT l.product_id, l.location_id, l.on_hand, l.reserved,
        CAST(COALESCE(m.on_hand, 0) AS BIGINT) AS ledger_on_hand,
@@ -439,7 +440,7 @@ LEFT JOIN (SELECT product_id, location_id, SUM(on_hand_delta) AS on_hand, SUM(re
        ON m.product_id = l.product_id AND m.location_id = l.location_id
 LEFT JOIN (SELECT oa.product_id, oa.location_id, SUM(oa.quantity) AS reserved
            FROM order_allocation oa JOIN purchase_order o ON o.id = oa.order_id
-           WHERE o.status IN ('placed', 'confirmed')
+           WHERE o.status IN ({open})
            GROUP BY oa.product_id, oa.location_id) a
        ON a.product_id = l.product_id AND a.location_id = l.location_id
 WHERE l.on_hand <> COALESCE(m.on_hand, 0)
@@ -453,6 +454,13 @@ LEFT JOIN inventory_level l ON l.product_id = m.product_id AND l.location_id = m
 WHERE l.id IS NULL
 GROUP BY m.product_id, m.location_id";
 
+fn ledger_sql() -> String {
+    let open = [OrderStatus::Placed, OrderStatus::Confirmed]
+        .map(|s| format!("'{}'", s.to_value()))
+        .join(", ");
+    LEDGER_SQL.replace("{open}", &open)
+}
+
 /// Rebuilds every level from the ledger and compares (in SQL, so only
 /// disagreeing rows leave the database): on-hand and reserved
 /// must equal the ledger's sums, reserved must equal what open orders hold,
@@ -461,7 +469,7 @@ pub async fn check_invariants(db: &impl ConnectionTrait) -> AppResult<Vec<Mismat
     let backend = db.get_database_backend();
     let mut out = Vec::new();
     for row in db
-        .query_all_raw(Statement::from_string(backend, LEDGER_SQL))
+        .query_all_raw(Statement::from_string(backend, ledger_sql()))
         .await?
     {
         let product_id: i64 = row.try_get("", "product_id")?;

@@ -8,7 +8,7 @@ use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value
 pub struct Vnd(pub i64);
 
 /// Largest amount the API produces or accepts (2^53 - 1).
-pub const MAX_SAFE_VND: i64 = 9_007_199_254_740_991;
+use crate::domain::money::MAX_VND;
 
 #[Scalar(name = "VND")]
 impl ScalarType for Vnd {
@@ -19,7 +19,7 @@ impl ScalarType for Vnd {
             _ => None,
         };
         match n {
-            Some(n) if (0..=MAX_SAFE_VND).contains(&n) => Ok(Vnd(n)),
+            Some(n) if (0..=MAX_VND).contains(&n) => Ok(Vnd(n)),
             _ => Err(InputValueError::custom(
                 "VND must be a whole number of đồng between 0 and 2^53-1",
             )),

@@ -13,9 +13,10 @@
 use std::time::Instant;
 
 use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
-use entity::enums::{Category, OrderStatus};
+use entity::enums::{Category, MovementKind, OrderStatus};
 use sea_orm::{
-    ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, Statement, TransactionTrait, Value,
+    ActiveEnum, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, Statement,
+    TransactionTrait, Value,
 };
 
 use crate::domain::{gtin, text};
@@ -599,7 +600,7 @@ pub async fn seed_scale(db: &DatabaseConnection, sizes: Sizes) -> Result<ScaleRe
                 format!("{name_vi}. Sản phẩm OCOP {stars} sao của {producer_name}, {province}.")
                     .into(),
                 text::product_search_text(&name_vi, &name_en, &producer_name, &sku).into(),
-                category_value(category).into(),
+                category.to_value().into(),
                 stars.into(),
                 format!("{pcode}-OCOP-{}-{:06}", issued.format("%Y"), i + 1).into(),
                 issued.into(),
@@ -633,7 +634,7 @@ pub async fn seed_scale(db: &DatabaseConnection, sizes: Sizes) -> Result<ScaleRe
     // database itself. (`$N` parameters work on SQLite too.)
     let txn = db.begin().await?;
     let sql = "INSERT INTO stock_movement (product_id, location_id, kind, on_hand_delta, reserved_delta, reason, created_at)
-               SELECT p.id, l.id, 'receipt', 500 + ((p.id * 37 + l.id * 53) % 1500), 0, 'opening stock', $1
+               SELECT p.id, l.id, $4, 500 + ((p.id * 37 + l.id * 53) % 1500), 0, 'opening stock', $1
                FROM product p CROSS JOIN location l
                WHERE p.id >= $2 AND l.id >= $3";
     let opened = txn
@@ -644,6 +645,7 @@ pub async fn seed_scale(db: &DatabaseConnection, sizes: Sizes) -> Result<ScaleRe
                 Value::from(now - Duration::days(400)),
                 first_product.into(),
                 first_location.into(),
+                MovementKind::Receipt.to_value().into(),
             ],
         ))
         .await?
@@ -717,27 +719,6 @@ pub async fn seed_scale(db: &DatabaseConnection, sizes: Sizes) -> Result<ScaleRe
     }
     progress("done", report.orders, started);
     Ok(report)
-}
-
-fn category_value(c: Category) -> &'static str {
-    match c {
-        Category::Food => "food",
-        Category::Beverages => "beverages",
-        Category::HerbalProducts => "herbal_products",
-        Category::TextilesGarments => "textiles_garments",
-        Category::HandicraftsSouvenirs => "handicrafts_souvenirs",
-        Category::RuralTourism => "rural_tourism",
-    }
-}
-
-fn status_value(s: OrderStatus) -> &'static str {
-    match s {
-        OrderStatus::Placed => "placed",
-        OrderStatus::Confirmed => "confirmed",
-        OrderStatus::Shipped => "shipped",
-        OrderStatus::Delivered => "delivered",
-        OrderStatus::Cancelled => "cancelled",
-    }
 }
 
 /// (orders, lines, ledger rows) written.
@@ -921,8 +902,8 @@ async fn write_orders(
             updated_at = placed_at + Duration::hours(*hours);
             events.buffer(vec![
                 order_id.into(),
-                from.map(status_value).into(),
-                status_value(*to).into(),
+                from.map(|s| s.to_value()).into(),
+                to.to_value().into(),
                 partner_id.into(),
                 None::<String>.into(),
                 updated_at.into(),
@@ -936,7 +917,7 @@ async fn write_orders(
             format!("{:016x}{:016x}", rng.next(), rng.next()).into(),
             format!("PO-H{:07}", n + 1).into(),
             (placed_at + Duration::days(3)).date_naive().into(),
-            status_value(status).into(),
+            status.to_value().into(),
             total.into(),
             placed_at.into(),
             updated_at.into(),

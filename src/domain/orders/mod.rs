@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, Utc};
 use entity::enums::OrderStatus;
 use entity::{order_allocation, order_event, order_line, purchase_order};
+use sea_orm::ActiveEnum;
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, Order, QueryFilter, QueryOrder,
     QuerySelect,
@@ -43,15 +44,10 @@ pub struct Placed {
     pub replayed: bool,
 }
 
-/// How a status is named to clients (the GraphQL enum value).
-pub fn status_name(status: OrderStatus) -> &'static str {
-    match status {
-        OrderStatus::Placed => "PLACED",
-        OrderStatus::Confirmed => "CONFIRMED",
-        OrderStatus::Shipped => "SHIPPED",
-        OrderStatus::Delivered => "DELIVERED",
-        OrderStatus::Cancelled => "CANCELLED",
-    }
+/// How a status is named to clients: its stored value in capitals, which
+/// is the GraphQL enum value (`placed` → `PLACED`).
+pub fn status_name(status: OrderStatus) -> String {
+    status.to_value().to_uppercase()
 }
 
 /// The caller's view of one order: its own, or any for the operator.

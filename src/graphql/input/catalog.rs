@@ -1,7 +1,7 @@
 use async_graphql::{Enum, ID, InputObject};
 use chrono::{DateTime, Utc};
 
-use crate::domain::catalog::{ProductFilter, ProductSort, SortKey};
+use crate::domain::catalog::{MAX_SEARCH_CHARS, ProductFilter, ProductSort, SortKey};
 use crate::error::{AppError, AppResult};
 use crate::graphql::object::product::{Category, ProductStatus};
 use crate::ids::{self, Kind};
@@ -56,9 +56,9 @@ impl ProductFilterInput {
         }
         let text = |v: Option<String>, field: &str| -> AppResult<Option<String>> {
             match v {
-                Some(s) if s.chars().count() > 100 => Err(AppError::bad_field(
+                Some(s) if s.chars().count() > MAX_SEARCH_CHARS => Err(AppError::bad_field(
                     field,
-                    format!("`{field}` is limited to 100 characters"),
+                    format!("`{field}` is limited to {MAX_SEARCH_CHARS} characters"),
                 )),
                 other => Ok(other),
             }

@@ -1,6 +1,5 @@
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::enums::OrderStatus as DbOrderStatus;
 use entity::{order_allocation, order_event, order_line, purchase_order};
 
 use crate::error::AppError;
@@ -17,6 +16,7 @@ use crate::ids::{self, Kind};
 /// Where an order is in its life. PLACED → CONFIRMED → SHIPPED → DELIVERED;
 /// CANCELLED from PLACED or CONFIRMED.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::OrderStatus")]
 pub enum OrderStatus {
     /// Accepted; stock is reserved.
     Placed,
@@ -27,30 +27,6 @@ pub enum OrderStatus {
     Delivered,
     /// Cancelled; its reservation was released.
     Cancelled,
-}
-
-impl From<DbOrderStatus> for OrderStatus {
-    fn from(s: DbOrderStatus) -> Self {
-        match s {
-            DbOrderStatus::Placed => OrderStatus::Placed,
-            DbOrderStatus::Confirmed => OrderStatus::Confirmed,
-            DbOrderStatus::Shipped => OrderStatus::Shipped,
-            DbOrderStatus::Delivered => OrderStatus::Delivered,
-            DbOrderStatus::Cancelled => OrderStatus::Cancelled,
-        }
-    }
-}
-
-impl From<OrderStatus> for DbOrderStatus {
-    fn from(s: OrderStatus) -> Self {
-        match s {
-            OrderStatus::Placed => DbOrderStatus::Placed,
-            OrderStatus::Confirmed => DbOrderStatus::Confirmed,
-            OrderStatus::Shipped => DbOrderStatus::Shipped,
-            OrderStatus::Delivered => DbOrderStatus::Delivered,
-            OrderStatus::Cancelled => DbOrderStatus::Cancelled,
-        }
-    }
 }
 
 fn missing(what: &str) -> async_graphql::Error {

@@ -1,5 +1,4 @@
 use async_graphql::{Context, Enum, ID, Object};
-use entity::enums::PartnerKind as DbPartnerKind;
 use entity::{partner, store};
 
 use crate::auth::Viewer;
@@ -8,20 +7,12 @@ use crate::graphql::loader::StoresByPartnerLoader;
 use crate::ids::{self, Kind};
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::PartnerKind")]
 pub enum PartnerKind {
     /// A supermarket or convenience chain that buys OCOP products.
     RetailChain,
     /// The OCOP coordination office running the gateway.
     Operator,
-}
-
-impl From<DbPartnerKind> for PartnerKind {
-    fn from(kind: DbPartnerKind) -> Self {
-        match kind {
-            DbPartnerKind::RetailChain => PartnerKind::RetailChain,
-            DbPartnerKind::Operator => PartnerKind::Operator,
-        }
-    }
 }
 
 /// The calling partner and what its token may do.

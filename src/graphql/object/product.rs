@@ -1,8 +1,5 @@
 use async_graphql::{ComplexObject, Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::enums::{
-    Category as DbCategory, ProducerKind as DbProducerKind, ProductStatus as DbProductStatus,
-};
 use entity::{producer, product};
 
 use crate::auth::Scope;
@@ -18,6 +15,7 @@ use crate::ids::{self, Kind};
 
 /// OCOP product categories (the programme's six product groups).
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::Category")]
 pub enum Category {
     Food,
     Beverages,
@@ -27,33 +25,8 @@ pub enum Category {
     RuralTourism,
 }
 
-impl From<DbCategory> for Category {
-    fn from(c: DbCategory) -> Self {
-        match c {
-            DbCategory::Food => Category::Food,
-            DbCategory::Beverages => Category::Beverages,
-            DbCategory::HerbalProducts => Category::HerbalProducts,
-            DbCategory::TextilesGarments => Category::TextilesGarments,
-            DbCategory::HandicraftsSouvenirs => Category::HandicraftsSouvenirs,
-            DbCategory::RuralTourism => Category::RuralTourism,
-        }
-    }
-}
-
-impl From<Category> for DbCategory {
-    fn from(c: Category) -> Self {
-        match c {
-            Category::Food => DbCategory::Food,
-            Category::Beverages => DbCategory::Beverages,
-            Category::HerbalProducts => DbCategory::HerbalProducts,
-            Category::TextilesGarments => DbCategory::TextilesGarments,
-            Category::HandicraftsSouvenirs => DbCategory::HandicraftsSouvenirs,
-            Category::RuralTourism => DbCategory::RuralTourism,
-        }
-    }
-}
-
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::ProductStatus")]
 pub enum ProductStatus {
     /// Orderable.
     Active,
@@ -61,39 +34,12 @@ pub enum ProductStatus {
     Discontinued,
 }
 
-impl From<DbProductStatus> for ProductStatus {
-    fn from(s: DbProductStatus) -> Self {
-        match s {
-            DbProductStatus::Active => ProductStatus::Active,
-            DbProductStatus::Discontinued => ProductStatus::Discontinued,
-        }
-    }
-}
-
-impl From<ProductStatus> for DbProductStatus {
-    fn from(s: ProductStatus) -> Self {
-        match s {
-            ProductStatus::Active => DbProductStatus::Active,
-            ProductStatus::Discontinued => DbProductStatus::Discontinued,
-        }
-    }
-}
-
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::ProducerKind")]
 pub enum ProducerKind {
     Cooperative,
     Household,
     Enterprise,
-}
-
-impl From<DbProducerKind> for ProducerKind {
-    fn from(k: DbProducerKind) -> Self {
-        match k {
-            DbProducerKind::Cooperative => ProducerKind::Cooperative,
-            DbProducerKind::Household => ProducerKind::Household,
-            DbProducerKind::Enterprise => ProducerKind::Enterprise,
-        }
-    }
 }
 
 /// The OCOP certificate behind a product's star rating.

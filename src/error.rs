@@ -1,13 +1,24 @@
-//! One error type for the whole gateway and its mapping to SPEC's
-//! `extensions.code`.
+//! One error type for the whole gateway and its one path to the wire:
+//! SPEC's `extensions.code`, the HTTP status, headers and the log line.
 //!
 //! Policy: the caller's fault gets its code and a message written for a
-//! human integrator. Our fault (database down, a bug) gets `INTERNAL` and a
-//! fixed message; the full chain is logged once, here at the boundary, with
-//! the request id from the surrounding span. Nothing internal (SQL, paths,
-//! driver text) ever reaches a client.
+//! human integrator. Our fault (database down, a bug, a timeout) gets
+//! `INTERNAL` and a fixed message; the full chain is logged once, here, when
+//! the error is turned into a GraphQL error or an HTTP response, inside the
+//! request's span (which carries its request id). Nothing internal (SQL,
+//! paths, driver text) ever reaches a client.
+//!
+//! An error inside execution becomes a GraphQL error (`ErrorExtensions`);
+//! one before execution (token, body, rate, a database failure while
+//! authenticating, a panic, a timeout) becomes an HTTP response
+//! (`IntoResponse`). Both take their code and extensions from
+//! [`AppError::extensions`].
 
 use async_graphql::ErrorExtensions;
+use axum::http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
 
 pub mod code {
     pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
@@ -37,6 +48,10 @@ pub enum AppError {
         message: String,
         field: Option<String>,
     },
+    /// The request body is over `MAX_BODY_BYTES` (HTTP 413).
+    BodyTooLarge {
+        max_bytes: usize,
+    },
     /// Not enough available stock to reserve a line.
     InsufficientStock {
         message: String,
@@ -52,6 +67,11 @@ pub enum AppError {
     /// code RATE_LIMITED).
     Overloaded,
     QueryTooComplex(String),
+    /// The request ran past `REQUEST_TIMEOUT_MS` and was dropped (its
+    /// transaction, if any, rolled back). HTTP 503 with `Retry-After`.
+    Timeout {
+        after_ms: u64,
+    },
     /// Our fault. The source is logged, never shown.
     Internal(Box<dyn std::error::Error + Send + Sync>),
 }
@@ -86,13 +106,61 @@ impl AppError {
             Self::Unauthenticated(_) => code::UNAUTHENTICATED,
             Self::Forbidden(_) => code::FORBIDDEN,
             Self::NotFound(_) => code::NOT_FOUND,
-            Self::BadUserInput { .. } => code::BAD_USER_INPUT,
+            Self::BadUserInput { .. } | Self::BodyTooLarge { .. } => code::BAD_USER_INPUT,
             Self::InsufficientStock { .. } => code::INSUFFICIENT_STOCK,
             Self::Conflict(_) => code::CONFLICT,
             Self::RateLimited { .. } | Self::Overloaded => code::RATE_LIMITED,
             Self::QueryTooComplex(_) => code::QUERY_TOO_COMPLEX,
-            Self::Internal(_) => code::INTERNAL,
+            Self::Timeout { .. } | Self::Internal(_) => code::INTERNAL,
         }
+    }
+
+    /// The HTTP status when the error answers a request before execution.
+    /// (Errors inside execution travel in a 200 response, as GraphQL over
+    /// HTTP's `application/json` requires.)
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Overloaded | Self::Timeout { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::NotFound(_)
+            | Self::BadUserInput { .. }
+            | Self::InsufficientStock { .. }
+            | Self::Conflict(_)
+            | Self::QueryTooComplex(_) => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// Seconds a client should wait before retrying, when that is the cure.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            Self::Overloaded | Self::Timeout { .. } => Some(1),
+            _ => None,
+        }
+    }
+
+    /// `extensions` of the error as clients see it: always `code`, and the
+    /// details a client can act on.
+    pub fn extensions(&self) -> Vec<(&'static str, Value)> {
+        let mut ext = vec![("code", json!(self.code()))];
+        match self {
+            Self::BadUserInput {
+                field: Some(field), ..
+            } => ext.push(("field", json!(field))),
+            Self::InsufficientStock {
+                product_id: Some(id),
+                ..
+            } => ext.push(("productId", json!(id))),
+            _ => {}
+        }
+        if let Some(secs) = self.retry_after_secs() {
+            ext.push(("retryAfterSeconds", json!(secs)));
+        }
+        ext
     }
 
     /// The message a client may see.
@@ -110,13 +178,23 @@ impl AppError {
                 format!("rate limit exceeded; retry after {retry_after_secs} s")
             }
             Self::Overloaded => "the gateway is at capacity; retry after 1 s".into(),
+            Self::BodyTooLarge { max_bytes } => {
+                format!("request body exceeds {max_bytes} bytes")
+            }
+            Self::Timeout { after_ms } => format!(
+                "the request did not finish within {after_ms} ms and was stopped; retry after 1 s (a placeOrder retried with the same idempotency key never orders twice)"
+            ),
             Self::Internal(_) => {
                 "internal error; the x-request-id response header identifies it in our logs".into()
             }
         }
     }
 
+    /// Logs our faults, once per error, in the current request's span.
     fn log_if_ours(&self) {
+        if let Self::Timeout { after_ms } = self {
+            tracing::error!(after_ms, "internal error: request timed out");
+        }
         if let Self::Internal(source) = self {
             let mut chain = source.to_string();
             let mut next = source.source();
@@ -149,21 +227,39 @@ impl ErrorExtensions for AppError {
     fn extend(&self) -> async_graphql::Error {
         self.log_if_ours();
         async_graphql::Error::new(self.public_message()).extend_with(|_, ext| {
-            ext.set("code", self.code());
-            match self {
-                Self::BadUserInput {
-                    field: Some(field), ..
-                } => ext.set("field", field.as_str()),
-                Self::InsufficientStock {
-                    product_id: Some(id),
-                    ..
-                } => ext.set("productId", id.as_str()),
-                Self::RateLimited { retry_after_secs } => {
-                    ext.set("retryAfterSeconds", *retry_after_secs)
+            for (key, value) in self.extensions() {
+                if let Ok(value) = async_graphql::Value::from_json(value) {
+                    ext.set(key, value);
                 }
-                _ => {}
             }
         })
+    }
+}
+
+/// A GraphQL-shaped body (`{"errors": [...]}`) with the error's status and
+/// headers, for failures before execution.
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.log_if_ours();
+        let extensions: serde_json::Map<String, Value> = self
+            .extensions()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        let body =
+            json!({ "errors": [{ "message": self.public_message(), "extensions": extensions }] });
+        let mut response = (self.status(), axum::Json(body)).into_response();
+        let headers = response.headers_mut();
+        if let Self::Unauthenticated(_) = self {
+            headers.insert(
+                WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer error=\"invalid_token\""),
+            );
+        }
+        if let Some(secs) = self.retry_after_secs() {
+            headers.insert(RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
     }
 }
 
@@ -195,6 +291,10 @@ mod tests {
         assert_eq!(code_of(AppError::not_found("order")), "NOT_FOUND");
         assert_eq!(code_of(AppError::bad_input("x")), "BAD_USER_INPUT");
         assert_eq!(
+            code_of(AppError::BodyTooLarge { max_bytes: 1 }),
+            "BAD_USER_INPUT"
+        );
+        assert_eq!(
             code_of(AppError::InsufficientStock {
                 message: "x".into(),
                 product_id: None
@@ -208,14 +308,56 @@ mod tests {
             }),
             "RATE_LIMITED"
         );
+        assert_eq!(code_of(AppError::Overloaded), "RATE_LIMITED");
         assert_eq!(
             code_of(AppError::QueryTooComplex("x".into())),
             "QUERY_TOO_COMPLEX"
         );
+        assert_eq!(code_of(AppError::Timeout { after_ms: 10 }), "INTERNAL");
         assert_eq!(
             code_of(AppError::internal(std::io::Error::other("db at /var/x"))),
             "INTERNAL"
         );
+    }
+
+    #[test]
+    fn errors_before_execution_carry_status_headers_and_retry_hints() {
+        let cases = [
+            (AppError::Unauthenticated("x".into()), 401, None),
+            (AppError::bad_input("x"), 400, None),
+            (AppError::BodyTooLarge { max_bytes: 1 }, 413, None),
+            (
+                AppError::RateLimited {
+                    retry_after_secs: 7,
+                },
+                429,
+                Some(7),
+            ),
+            (AppError::Overloaded, 503, Some(1)),
+            (AppError::Timeout { after_ms: 10 }, 503, Some(1)),
+            (AppError::internal(std::io::Error::other("x")), 500, None),
+        ];
+        for (err, status, retry) in cases {
+            let ext = err.extensions();
+            let retry_ext = ext
+                .iter()
+                .find(|(k, _)| *k == "retryAfterSeconds")
+                .and_then(|(_, v)| v.as_u64());
+            assert_eq!(retry_ext, retry, "{err:?}");
+            let unauthenticated = matches!(err, AppError::Unauthenticated(_));
+            let response = err.into_response();
+            assert_eq!(response.status().as_u16(), status);
+            let header = response
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
+            assert_eq!(header, retry);
+            assert_eq!(
+                response.headers().contains_key(WWW_AUTHENTICATE),
+                unauthenticated
+            );
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! readiness and metrics, behind request ids, tracing, timeouts and a body
 //! size limit.
 
+use std::any::Any;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -11,17 +12,15 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use serde_json::json;
 use tower::ServiceBuilder;
 use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
@@ -71,18 +70,31 @@ pub fn build_app(state: AppState) -> Router {
                         ),
                 )
                 .layer(PropagateRequestIdLayer::x_request_id())
-                .layer(CatchPanicLayer::custom(|_| {
-                    error_response(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        &AppError::internal(std::io::Error::other("handler panicked")),
-                    )
+                .layer(CatchPanicLayer::custom(|panic: Box<dyn Any + Send>| {
+                    let what = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_owned())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    AppError::internal(std::io::Error::other(format!("handler panicked: {what}")))
+                        .into_response()
                 }))
-                .layer(TimeoutLayer::with_status_code(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    timeout,
-                )),
+                .layer(middleware::from_fn_with_state(timeout, time_limit)),
         )
         .with_state(state)
+}
+
+/// Stops a request that runs past `REQUEST_TIMEOUT_MS`: its future is
+/// dropped (an open transaction rolls back) and the client gets a coded
+/// 503 with `Retry-After`.
+async fn time_limit(State(limit): State<Duration>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => AppError::Timeout {
+            after_ms: limit.as_millis() as u64,
+        }
+        .into_response(),
+    }
 }
 
 async fn track_metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -137,51 +149,6 @@ async fn graphiql() -> Html<String> {
     )
 }
 
-/// A GraphQL-shaped error body for failures that happen before execution.
-fn error_response(status: StatusCode, err: &AppError) -> Response {
-    let mut extensions = json!({ "code": err.code() });
-    match err {
-        AppError::RateLimited { retry_after_secs } => {
-            extensions["retryAfterSeconds"] = json!(retry_after_secs);
-        }
-        AppError::Overloaded => extensions["retryAfterSeconds"] = json!(1),
-        _ => {}
-    }
-    let body = json!({ "errors": [{ "message": err.public_message(), "extensions": extensions }] });
-    let mut response = (status, axum::Json(body)).into_response();
-    match err {
-        AppError::Unauthenticated(_) => {
-            response.headers_mut().insert(
-                WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer error=\"invalid_token\""),
-            );
-        }
-        AppError::RateLimited { retry_after_secs } => {
-            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-                response.headers_mut().insert(RETRY_AFTER, v);
-            }
-        }
-        AppError::Overloaded => {
-            response
-                .headers_mut()
-                .insert(RETRY_AFTER, HeaderValue::from_static("1"));
-        }
-        _ => {}
-    }
-    response
-}
-
-fn status_for(err: &AppError) -> StatusCode {
-    match err {
-        AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-        AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-        AppError::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
-        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        _ => StatusCode::BAD_REQUEST,
-    }
-}
-
 /// Authenticates the request. No header means an anonymous caller (only
 /// introspection works); a header that is present but bad is refused
 /// outright with 401, before anything else runs. A partner over its request
@@ -221,59 +188,55 @@ async fn graphql_post(
     let body = match body {
         Ok(body) => body,
         Err(rejection) => {
-            let status = rejection.status();
-            let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
-                format!("request body exceeds {} bytes", state.config.max_body_bytes)
+            return if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::BodyTooLarge {
+                    max_bytes: state.config.max_body_bytes,
+                }
             } else {
-                "the request body could not be read".into()
-            };
-            return error_response(status, &AppError::bad_input(message));
+                AppError::bad_input("the request body could not be read")
+            }
+            .into_response();
         }
     };
     // Shed load instead of queueing: a request beyond the in-flight limit
     // is answered at once, before authentication or any SQL.
     let Ok(_permit) = state.in_flight.clone().try_acquire_owned() else {
         state.metrics.observe_graphql_error(code::RATE_LIMITED);
-        return error_response(StatusCode::SERVICE_UNAVAILABLE, &AppError::Overloaded);
+        return AppError::Overloaded.into_response();
     };
     let caller = match authenticate(&state, &headers).await {
         Ok(caller) => caller,
         Err(err) => {
             state.metrics.observe_graphql_error(err.code());
-            return error_response(status_for(&err), &err);
+            return err.into_response();
         }
     };
     let batch = match parse_batch(&body) {
         Some(batch) => batch,
         None => {
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                &AppError::bad_input(
-                    "the body must be a JSON GraphQL request {\"query\": \"...\", \"variables\": {...}} or an array of them",
-                ),
-            );
+            return AppError::bad_input(
+                "the body must be a JSON GraphQL request {\"query\": \"...\", \"variables\": {...}} or an array of them",
+            )
+            .into_response();
         }
     };
     match batch {
         BatchRequest::Single(request) => {
             let response = execute(&state, request, caller.as_ref()).await;
             match rate_limited(&response) {
-                Some(retry_after_secs) => error_response(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    &AppError::RateLimited { retry_after_secs },
-                ),
+                Some(retry_after_secs) => {
+                    AppError::RateLimited { retry_after_secs }.into_response()
+                }
                 None => json_response(&response),
             }
         }
         BatchRequest::Batch(requests) => {
             if requests.is_empty() || requests.len() > state.config.max_batch_size {
-                return error_response(
-                    StatusCode::BAD_REQUEST,
-                    &AppError::bad_input(format!(
-                        "a batch must hold between 1 and {} operations",
-                        state.config.max_batch_size
-                    )),
-                );
+                return AppError::bad_input(format!(
+                    "a batch must hold between 1 and {} operations",
+                    state.config.max_batch_size
+                ))
+                .into_response();
             }
             let mut responses = Vec::with_capacity(requests.len());
             for request in requests {
@@ -359,6 +322,6 @@ fn json_response<T: serde::Serialize>(body: &T) -> Response {
             Body::from(bytes),
         )
             .into_response(),
-        Err(err) => error_response(StatusCode::INTERNAL_SERVER_ERROR, &AppError::internal(err)),
+        Err(err) => AppError::internal(err).into_response(),
     }
 }

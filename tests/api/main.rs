@@ -8,6 +8,7 @@ mod auth;
 mod catalog;
 mod cli;
 mod durability;
+mod errors;
 mod examples;
 mod http;
 mod inventory;

@@ -7,14 +7,14 @@ pub mod scale;
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{Months, NaiveDate};
+use chrono::{DateTime, Months, NaiveDate, Utc};
 use entity::enums::{MovementKind, PartnerStatus, ProductStatus};
-use entity::{inventory_level, location, partner, producer, product, stock_movement, store};
+use entity::{location, partner, producer, product, stock_movement, store};
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, Set,
 };
 
-use crate::domain::{gtin, text};
+use crate::domain::{gtin, inventory, text};
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct SeedReport {
@@ -62,10 +62,24 @@ pub async fn seed_demo(db: &crate::db::Db) -> Result<SeedReport, DbErr> {
     Ok(report)
 }
 
+/// Idempotent: what is already there (by code or SKU) is left alone.
 async fn seed_in<C: ConnectionTrait>(db: &C) -> Result<SeedReport, DbErr> {
     let now = crate::domain::clock::now();
     let mut report = SeedReport::default();
+    seed_partners(db, now, &mut report).await?;
+    let location_ids = seed_locations(db, now, &mut report).await?;
+    seed_catalogue(db, now, &location_ids, &mut report).await?;
+    // Levels are the opening receipts' sums (the one writer of levels).
+    report.stock_rows = inventory::open_levels_from_ledger(db, 0, 0).await? as usize;
+    Ok(report)
+}
 
+/// The SPEC partners and their stores.
+async fn seed_partners<C: ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+    report: &mut SeedReport,
+) -> Result<(), DbErr> {
     let mut partners: HashMap<String, i64> = partner::Entity::find()
         .all(db)
         .await?
@@ -118,7 +132,15 @@ async fn seed_in<C: ConnectionTrait>(db: &C) -> Result<SeedReport, DbErr> {
             report.stores += 1;
         }
     }
+    Ok(())
+}
 
+/// The demo locations; returns the ids of all of them.
+async fn seed_locations<C: ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+    report: &mut SeedReport,
+) -> Result<Vec<i64>, DbErr> {
     let mut locations: HashMap<String, i64> = location::Entity::find()
         .all(db)
         .await?
@@ -141,11 +163,20 @@ async fn seed_in<C: ConnectionTrait>(db: &C) -> Result<SeedReport, DbErr> {
         report.locations += 1;
         locations.insert(l.code.into(), row.id);
     }
-    let location_ids: Vec<i64> = demo::LOCATIONS
+    Ok(demo::LOCATIONS
         .iter()
         .filter_map(|l| locations.get(l.code).copied())
-        .collect();
+        .collect())
+}
 
+/// Producers, products, and each product's opening receipts at three or
+/// four of the locations.
+async fn seed_catalogue<C: ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+    location_ids: &[i64],
+    report: &mut SeedReport,
+) -> Result<(), DbErr> {
     let mut producers: HashMap<String, i64> = producer::Entity::find()
         .all(db)
         .await?
@@ -244,16 +275,6 @@ async fn seed_in<C: ConnectionTrait>(db: &C) -> Result<SeedReport, DbErr> {
                     continue;
                 }
                 let qty = 40 + i64::from((n * 37 + li as u32 * 53) % 460);
-                inventory_level::ActiveModel {
-                    product_id: Set(row.id),
-                    location_id: Set(*location_id),
-                    on_hand: Set(qty),
-                    reserved: Set(0),
-                    updated_at: Set(now),
-                    ..Default::default()
-                }
-                .insert(db)
-                .await?;
                 stock_movement::ActiveModel {
                     product_id: Set(row.id),
                     location_id: Set(*location_id),
@@ -268,9 +289,8 @@ async fn seed_in<C: ConnectionTrait>(db: &C) -> Result<SeedReport, DbErr> {
                 }
                 .insert(db)
                 .await?;
-                report.stock_rows += 1;
             }
         }
     }
-    Ok(report)
+    Ok(())
 }

@@ -108,7 +108,9 @@ async fn a_request_past_its_time_limit_gets_a_coded_503_and_changes_nothing() {
         .await;
     let product = ids.ok()["products"]["nodes"][0]["id"].clone();
     let location = ids.ok()["locations"][0]["id"].clone();
-    let before = app.scalar_i64("SELECT SUM(on_hand) FROM inventory_level").await;
+    let before = app
+        .scalar_i64("SELECT SUM(on_hand) FROM inventory_level")
+        .await;
 
     // Another writer (another replica's pool) holds the stock table, so the
     // receipt waits on the database past the request's time limit.
@@ -141,7 +143,8 @@ async fn a_request_past_its_time_limit_gets_a_coded_503_and_changes_nothing() {
     );
     assert!(res.headers.contains_key("x-request-id"));
     assert_eq!(
-        app.scalar_i64("SELECT SUM(on_hand) FROM inventory_level").await,
+        app.scalar_i64("SELECT SUM(on_hand) FROM inventory_level")
+            .await,
         before,
         "the stopped receipt wrote nothing"
     );

@@ -6,17 +6,20 @@
 //! same transaction as the level change, so levels can always be rebuilt
 //! (`check_invariants`).
 
-use entity::enums::{MovementKind, OrderStatus};
+use entity::enums::MovementKind;
 use entity::{inventory_level, location, product, stock_movement};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveEnum, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, QueryFilter, Set, Statement,
+    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    QueryFilter, Set, Statement,
 };
 
 use crate::db::{self, Db};
+
+mod check;
 use crate::domain::{clock, text};
 use crate::error::{AppError, AppResult};
+pub use check::{Mismatch, check_invariants};
 
 /// Largest single receipt or adjustment, in units.
 pub const MAX_MOVEMENT: i64 = 1_000_000;
@@ -418,104 +421,35 @@ fn order_movement(
     }
 }
 
-/// One disagreement found by [`check_invariants`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mismatch {
-    pub product_id: i64,
-    pub location_id: i64,
-    pub what: &'static str,
-    pub stored: i64,
-    pub expected: i64,
-}
-
-/// `{open}` is the list of statuses whose allocations are still reserved.
-const LEDGER_SQL: &str = "
-SELECT l.product_id, l.location_id, l.on_hand, l.reserved,
-       CAST(COALESCE(m.on_hand, 0) AS BIGINT) AS ledger_on_hand,
-       CAST(COALESCE(m.reserved, 0) AS BIGINT) AS ledger_reserved,
-       CAST(COALESCE(a.reserved, 0) AS BIGINT) AS open_reserved
-FROM inventory_level l
-LEFT JOIN (SELECT product_id, location_id, SUM(on_hand_delta) AS on_hand, SUM(reserved_delta) AS reserved
-           FROM stock_movement GROUP BY product_id, location_id) m
-       ON m.product_id = l.product_id AND m.location_id = l.location_id
-LEFT JOIN (SELECT oa.product_id, oa.location_id, SUM(oa.quantity) AS reserved
-           FROM order_allocation oa JOIN purchase_order o ON o.id = oa.order_id
-           WHERE o.status IN ({open})
-           GROUP BY oa.product_id, oa.location_id) a
-       ON a.product_id = l.product_id AND a.location_id = l.location_id
-WHERE l.on_hand <> COALESCE(m.on_hand, 0)
-   OR l.reserved <> COALESCE(m.reserved, 0)
-   OR l.reserved <> COALESCE(a.reserved, 0)";
-
-const ORPHAN_SQL: &str = "
-SELECT m.product_id, m.location_id, CAST(SUM(m.on_hand_delta) AS BIGINT) AS on_hand
-FROM stock_movement m
-LEFT JOIN inventory_level l ON l.product_id = m.product_id AND l.location_id = m.location_id
-WHERE l.id IS NULL
-GROUP BY m.product_id, m.location_id";
-
-fn ledger_sql() -> String {
-    let open = [OrderStatus::Placed, OrderStatus::Confirmed]
-        .map(|s| format!("'{}'", s.to_value()))
-        .join(", ");
-    LEDGER_SQL.replace("{open}", &open)
-}
-
-/// Rebuilds every level from the ledger and compares (in SQL, so only
-/// disagreeing rows leave the database): on-hand and reserved
-/// must equal the ledger's sums, reserved must equal what open orders hold,
-/// and no ledger row may point at a missing level. Empty means consistent.
-pub async fn check_invariants(db: &impl ConnectionTrait) -> AppResult<Vec<Mismatch>> {
-    let backend = db.get_database_backend();
-    let mut out = Vec::new();
-    for row in db
-        .query_all_raw(Statement::from_string(backend, ledger_sql()))
+/// Opens the stock levels of a bulk load (a seed) as the sums of the
+/// ledger rows it wrote, for products and locations from the given ids on
+/// that have no level yet: levels written this way agree with the ledger by
+/// construction. Stored in product order, so one product's levels share
+/// pages.
+pub async fn open_levels_from_ledger(
+    db: &impl ConnectionTrait,
+    first_product: i64,
+    first_location: i64,
+) -> Result<u64, sea_orm::DbErr> {
+    let sql = "INSERT INTO inventory_level (product_id, location_id, on_hand, reserved, updated_at)
+               SELECT m.product_id, m.location_id, SUM(m.on_hand_delta), SUM(m.reserved_delta), $1
+               FROM stock_movement m
+               WHERE m.product_id >= $2 AND m.location_id >= $3
+                 AND NOT EXISTS (SELECT 1 FROM inventory_level l
+                                 WHERE l.product_id = m.product_id AND l.location_id = m.location_id)
+               GROUP BY m.product_id, m.location_id
+               ORDER BY m.product_id, m.location_id";
+    let values = [
+        sea_orm::Value::from(clock::now()),
+        first_product.into(),
+        first_location.into(),
+    ];
+    Ok(db
+        .execute_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            sql,
+            values,
+        ))
         .await?
-    {
-        let product_id: i64 = row.try_get("", "product_id")?;
-        let location_id: i64 = row.try_get("", "location_id")?;
-        let on_hand: i64 = row.try_get("", "on_hand")?;
-        let reserved: i64 = row.try_get("", "reserved")?;
-        let checks = [
-            (
-                "on_hand vs ledger",
-                on_hand,
-                row.try_get::<i64>("", "ledger_on_hand")?,
-            ),
-            (
-                "reserved vs ledger",
-                reserved,
-                row.try_get::<i64>("", "ledger_reserved")?,
-            ),
-            (
-                "reserved vs open orders",
-                reserved,
-                row.try_get::<i64>("", "open_reserved")?,
-            ),
-        ];
-        for (what, stored, expected) in checks {
-            if stored != expected {
-                out.push(Mismatch {
-                    product_id,
-                    location_id,
-                    what,
-                    stored,
-                    expected,
-                });
-            }
-        }
-    }
-    for row in db
-        .query_all_raw(Statement::from_string(backend, ORPHAN_SQL))
-        .await?
-    {
-        out.push(Mismatch {
-            product_id: row.try_get("", "product_id")?,
-            location_id: row.try_get("", "location_id")?,
-            what: "ledger rows without a level",
-            stored: 0,
-            expected: row.try_get("", "on_hand")?,
-        });
-    }
-    Ok(out)
+        .rows_affected())
 }

@@ -1,13 +1,15 @@
-//! An order is acknowledged only after its transaction commits: a server
-//! killed with SIGKILL under load loses no acknowledged order, and the stock
-//! invariants hold on restart. Ignored by default (it spawns the real
-//! binary twice); `.ci/run` runs it on both backends.
+//! Tests with real server processes: an order is acknowledged only after
+//! its transaction commits (a server killed with SIGKILL under load loses
+//! no acknowledged order, and `ocop-gateway check` passes on restart), and
+//! two processes on one database never oversell (on SQLite they meet on the
+//! file's lock and busy timeout, not on any in-process queue). Ignored by
+//! default (they spawn the real binary); `.ci/run` runs them on both
+//! backends.
 
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ocop_gateway::domain::inventory::check_invariants;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -25,11 +27,29 @@ fn spawn_server(url: &str, port: u16) -> Child {
         .env("DATABASE_URL", url)
         .env("BIND_ADDR", format!("127.0.0.1:{port}"))
         .env("JWT_SECRET", TEST_SECRET)
+        // The load below is many requests a second from one partner: what
+        // is measured is durability, not the rate limits (0 = off).
+        .env("RATE_LIMIT_RPS", "0")
+        .env("RATE_LIMIT_COST_PER_SEC", "0")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn server")
+}
+
+/// Runs `ocop-gateway check` on `url`: true when it exits 0.
+fn check_command_passes(url: &str) -> bool {
+    let out = Command::new(env!("CARGO_BIN_EXE_ocop-gateway"))
+        .arg("check")
+        .env("DATABASE_URL", url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run check");
+    if !out.status.success() {
+        eprintln!("{}", String::from_utf8_lossy(&out.stdout));
+    }
+    out.status.success()
 }
 
 /// Polls /readyz until the server answers (bounded).
@@ -95,14 +115,16 @@ async fn sigkill_under_load_loses_no_acknowledged_order() {
         .unwrap_or_default();
 
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+    let refused = Arc::new(Mutex::new(Vec::<Value>::new()));
     let mut workers = Vec::new();
     for w in 0..8 {
-        let (client, token, store, products, acknowledged) = (
+        let (client, token, store, products, acknowledged, refused) = (
             client.clone(),
             token.clone(),
             store.clone(),
             products.clone(),
             acknowledged.clone(),
+            refused.clone(),
         );
         workers.push(tokio::spawn(async move {
             for i in 0..10_000 {
@@ -116,6 +138,8 @@ async fn sigkill_under_load_loses_no_acknowledged_order() {
                     Some(body) => {
                         if let Some(id) = body["data"]["placeOrder"]["order"]["id"].as_str() {
                             acknowledged.lock().expect("lock").push(id.to_owned());
+                        } else {
+                            refused.lock().expect("lock").push(body);
                         }
                     }
                     None => return, // the server is gone
@@ -137,8 +161,15 @@ async fn sigkill_under_load_loses_no_acknowledged_order() {
     }
     let acked = acknowledged.lock().expect("lock").clone();
     assert!(
-        !acked.is_empty(),
-        "no order was acknowledged before the kill"
+        acked.len() >= 40,
+        "the load placed orders before the kill: {} acknowledged",
+        acked.len()
+    );
+    let refused = refused.lock().expect("lock").clone();
+    assert!(
+        refused.is_empty(),
+        "every answered order was placed, none refused: {:?}",
+        refused.first()
     );
 
     let port = free_port();
@@ -163,13 +194,121 @@ async fn sigkill_under_load_loses_no_acknowledged_order() {
     }
     let _ = server.kill();
     let _ = server.wait();
+    assert!(
+        check_command_passes(&url),
+        "`ocop-gateway check` after the crash"
+    );
+    eprintln!("{} acknowledged orders survived SIGKILL", acked.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "spawns two real servers; run with --ignored"]
+async fn two_server_processes_on_one_database_never_oversell() {
+    let (url, _dir) = fresh_database().await;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("client");
+    let ports = [free_port(), free_port()];
+    let mut servers: Vec<Child> = ports.iter().map(|p| spawn_server(&url, *p)).collect();
+    for port in ports {
+        wait_ready(&client, port).await;
+    }
+    let app = TestApp::with_config(|_| {}).await; // only to mint tokens with the test secret
+    let partners = ["aeon-vn", "winmart"];
+    let tokens: Vec<String> = partners
+        .iter()
+        .map(|p| app.token(p, ALL_RETAIL_SCOPES))
+        .collect();
+    let mut stores = Vec::new();
+    for token in &tokens {
+        let body = post(
+            &client,
+            ports[0],
+            token,
+            "{ viewer { partner { stores { id } } } }",
+            json!({}),
+        )
+        .await
+        .expect("stores");
+        stores.push(body["data"]["viewer"]["partner"]["stores"][0]["id"].clone());
+    }
+    // A product made scarce: 12 orders' worth at one location, none elsewhere.
     let conn = ocop_gateway::db::connect_url(&url, 1, 5_000)
         .await
         .expect("connect");
-    assert_eq!(
-        check_invariants(conn.conn()).await.expect("check"),
-        vec![],
-        "invariants after the crash"
+    let row = sea_orm::ConnectionTrait::query_one_raw(
+        conn.conn(),
+        sea_orm::Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT id, CAST(min_order_qty AS BIGINT) AS moq FROM product WHERE status = 'active' ORDER BY id LIMIT 1",
+        ),
+    )
+    .await
+    .expect("query")
+    .expect("an active product");
+    let product_id: i64 = row.try_get("", "id").expect("id");
+    let moq: i64 = row.try_get("", "moq").expect("moq");
+    let scarce = 12 * moq;
+    for sql in [
+        format!(
+            "INSERT INTO stock_movement (product_id, location_id, kind, on_hand_delta, reserved_delta, reason, created_at) SELECT product_id, location_id, 'adjustment', -on_hand + (CASE WHEN location_id = (SELECT MIN(location_id) FROM inventory_level WHERE product_id = {product_id}) THEN {scarce} ELSE 0 END), 0, 'test: scarce', CURRENT_TIMESTAMP FROM inventory_level WHERE product_id = {product_id}"
+        ),
+        format!(
+            "UPDATE inventory_level SET on_hand = CASE WHEN location_id = (SELECT MIN(location_id) FROM inventory_level WHERE product_id = {product_id}) THEN {scarce} ELSE 0 END WHERE product_id = {product_id}"
+        ),
+    ] {
+        sea_orm::ConnectionTrait::execute_unprepared(conn.conn(), &sql)
+            .await
+            .expect("make the product scarce");
+    }
+    let _ = conn.close().await;
+    let product = ocop_gateway::ids::encode(ocop_gateway::ids::Kind::Product, product_id).0;
+
+    let q = "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } } }";
+    let mut tasks = Vec::new();
+    for i in 0..40usize {
+        let (client, token, store, product) = (
+            client.clone(),
+            tokens[i % 2].clone(),
+            stores[i % 2].clone(),
+            product.clone(),
+        );
+        let port = ports[i % 2];
+        tasks.push(tokio::spawn(async move {
+            let vars = json!({ "input": {
+                "idempotencyKey": format!("two-proc-{i}"), "buyerReference": "PO-2P", "storeId": store,
+                "requestedDeliveryDate": (chrono::Utc::now().date_naive() + chrono::Days::new(2)).to_string(),
+                "lines": [{ "productId": product, "quantity": moq }] } });
+            post(&client, port, &token, q, vars).await
+        }));
+    }
+    let (mut placed, mut insufficient, mut other) = (0, 0, Vec::new());
+    for t in tasks {
+        let body = t.await.expect("task").expect("an answer");
+        if body["data"]["placeOrder"]["order"]["id"].is_string() {
+            placed += 1;
+        } else if body["errors"][0]["extensions"]["code"] == "INSUFFICIENT_STOCK" {
+            insufficient += 1;
+        } else {
+            other.push(body);
+        }
+    }
+    for s in &mut servers {
+        let _ = s.kill();
+        let _ = s.wait();
+    }
+    assert!(
+        other.is_empty(),
+        "no other answer (such as a locked database): {other:?}"
     );
-    eprintln!("{} acknowledged orders survived SIGKILL", acked.len());
+    assert_eq!(
+        (placed, insufficient),
+        (12, 28),
+        "exactly the stock was sold"
+    );
+    assert!(
+        check_command_passes(&url),
+        "`ocop-gateway check` after the race"
+    );
 }

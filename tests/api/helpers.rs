@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -27,11 +28,14 @@ pub enum Backend {
     Postgres,
 }
 
-/// The backend the whole suite runs on.
+/// The backend the whole suite runs on. Any value other than `sqlite` or
+/// `postgres` is a mistake that must not pass as a quiet SQLite run.
 pub fn backend() -> Backend {
     match std::env::var("OCOP_TEST_BACKEND").as_deref() {
+        Err(std::env::VarError::NotPresent) | Ok("sqlite") => Backend::Sqlite,
         Ok("postgres") => Backend::Postgres,
-        _ => Backend::Sqlite,
+        Ok(other) => panic!("OCOP_TEST_BACKEND must be `sqlite` or `postgres`, not `{other}`"),
+        Err(err) => panic!("OCOP_TEST_BACKEND: {err}"),
     }
 }
 
@@ -67,7 +71,12 @@ pub async fn postgres_or_skip(test: &str) -> Option<String> {
             if in_ci() || backend() == Backend::Postgres {
                 panic!("PostgreSQL is required but unreachable at {url}: {err}");
             }
-            eprintln!("SKIP {test}: no PostgreSQL reachable at {url} ({err})");
+            // Written past the harness's capture, so the skip is seen in
+            // the test run's output, not only when a test fails.
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIP {test}: no PostgreSQL reachable at {url} ({err})"
+            );
             None
         }
     }

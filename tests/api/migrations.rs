@@ -76,24 +76,87 @@ async fn migrations_apply_on_a_fresh_postgres_database() {
         .await;
 }
 
+/// The kind of violation a refused statement must meet: not just any
+/// error (a typo in the SQL would be one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Violation {
+    /// A CHECK; SQLite names it by its expression, PostgreSQL by its table.
+    Check(&'static str, &'static str),
+    Unique,
+    ForeignKey,
+}
+
+fn violation_of(err: &sea_orm::DbErr) -> String {
+    match err.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => "unique".into(),
+        Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => "foreign key".into(),
+        _ => err.to_string(),
+    }
+}
+
 #[tokio::test]
 async fn the_database_enforces_the_domain_rules() {
+    use Violation::*;
     let app = TestApp::new().await;
     let refused = [
-        "UPDATE product SET stars = 6 WHERE id = 1",
-        "UPDATE product SET stars = 2 WHERE id = 1",
-        "UPDATE product SET wholesale_price_vnd = -1 WHERE id = 1",
-        "UPDATE product SET sku = (SELECT sku FROM product WHERE id = 2) WHERE id = 1",
-        "UPDATE product SET category = 'weapons' WHERE id = 1",
-        "UPDATE inventory_level SET reserved = on_hand + 1 WHERE id = 1",
-        "UPDATE inventory_level SET on_hand = -1, reserved = 0 WHERE id = 1",
-        "UPDATE inventory_level SET product_id = 999999 WHERE id = 1",
-        "INSERT INTO inventory_level (product_id, location_id, on_hand, reserved, updated_at) \
-         SELECT product_id, location_id, 1, 0, updated_at FROM inventory_level WHERE id = 1",
-        "UPDATE partner SET status = 'deleted' WHERE id = 1",
+        (
+            "UPDATE product SET stars = 6 WHERE id = 1",
+            Check("stars BETWEEN 3 AND 5", "\"product\""),
+        ),
+        (
+            "UPDATE product SET stars = 2 WHERE id = 1",
+            Check("stars BETWEEN 3 AND 5", "\"product\""),
+        ),
+        (
+            "UPDATE product SET wholesale_price_vnd = -1 WHERE id = 1",
+            Check("wholesale_price_vnd >= 0", "\"product\""),
+        ),
+        (
+            "UPDATE product SET sku = (SELECT sku FROM product WHERE id = 2) WHERE id = 1",
+            Unique,
+        ),
+        (
+            "UPDATE product SET category = 'weapons' WHERE id = 1",
+            Check("category IN", "\"product\""),
+        ),
+        (
+            "UPDATE inventory_level SET reserved = on_hand + 1 WHERE id = 1",
+            Check("reserved <= on_hand", "\"inventory_level\""),
+        ),
+        (
+            "UPDATE inventory_level SET on_hand = -1, reserved = 0 WHERE id = 1",
+            Check("on_hand >= 0", "\"inventory_level\""),
+        ),
+        (
+            "UPDATE inventory_level SET product_id = 999999 WHERE id = 1",
+            ForeignKey,
+        ),
+        (
+            "INSERT INTO inventory_level (product_id, location_id, on_hand, reserved, updated_at) \
+          SELECT product_id, location_id, 1, 0, updated_at FROM inventory_level WHERE id = 1",
+            Unique,
+        ),
+        (
+            "UPDATE partner SET status = 'deleted' WHERE id = 1",
+            Check("status IN", "\"partner\""),
+        ),
     ];
-    for sql in refused {
-        let result = app.db.execute_unprepared(sql).await;
-        assert!(result.is_err(), "the database accepted: {sql}");
+    for (sql, expected) in refused {
+        let err = match app.db.execute_unprepared(sql).await {
+            Ok(_) => panic!("the database accepted: {sql}"),
+            Err(err) => err,
+        };
+        let got = violation_of(&err);
+        let ok = match expected {
+            Unique => got == "unique",
+            ForeignKey => got == "foreign key",
+            Check(sqlite, postgres) => match backend() {
+                Backend::Sqlite => got.contains("CHECK constraint failed") && got.contains(sqlite),
+                Backend::Postgres => {
+                    got.contains("violates check constraint") && got.contains(postgres)
+                }
+            },
+        };
+        assert!(ok, "{sql}: expected {expected:?}, got {got}");
     }
 }

@@ -134,7 +134,18 @@ async fn page_walks_visit_every_product_once_while_stock_changes() {
                     .header("authorization", format!("Bearer {token}"))
                     .body(axum::body::Body::from(body.to_string()))
                     .expect("request");
-                let _ = tower::ServiceExt::oneshot(router.clone(), req).await;
+                let response = tower::ServiceExt::oneshot(router.clone(), req)
+                    .await
+                    .expect("router never fails");
+                let status = response.status();
+                let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+                    .await
+                    .expect("body");
+                let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+                assert!(
+                    status == 200 && body["data"]["receiveStock"]["onHand"].is_i64(),
+                    "a receipt during the walk failed: {status} {body}"
+                );
                 n += 1;
             }
             n
@@ -185,8 +196,80 @@ async fn page_walks_visit_every_product_once_while_stock_changes() {
         }
     }
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
-    let writes = writer.await.expect("writer");
+    let writes = writer.await.expect("every receipt succeeded");
     assert!(writes > 0, "stock changed during the walks");
+}
+
+/// Keyset pages follow the sort key, so a product whose key changes during
+/// a walk may be met again (or not at all); every other product is still
+/// met exactly once, whatever moves around it.
+#[tokio::test]
+async fn page_walks_visit_unchanged_products_once_while_sort_keys_change() {
+    let app = TestApp::new().await;
+    let total = app.scalar_i64("SELECT COUNT(*) FROM product").await as usize;
+    let ids = app.scalar_i64("SELECT MIN(id) FROM product").await;
+    let moving: Vec<i64> = (ids..ids + 6).collect();
+    let moving_ids: HashSet<String> = moving
+        .iter()
+        .map(|id| ocop_gateway::ids::encode(ocop_gateway::ids::Kind::Product, *id).0)
+        .collect();
+    for (field, change) in [
+        (
+            "PRICE",
+            "wholesale_price_vnd = (wholesale_price_vnd * 7 + 130000) % 900000 + 1000",
+        ),
+        (
+            "NAME",
+            "name_vi = CASE WHEN name_vi LIKE 'A%' THEN 'Ư' || name_vi ELSE 'A' || name_vi END",
+        ),
+    ] {
+        let order = json!({ "field": field, "direction": "ASC" });
+        let mut seen: Vec<String> = Vec::new();
+        let mut cursor = Value::Null;
+        let mut pages = 0;
+        loop {
+            let res = app
+                .gql_as(
+                    "winmart",
+                    SCOPES,
+                    PAGE,
+                    json!({ "first": 7, "after": cursor, "order": order }),
+                )
+                .await;
+            seen.extend(
+                edges(&res)
+                    .iter()
+                    .filter_map(|e| e["node"]["id"].as_str().map(str::to_owned)),
+            );
+            // Between pages, the moving products change their sort key.
+            let list = moving
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            app.exec(&format!("UPDATE product SET {change} WHERE id IN ({list})"))
+                .await;
+            let info = res.ok()["products"]["pageInfo"].clone();
+            pages += 1;
+            assert!(pages < 100, "{field}: the walk ends");
+            if info["hasNextPage"] != true {
+                break;
+            }
+            cursor = info["endCursor"].clone();
+        }
+        let steady: Vec<&String> = seen.iter().filter(|id| !moving_ids.contains(*id)).collect();
+        let unique: HashSet<&String> = steady.iter().copied().collect();
+        assert_eq!(
+            unique.len(),
+            total - moving.len(),
+            "{field}: every unchanged product met"
+        );
+        assert_eq!(
+            steady.len(),
+            unique.len(),
+            "{field}: no unchanged product met twice"
+        );
+    }
 }
 
 #[tokio::test]

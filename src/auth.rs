@@ -122,7 +122,8 @@ impl Viewer {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Claims {
     pub sub: String,
-    #[serde(default)]
+    /// Required (it may be empty): a token without it is refused rather
+    /// than read as "no scopes", so a wrongly shaped token is found early.
     pub scope: String,
     pub exp: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -235,7 +236,10 @@ impl Authenticator {
                         "token algorithm is not accepted"
                     }
                     ErrorKind::MissingRequiredClaim(_) => {
-                        "token lacks a required claim (exp, iss, aud, sub)"
+                        "token lacks a required claim (exp, iss, aud, sub, scope)"
+                    }
+                    ErrorKind::Json(e) if e.to_string().contains("missing field `scope`") => {
+                        "token lacks a required claim (exp, iss, aud, sub, scope)"
                     }
                     _ => "token is malformed",
                 };

@@ -148,6 +148,20 @@ async fn bad_tokens_are_refused_before_touching_data() {
             ),
             "not yet valid",
         ),
+        (
+            format!(
+                "Bearer {}",
+                sign(&without(good_claims(), "scope"), TEST_SECRET)
+            ),
+            "no scope claim",
+        ),
+        (
+            format!(
+                "Bearer {}",
+                sign(&without(good_claims(), "sub"), TEST_SECRET)
+            ),
+            "no subject",
+        ),
         (format!("Bearer {tampered}"), "tampered claims"),
         ("Bearer not.a.jwt".into(), "garbage token"),
         ("Bearer".into(), "empty bearer"),
@@ -182,6 +196,54 @@ async fn unknown_and_suspended_partners_are_refused() {
     app.exec("UPDATE partner SET status = 'suspended' WHERE code = 'winmart'")
         .await;
     assert_refused(&app, &format!("Bearer {winmart}"), "suspended partner").await;
+}
+
+/// `JWT_LEEWAY_SECS` (5 in tests, the default) absorbs clock skew on
+/// `exp` and `nbf`, and no more. The margins are seconds wide, so this does
+/// not depend on how fast the machine is.
+#[tokio::test]
+async fn clock_skew_is_tolerated_up_to_the_leeway() {
+    let app = TestApp::with_config(|c| c.jwt_leeway_secs = 5).await;
+    let accepted = [
+        ("exp", now() - 2, "expired 2 s ago"),
+        ("nbf", now() + 2, "valid in 2 s"),
+    ];
+    for (claim, at, why) in accepted {
+        let token = sign(&with(good_claims(), claim, json!(at)), TEST_SECRET);
+        let res = app.gql(Some(&token), VIEWER, json!({})).await;
+        assert_eq!(res.status, 200, "{why}: {}", res.body);
+        assert_eq!(res.ok()["viewer"]["partner"]["code"], "aeon-vn", "{why}");
+    }
+    let refused = [
+        ("exp", now() - 30, "expired 30 s ago"),
+        ("nbf", now() + 30, "valid in 30 s"),
+    ];
+    for (claim, at, why) in refused {
+        let token = sign(&with(good_claims(), claim, json!(at)), TEST_SECRET);
+        assert_refused(&app, &format!("Bearer {token}"), why).await;
+    }
+}
+
+/// A suspension applies once the cached partner record is older than
+/// `PARTNER_CACHE_TTL_MS`: waiting past the TTL can only make the record
+/// older, so this holds on any machine.
+#[tokio::test]
+async fn a_suspension_applies_within_the_partner_cache_ttl() {
+    let ttl = std::time::Duration::from_millis(300);
+    let app = TestApp::with_config(|c| c.partner_cache_ttl_ms = 300).await;
+    let hapro = app.token("hapro", ALL_RETAIL_SCOPES);
+    let res = app.gql(Some(&hapro), VIEWER, json!({})).await;
+    assert_eq!(res.ok()["viewer"]["partner"]["code"], "hapro");
+    app.exec("UPDATE partner SET status = 'suspended' WHERE code = 'hapro'")
+        .await;
+    tokio::time::sleep(ttl + std::time::Duration::from_millis(50)).await;
+    assert_refused(&app, &format!("Bearer {hapro}"), "suspended past the TTL").await;
+    // Reactivated, it is served again once the TTL has passed once more.
+    app.exec("UPDATE partner SET status = 'active' WHERE code = 'hapro'")
+        .await;
+    tokio::time::sleep(ttl + std::time::Duration::from_millis(50)).await;
+    let res = app.gql(Some(&hapro), VIEWER, json!({})).await;
+    assert_eq!(res.ok()["viewer"]["partner"]["code"], "hapro");
 }
 
 #[tokio::test]
@@ -292,6 +354,7 @@ fn sign_pem(alg: Algorithm, private_key: &str, claims: &Value) -> String {
     .expect("key");
     let key = match alg {
         Algorithm::RS256 => EncodingKey::from_rsa_pem(&pem),
+        Algorithm::ES256 => EncodingKey::from_ec_pem(&pem),
         _ => EncodingKey::from_ed_pem(&pem),
     }
     .expect("parse key");
@@ -342,4 +405,14 @@ async fn public_key_modes_accept_only_their_key_and_algorithm() {
         app.gql(Some(&good), VIEWER, json!({})).await.ok()["viewer"]["partner"]["code"],
         "aeon-vn"
     );
+
+    let app = public_key_app("ES256", "p256-public.pem").await;
+    let good = sign_pem(Algorithm::ES256, "p256-private.pem", &good_claims());
+    assert_eq!(
+        app.gql(Some(&good), VIEWER, json!({})).await.ok()["viewer"]["partner"]["code"],
+        "aeon-vn"
+    );
+    // An RS256 token is refused by an ES256 gateway, whatever its key.
+    let rsa = sign_pem(Algorithm::RS256, "rsa-private.pem", &good_claims());
+    assert_refused(&app, &format!("Bearer {rsa}"), "RS256 at an ES256 gateway").await;
 }

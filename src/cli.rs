@@ -154,14 +154,31 @@ async fn serve(config: Config) -> CliResult {
             "JWT_SECRET is not set: using the DEVELOPMENT signing secret (refused when OCOP_ENV=production)"
         );
     }
-    let db = db::connect(&config).await?;
-    db::migrate(&db).await?;
-    if seed::is_empty(&db).await? {
-        let report = seed::seed_demo(&db).await?;
-        tracing::info!(?report, "empty database: demo data loaded");
+    // Pending migrations (and, on an empty database, the demo data) run
+    // first, on a connection without the statement timeout: a migration may
+    // legitimately take longer than any request should.
+    {
+        let admin = db::connect_admin(&config).await?;
+        db::migrate(&admin).await?;
+        if seed::is_empty(&admin).await? {
+            let report = seed::seed_demo(&admin).await?;
+            tracing::info!(?report, "empty database: demo data loaded");
+        }
+        admin.close().await?;
     }
-    let bind = config.bind_addr;
+    let db = db::connect(&config).await?;
+    let (bind, metrics_addr) = (config.bind_addr, config.metrics_addr);
     let state = AppState::new(config, db)?;
+    if let Some(addr) = metrics_addr {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        tracing::info!("serving /metrics on http://{}", listener.local_addr()?);
+        let metrics = crate::http::metrics_app(state.clone());
+        tokio::spawn(async move {
+            if let Err(err) = axum::serve(listener, metrics).await {
+                tracing::error!(error = %err, "metrics listener stopped");
+            }
+        });
+    }
     let app = build_app(state);
     let listener = tokio::net::TcpListener::bind(bind).await?;
     tracing::info!(

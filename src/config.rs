@@ -201,6 +201,12 @@ pub struct Config {
     #[arg(long, global = true, env = "MAX_IN_FLIGHT", default_value_t = 512)]
     pub max_in_flight: usize,
 
+    /// Serve `/metrics` on this separate address only (e.g. an internal
+    /// interface the balancer does not route to), instead of on
+    /// `BIND_ADDR` next to the API. `/metrics` has no authentication.
+    #[arg(long, global = true, env = "METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
+
     /// Mount `/floor/stock/{id}`, the load benchmark's bare-SQL baseline
     /// (no GraphQL, no auth). Refused in production.
     #[arg(long, global = true, env = "BENCH_FLOOR", default_value_t = false)]

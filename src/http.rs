@@ -38,11 +38,13 @@ pub fn build_app(state: AppState) -> Router {
     if state.config.bench_floor {
         router = router.merge(crate::floor::routes());
     }
+    if state.config.metrics_addr.is_none() {
+        router = router.route("/metrics", get(metrics));
+    }
     router
         .route("/graphql", get(graphiql).post(graphql_post))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn_with_state(state.clone(), track_metrics))
         .layer(
@@ -127,6 +129,13 @@ async fn readyz(State(state): State<AppState>) -> Response {
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
         }
     }
+}
+
+/// `/metrics` alone, for `METRICS_ADDR`.
+pub fn metrics_app(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .with_state(state)
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {

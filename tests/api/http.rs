@@ -64,3 +64,18 @@ async fn responses_carry_a_request_id_and_metrics_count_them() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn with_a_metrics_address_metrics_leave_the_public_port() {
+    let app = TestApp::with_config(|c| c.metrics_addr = "127.0.0.1:0".parse().ok()).await;
+    let (status, _, _) = app.get("/metrics").await;
+    assert_eq!(status, 404, "not served next to the API");
+    let metrics = ocop_gateway::http::metrics_app(app.state.clone());
+    let request = axum::http::Request::get("/metrics")
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let response = tower::ServiceExt::oneshot(metrics, request)
+        .await
+        .expect("router never fails");
+    assert_eq!(response.status(), 200);
+}

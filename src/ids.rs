@@ -30,8 +30,14 @@ impl Kind {
     }
 }
 
+/// The opaque id as text (for layers that know no GraphQL types, such as
+/// an error's `extensions.productId` raised in the domain).
+pub fn opaque(kind: Kind, id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}:{id}", kind.name()))
+}
+
 pub fn encode(kind: Kind, id: i64) -> ID {
-    ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", kind.name())))
+    ID(opaque(kind, id))
 }
 
 /// Decodes an id of the expected kind. A malformed id, or an id of another

@@ -406,7 +406,7 @@ fn insufficient(product: &product::Model, levels: &[StockRow], wanted: i64) -> A
             "{}: {wanted} units requested, {available} available",
             product.sku
         ),
-        product_id: Some(ids::encode(ids::Kind::Product, product.id).0),
+        product_id: Some(ids::opaque(ids::Kind::Product, product.id)),
     }
 }
 

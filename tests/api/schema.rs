@@ -92,38 +92,8 @@ fn published_signatures(sdl: &str) -> BTreeSet<String> {
         }
         out.insert(format!("type {name}"));
         match t.kind {
-            TypeKind::Object(o) => {
-                for f in o.fields {
-                    let f = f.node;
-                    let args: Vec<String> = f
-                        .arguments
-                        .iter()
-                        .map(|a| format!("{}: {}", a.node.name.node, a.node.ty.node))
-                        .collect();
-                    out.insert(format!(
-                        "{name}.{}({}): {}",
-                        f.name.node,
-                        args.join(", "),
-                        f.ty.node
-                    ));
-                }
-            }
-            TypeKind::Interface(o) => {
-                for f in o.fields {
-                    let f = f.node;
-                    let args: Vec<String> = f
-                        .arguments
-                        .iter()
-                        .map(|a| format!("{}: {}", a.node.name.node, a.node.ty.node))
-                        .collect();
-                    out.insert(format!(
-                        "{name}.{}({}): {}",
-                        f.name.node,
-                        args.join(", "),
-                        f.ty.node
-                    ));
-                }
-            }
+            TypeKind::Object(o) => field_signatures(&name, &o.fields, &mut out),
+            TypeKind::Interface(o) => field_signatures(&name, &o.fields, &mut out),
             TypeKind::InputObject(o) => {
                 for f in o.fields {
                     out.insert(format!("{name}.{}: {}", f.node.name.node, f.node.ty.node));
@@ -138,6 +108,27 @@ fn published_signatures(sdl: &str) -> BTreeSet<String> {
         }
     }
     out
+}
+
+fn field_signatures(
+    type_name: &str,
+    fields: &[async_graphql::parser::Positioned<async_graphql::parser::types::FieldDefinition>],
+    out: &mut BTreeSet<String>,
+) {
+    for f in fields {
+        let f = &f.node;
+        let args: Vec<String> = f
+            .arguments
+            .iter()
+            .map(|a| format!("{}: {}", a.node.name.node, a.node.ty.node))
+            .collect();
+        out.insert(format!(
+            "{type_name}.{}({}): {}",
+            f.name.node,
+            args.join(", "),
+            f.ty.node
+        ));
+    }
 }
 
 const BUILTIN: [&str; 5] = ["String", "Int", "Float", "Boolean", "ID"];

@@ -139,6 +139,37 @@ pub struct Config {
     #[arg(long, global = true, env = "MAX_QUERY_DEPTH", default_value_t = 12)]
     pub max_query_depth: usize,
 
+    /// Lexical tokens a document may have (checked before it is parsed).
+    #[arg(long, global = true, env = "MAX_QUERY_TOKENS", default_value_t = 2_000)]
+    pub max_query_tokens: usize,
+
+    /// Aliased fields a document may select, fragments expanded.
+    #[arg(long, global = true, env = "MAX_QUERY_ALIASES", default_value_t = 30)]
+    pub max_query_aliases: usize,
+
+    /// Fields a document may select, fragments expanded (measured once per
+    /// fragment, before validation).
+    #[arg(long, global = true, env = "MAX_QUERY_FIELDS", default_value_t = 1_000)]
+    pub max_query_fields: usize,
+
+    /// Directives a document may carry.
+    #[arg(
+        long,
+        global = true,
+        env = "MAX_QUERY_DIRECTIVES",
+        default_value_t = 50
+    )]
+    pub max_query_directives: usize,
+
+    /// Mutations one request may run (root fields of a mutation).
+    #[arg(
+        long,
+        global = true,
+        env = "MAX_MUTATIONS_PER_REQUEST",
+        default_value_t = 10
+    )]
+    pub max_mutations_per_request: usize,
+
     /// Highest cost a query may have (connections multiply by `first`).
     #[arg(
         long,

@@ -26,8 +26,8 @@ use tracing::Level;
 
 use crate::auth::{self, Viewer};
 use crate::error::{AppError, code};
-use crate::graphql::codes;
 use crate::graphql::context::{self, RequestData};
+use crate::graphql::{codes, measure};
 use crate::rate_limit::Budget;
 use crate::state::AppState;
 
@@ -279,15 +279,32 @@ fn parse_batch(body: &[u8]) -> Option<BatchRequest> {
 
 async fn execute(
     state: &AppState,
-    request: async_graphql::Request,
+    mut request: async_graphql::Request,
     caller: Option<&Caller>,
 ) -> GqlResponse {
+    // Measured before validation, which could otherwise spend seconds
+    // expanding fragments (see graphql::measure).
+    let extra_cost = match measure::measure(&request.query, &state.document_limits) {
+        Ok(Some(measured)) => {
+            request.set_parsed_query(measured.doc);
+            measured.extra_cost
+        }
+        Ok(None) => 0,
+        Err(err) => {
+            state.metrics.observe_graphql_error(err.code());
+            return GqlResponse::from_errors(vec![
+                async_graphql::ErrorExtensions::extend(&err).into_server_error(Default::default()),
+            ]);
+        }
+    };
     let data = RequestData {
         db: state.db.clone(),
         viewer: caller.map(|c| c.viewer.clone()),
         budget: caller.map(|c| c.budget.clone()),
         locations: state.locations.clone(),
         max_page_size: state.config.max_page_size,
+        extra_cost,
+        max_complexity: state.config.max_query_complexity,
     };
     let mut response = state.schema.execute(context::prepare(request, data)).await;
     // Every error must carry a SPEC code. Ours always do; what is left bare

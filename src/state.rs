@@ -24,6 +24,7 @@ pub struct AppInner {
     pub limiter: rate_limit::PartnerLimiter,
     pub partners: partner_cache::PartnerCache,
     pub locations: Arc<domain::locations::LocationDirectory>,
+    pub document_limits: graphql::measure::DocumentLimits,
     /// Permits for requests in flight (see `MAX_IN_FLIGHT`).
     pub in_flight: Arc<tokio::sync::Semaphore>,
 }
@@ -61,6 +62,13 @@ impl AppState {
         let partners = partner_cache::PartnerCache::new(std::time::Duration::from_millis(
             config.partner_cache_ttl_ms,
         ));
+        let document_limits = graphql::measure::DocumentLimits {
+            max_tokens: config.max_query_tokens,
+            max_aliases: config.max_query_aliases,
+            max_fields: config.max_query_fields,
+            max_directives: config.max_query_directives,
+            max_mutation_fields: config.max_mutations_per_request,
+        };
         Ok(Self(Arc::new(AppInner {
             db,
             config,
@@ -70,6 +78,7 @@ impl AppState {
             limiter,
             partners,
             in_flight,
+            document_limits,
             locations: Arc::new(domain::locations::LocationDirectory::new(
                 std::time::Duration::from_secs(60),
             )),

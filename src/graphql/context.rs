@@ -20,6 +20,10 @@ pub struct RequestData {
     pub budget: Option<Arc<Budget>>,
     pub locations: Arc<LocationDirectory>,
     pub max_page_size: u32,
+    /// Cost the document measure found that async-graphql's complexity
+    /// does not count (`totalCount`s).
+    pub extra_cost: usize,
+    pub max_complexity: usize,
 }
 
 pub fn request_data<'a>(ctx: &'a Context<'_>) -> AppResult<&'a RequestData> {

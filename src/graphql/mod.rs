@@ -10,6 +10,7 @@ pub mod cost;
 pub mod guard;
 pub mod input;
 pub mod loader;
+pub mod measure;
 pub mod mutation;
 pub mod object;
 pub mod query;

@@ -907,7 +907,7 @@ async fn partners_and_stores_under_orders_load_once_per_page() {
         let store = store_of(&app, partner).await;
         let (product, moq, _) = &ps[n];
         let vars = input(&format!("n1-{n}"), &store, vec![(product.clone(), *moq)]);
-        app.gql_as(partner, "orders:write", PLACE, vars).await.ok();
+        app.gql_as(partner, "orders:write catalog:read", PLACE, vars).await.ok();
     }
     let query = "query($n: Int) { orders(first: $n) { nodes { partner { code stores { code } } store { code } } } }";
     let mut counts = Vec::new();
@@ -955,4 +955,56 @@ async fn partners_and_stores_under_orders_load_once_per_page() {
             .as_array()
             .is_none_or(Vec::is_empty)
     );
+}
+
+/// An order placed yesterday for delivery "today" is retried after
+/// midnight: the retry finds the first order by its key instead of being
+/// refused for a date now in the past (and maybe placed again by the client
+/// under a new key).
+#[tokio::test]
+async fn a_retry_after_midnight_replays_instead_of_failing_on_the_date() {
+    let app = TestApp::new().await;
+    let store = store_of(&app, "hapro").await;
+    let (p, moq, _) = products(&app, 1).await[0].clone();
+    let vars = input("midnight-1", &store, vec![(p.clone(), moq)]);
+    let res = app
+        .gql_as("hapro", ALL_RETAIL_SCOPES, PLACE, vars.clone())
+        .await;
+    let id = res.ok()["placeOrder"]["order"]["id"].clone();
+    // As if it had been placed yesterday, for yesterday.
+    let yesterday = chrono::Utc::now().date_naive() - chrono::Days::new(1);
+    let decode = |v: &Value, kind| {
+        ocop_gateway::ids::decode(
+            kind,
+            &async_graphql::ID(v.as_str().unwrap_or_default().into()),
+            "id",
+        )
+        .expect("id")
+    };
+    let fingerprint =
+        ocop_gateway::domain::orders::fingerprint(ocop_gateway::domain::orders::NewOrder {
+            idempotency_key: "midnight-1".into(),
+            buyer_reference: "PO-midnight-1".into(),
+            store_id: decode(&store, ocop_gateway::ids::Kind::Store),
+            requested_delivery_date: yesterday,
+            lines: vec![(decode(&p, ocop_gateway::ids::Kind::Product), moq)],
+        })
+        .expect("fingerprint");
+    app.exec(&format!(
+        "UPDATE purchase_order SET requested_delivery_date = '{yesterday}', request_hash = '{fingerprint}' WHERE idempotency_key = 'midnight-1'"
+    ))
+    .await;
+    let snapshot = counts(&app).await;
+    let mut retry = vars;
+    retry["input"]["requestedDeliveryDate"] = json!(yesterday.to_string());
+    let res = app
+        .gql_as("hapro", ALL_RETAIL_SCOPES, PLACE, retry.clone())
+        .await;
+    assert_eq!(res.ok()["placeOrder"]["replayed"], true, "{}", res.body);
+    assert_eq!(res.ok()["placeOrder"]["order"]["id"], id);
+    assert_eq!(counts(&app).await, snapshot);
+    // A new order for yesterday is still refused.
+    retry["input"]["idempotencyKey"] = json!("midnight-2");
+    let res = app.gql_as("hapro", ALL_RETAIL_SCOPES, PLACE, retry).await;
+    assert_eq!(res.code(), Some("BAD_USER_INPUT"));
 }

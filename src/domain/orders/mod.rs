@@ -20,7 +20,7 @@ mod lifecycle;
 mod place;
 
 pub use lifecycle::{Transition, transition};
-pub use place::{MAX_ATTEMPTS, place_order};
+pub use place::{MAX_ATTEMPTS, fingerprint, place_order};
 
 pub const MAX_LINES: usize = 100;
 pub const MAX_LINE_QUANTITY: i64 = 100_000;

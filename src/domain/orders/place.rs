@@ -27,7 +27,7 @@ use sha2::{Digest, Sha256};
 
 use super::lifecycle::record_event;
 use super::{MAX_DELIVERY_DAYS, MAX_LINE_QUANTITY, MAX_LINES, NewOrder, Placed};
-use crate::auth::Viewer;
+use crate::auth::{Scope, Viewer};
 use crate::db::{self, Db};
 use crate::domain::inventory::{self, Units};
 use crate::domain::{clock, money};
@@ -61,22 +61,6 @@ fn validate(input: NewOrder) -> AppResult<ValidOrder> {
         return Err(AppError::bad_field(
             "input.buyerReference",
             "`buyerReference` (your PO number) must be 1 to 64 printable characters",
-        ));
-    }
-    let today = Utc::now().date_naive();
-    if input.requested_delivery_date < today {
-        return Err(AppError::bad_field(
-            "input.requestedDeliveryDate",
-            "the delivery date is in the past",
-        ));
-    }
-    if today
-        .checked_add_days(Days::new(MAX_DELIVERY_DAYS))
-        .is_some_and(|max| input.requested_delivery_date > max)
-    {
-        return Err(AppError::bad_field(
-            "input.requestedDeliveryDate",
-            "the delivery date is more than a year ahead",
         ));
     }
     if input.lines.is_empty() || input.lines.len() > MAX_LINES {
@@ -125,17 +109,27 @@ fn validate(input: NewOrder) -> AppResult<ValidOrder> {
     })
 }
 
+/// The fingerprint an order request is stored with, which a replay under
+/// the same idempotency key must match: store, date, reference and lines
+/// after merging, in product order.
+pub fn fingerprint(input: NewOrder) -> AppResult<String> {
+    Ok(validate(input)?.hash)
+}
+
 /// Places an order: one transaction that validates, reserves stock for every
 /// line, captures prices, and writes the order, its lines, allocations,
 /// ledger rows and first event. All of it, or nothing.
 pub async fn place_order(db: &Db, viewer: &Viewer, input: NewOrder) -> AppResult<Placed> {
     let order = validate(input)?;
-    let partner_id = viewer.partner_id();
+    let caller = Caller {
+        partner_id: viewer.partner_id(),
+        sees_stock: viewer.scopes.contains(Scope::InventoryRead),
+    };
     // A concurrent identical request can win the race to insert, or another
     // order can take planned stock first; then this attempt rolls back and
     // starts over from fresh reads.
     for _ in 0..MAX_ATTEMPTS {
-        match place_once(db, partner_id, &order).await {
+        match place_once(db, caller, &order).await {
             Err(PlaceError::KeyTaken | PlaceError::StockMoved) => continue,
             Err(PlaceError::App(e)) => return Err(e),
             Ok(placed) => return Ok(placed),
@@ -174,17 +168,27 @@ impl From<DbErr> for PlaceError {
     }
 }
 
-async fn place_once(db: &Db, partner_id: i64, order: &ValidOrder) -> Result<Placed, PlaceError> {
+/// Who places the order, as the rules need it.
+#[derive(Clone, Copy)]
+struct Caller {
+    partner_id: i64,
+    /// Holds `inventory:read`: may be told how much stock there is.
+    sees_stock: bool,
+}
+
+async fn place_once(db: &Db, caller: Caller, order: &ValidOrder) -> Result<Placed, PlaceError> {
+    let partner_id = caller.partner_id;
     let (txn, _slot) = db::begin_write(db).await?;
     if let Some(placed) = replay(&txn, partner_id, order).await? {
         return Ok(placed);
     }
+    check_delivery_date(order.requested_delivery_date)?;
     check_store(&txn, partner_id, order.store_id).await?;
     let priced = price_lines(&txn, order).await?;
     // The unique (partner, idempotency key) index decides a race between two
     // identical requests here, before any stock is touched.
     let header = insert_header(&txn, partner_id, order, priced.total).await?;
-    let plan = plan_allocations(&txn, &priced.lines).await?;
+    let plan = plan_allocations(&txn, &priced.lines, caller.sees_stock).await?;
     let line_ids = insert_lines(&txn, header.id, &priced.lines).await?;
     // Reserving comes last: row locks are held only for the tail of the
     // transaction, and only on the rows actually reserved.
@@ -223,6 +227,29 @@ async fn replay(
             "this idempotency key was already used for a different order; use a new key for a new order",
         )),
     }
+}
+
+/// The delivery date must be today (UTC) to a year ahead. Checked only
+/// for a new order, after the idempotency key: a retry of yesterday's
+/// order for "today" still replays it.
+fn check_delivery_date(date: NaiveDate) -> AppResult<()> {
+    let today = Utc::now().date_naive();
+    if date < today {
+        return Err(AppError::bad_field(
+            "input.requestedDeliveryDate",
+            "the delivery date is in the past",
+        ));
+    }
+    if today
+        .checked_add_days(Days::new(MAX_DELIVERY_DAYS))
+        .is_some_and(|max| date > max)
+    {
+        return Err(AppError::bad_field(
+            "input.requestedDeliveryDate",
+            "the delivery date is more than a year ahead",
+        ));
+    }
+    Ok(())
 }
 
 async fn check_store(txn: &DatabaseTransaction, partner_id: i64, store_id: i64) -> AppResult<()> {
@@ -325,6 +352,7 @@ struct PlannedUnits {
 async fn plan_allocations(
     txn: &DatabaseTransaction,
     lines: &[PricedLine],
+    sees_stock: bool,
 ) -> AppResult<Vec<PlannedUnits>> {
     let product_ids: Vec<i64> = lines.iter().map(|l| l.product.id).collect();
     let levels = read_levels(txn, &product_ids).await?;
@@ -335,7 +363,7 @@ async fn plan_allocations(
             .map(Vec::as_slice)
             .unwrap_or_default();
         let picks = allocate(candidates, line.quantity)
-            .ok_or_else(|| insufficient(&line.product, candidates, line.quantity))?;
+            .ok_or_else(|| insufficient(&line.product, candidates, line.quantity, sees_stock))?;
         plan.extend(picks.into_iter().map(|(level, quantity)| PlannedUnits {
             line_no: line.line_no,
             units: Units {
@@ -399,13 +427,28 @@ async fn insert_allocations(
     Ok(())
 }
 
-fn insufficient(product: &product::Model, levels: &[StockRow], wanted: i64) -> AppError {
-    let available: i64 = levels.iter().map(StockRow::available).sum();
-    AppError::InsufficientStock {
-        message: format!(
+/// INSUFFICIENT_STOCK naming the product and what was asked; what is
+/// available only to a caller that may see stock (`inventory:read`).
+fn insufficient(
+    product: &product::Model,
+    levels: &[StockRow],
+    wanted: i64,
+    sees_stock: bool,
+) -> AppError {
+    let message = if sees_stock {
+        let available: i64 = levels.iter().map(StockRow::available).sum();
+        format!(
             "{}: {wanted} units requested, {available} available",
             product.sku
-        ),
+        )
+    } else {
+        format!(
+            "{}: {wanted} units requested, more than is available",
+            product.sku
+        )
+    };
+    AppError::InsufficientStock {
+        message,
         product_id: Some(ids::opaque(ids::Kind::Product, product.id)),
     }
 }

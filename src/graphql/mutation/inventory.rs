@@ -3,6 +3,7 @@ use async_graphql::{Context, Object, SimpleObject};
 use crate::auth::Scope;
 use crate::domain::{catalog, inventory};
 use crate::graphql::context::{db, viewer};
+use crate::graphql::cost;
 use crate::graphql::guard::ScopeGuard;
 use crate::graphql::input::catalog::{AdjustStockInput, ReceiveStockInput};
 use crate::graphql::object::product::ProductNode;
@@ -38,7 +39,10 @@ async fn stock_update(
 impl InventoryMutation {
     /// Records units received into a location (operator; `inventory:write`).
     /// Writes a ledger row in the same transaction.
-    #[graphql(guard = "ScopeGuard(Scope::InventoryWrite)")]
+    #[graphql(
+        guard = "ScopeGuard(Scope::InventoryWrite)",
+        complexity = "cost::MUTATION + child_complexity"
+    )]
     async fn receive_stock(
         &self,
         ctx: &Context<'_>,
@@ -62,7 +66,10 @@ impl InventoryMutation {
     /// Corrects on-hand at a location after a count, damage or loss
     /// (operator; `inventory:write`). Refused with INSUFFICIENT_STOCK when
     /// it would take on-hand below what is reserved.
-    #[graphql(guard = "ScopeGuard(Scope::InventoryWrite)")]
+    #[graphql(
+        guard = "ScopeGuard(Scope::InventoryWrite)",
+        complexity = "cost::MUTATION + child_complexity"
+    )]
     async fn adjust_stock(
         &self,
         ctx: &Context<'_>,

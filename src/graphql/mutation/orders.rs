@@ -3,6 +3,7 @@ use async_graphql::{Context, ID, Object};
 use crate::auth::Scope;
 use crate::domain::orders::{self, Transition};
 use crate::graphql::context::{db, viewer};
+use crate::graphql::cost;
 use crate::graphql::guard::ScopeGuard;
 use crate::graphql::input::order::PlaceOrderInput;
 use crate::graphql::object::order::{OrderNode, PlaceOrderPayload};
@@ -28,7 +29,10 @@ impl OrderMutation {
     /// none (INSUFFICIENT_STOCK names the product). Replaying the same
     /// request with the same `idempotencyKey` returns the first order; the
     /// same key with a different body is CONFLICT.
-    #[graphql(guard = "ScopeGuard(Scope::OrdersWrite)")]
+    #[graphql(
+        guard = "ScopeGuard(Scope::OrdersWrite)",
+        complexity = "cost::PLACE_ORDER + child_complexity"
+    )]
     async fn place_order(
         &self,
         ctx: &Context<'_>,
@@ -44,7 +48,10 @@ impl OrderMutation {
 
     /// Cancels your order while PLACED or CONFIRMED (`orders:write`) and
     /// releases its reserved stock.
-    #[graphql(guard = "ScopeGuard(Scope::OrdersWrite)")]
+    #[graphql(
+        guard = "ScopeGuard(Scope::OrdersWrite)",
+        complexity = "cost::MUTATION + child_complexity"
+    )]
     async fn cancel_order(
         &self,
         ctx: &Context<'_>,
@@ -55,20 +62,29 @@ impl OrderMutation {
     }
 
     /// PLACED → CONFIRMED (operator; `fulfillment:write`).
-    #[graphql(guard = "ScopeGuard(Scope::FulfillmentWrite)")]
+    #[graphql(
+        guard = "ScopeGuard(Scope::FulfillmentWrite)",
+        complexity = "cost::MUTATION + child_complexity"
+    )]
     async fn confirm_order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<OrderNode> {
         step(ctx, id, Transition::Confirm, None).await
     }
 
     /// CONFIRMED → SHIPPED (operator; `fulfillment:write`): the reserved
     /// units leave on-hand.
-    #[graphql(guard = "ScopeGuard(Scope::FulfillmentWrite)")]
+    #[graphql(
+        guard = "ScopeGuard(Scope::FulfillmentWrite)",
+        complexity = "cost::MUTATION + child_complexity"
+    )]
     async fn ship_order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<OrderNode> {
         step(ctx, id, Transition::Ship, None).await
     }
 
     /// SHIPPED → DELIVERED (operator; `fulfillment:write`).
-    #[graphql(guard = "ScopeGuard(Scope::FulfillmentWrite)")]
+    #[graphql(
+        guard = "ScopeGuard(Scope::FulfillmentWrite)",
+        complexity = "cost::MUTATION + child_complexity"
+    )]
     async fn deliver_order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<OrderNode> {
         step(ctx, id, Transition::Deliver, None).await
     }

@@ -2,8 +2,10 @@ use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{order_allocation, order_event, order_line, purchase_order};
 
+use crate::auth::Scope;
 use crate::error::AppError;
 use crate::graphql::context::loader as load;
+use crate::graphql::guard::ScopeGuard;
 use crate::graphql::loader::{
     LocationLoader, OrderEventsLoader, OrderLinesLoader, PartnerLoader, ProductLoader, StoreLoader,
 };
@@ -120,6 +122,8 @@ impl OrderLineNode {
     async fn line_number(&self) -> i32 {
         self.line.line_no
     }
+    /// The product (needs `catalog:read`, like the catalogue itself).
+    #[graphql(guard = "ScopeGuard(Scope::CatalogRead)")]
     async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<ProductNode> {
         let product = load::<ProductLoader>(ctx)?
             .load_one(self.line.product_id)
@@ -151,6 +155,8 @@ pub struct AllocationNode(order_allocation::Model);
 
 #[Object(name = "Allocation")]
 impl AllocationNode {
+    /// Where (needs `catalog:read`, like `locations`).
+    #[graphql(guard = "ScopeGuard(Scope::CatalogRead)")]
     async fn location(&self, ctx: &Context<'_>) -> async_graphql::Result<LocationNode> {
         let location = load::<LocationLoader>(ctx)?
             .load_one(self.0.location_id)

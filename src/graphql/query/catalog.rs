@@ -3,9 +3,11 @@ use entity::{producer, product};
 
 use crate::auth::Scope;
 use crate::domain::catalog::ProductFilter;
-use crate::domain::pagination::{Cursor, DEFAULT_PAGE_SIZE, PageArgs};
+use crate::domain::pagination::{Cursor, PageArgs};
 use crate::domain::{catalog, partners};
-use crate::graphql::context::{db, request_data};
+use crate::error::AppError;
+use crate::graphql::context::{db, request_data, viewer};
+use crate::graphql::cost;
 use crate::graphql::guard::ScopeGuard;
 use crate::graphql::input::catalog::{ProductFilterInput, ProductOrderInput};
 use crate::graphql::loader::prime_product_page;
@@ -37,7 +39,7 @@ impl CatalogQuery {
     /// Cursors are opaque and bound to the `orderBy` they came from.
     #[graphql(
         guard = "ScopeGuard(Scope::CatalogRead)",
-        complexity = "1 + first.or(last).unwrap_or(DEFAULT_PAGE_SIZE).max(0) as usize * child_complexity"
+        complexity = "cost::connection(first, last, child_complexity)"
     )]
     #[allow(clippy::too_many_arguments)] // each argument is a GraphQL argument
     async fn products(
@@ -53,6 +55,12 @@ impl CatalogQuery {
         let data = request_data(ctx)?;
         let sort = order_by.unwrap_or_default().into_domain();
         let filter = filter.unwrap_or_default().into_domain()?;
+        if filter.in_stock.is_some() {
+            // "In stock or not" is stock information.
+            viewer(ctx)?.require(Scope::InventoryRead).map_err(|_| {
+                AppError::Forbidden("the `inStock` filter needs the `inventory:read` scope".into())
+            })?;
+        }
         let spec = PageArgs {
             first,
             after,
@@ -120,7 +128,7 @@ impl CatalogQuery {
     /// (case and diacritics ignored).
     #[graphql(
         guard = "ScopeGuard(Scope::CatalogRead)",
-        complexity = "1 + first.or(last).unwrap_or(DEFAULT_PAGE_SIZE).max(0) as usize * child_complexity"
+        complexity = "cost::connection(first, last, child_complexity)"
     )]
     async fn producers(
         &self,

@@ -3,8 +3,9 @@ use entity::purchase_order;
 
 use crate::auth::Scope;
 use crate::domain::orders::{self, OrderFilter};
-use crate::domain::pagination::{Cursor, DEFAULT_PAGE_SIZE, PageArgs};
+use crate::domain::pagination::{Cursor, PageArgs};
 use crate::graphql::context::{db, request_data, viewer};
+use crate::graphql::cost;
 use crate::graphql::guard::ScopeGuard;
 use crate::graphql::input::order::OrderFilterInput;
 use crate::graphql::object::connection::Connection;
@@ -21,7 +22,7 @@ impl OrderQuery {
     /// Your orders, newest first (the operator sees every partner's).
     #[graphql(
         guard = "ScopeGuard(Scope::OrdersRead)",
-        complexity = "1 + first.or(last).unwrap_or(DEFAULT_PAGE_SIZE).max(0) as usize * child_complexity"
+        complexity = "cost::connection(first, last, child_complexity)"
     )]
     async fn orders(
         &self,

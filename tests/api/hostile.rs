@@ -1,0 +1,240 @@
+//! Hostile input, second pass: nothing a client sends may cost more than it
+//! is charged. Each shape is refused before it costs anything, and the
+//! gateway keeps serving everyone else.
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+/// `levels` fragments, each spreading the next `fanout` times.
+fn fragment_explosion(levels: usize, fanout: usize) -> String {
+    let mut doc = String::from("{...F0}");
+    for i in 0..levels {
+        let spreads = format!("...F{} ", i + 1).repeat(fanout);
+        doc.push_str(&format!(" fragment F{i} on Query{{{spreads}}}"));
+    }
+    doc.push_str(&format!(" fragment F{levels} on Query{{__typename}}"));
+    doc
+}
+
+async fn others_still_served(app: &TestApp) {
+    let (status, _, _) = app.get("/healthz").await;
+    assert_eq!(status, 200);
+    let res = app
+        .gql_as(
+            "central-retail",
+            "catalog:read",
+            "{ locations { code } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        res.ok()["locations"]
+            .as_array()
+            .is_some_and(|l| !l.is_empty())
+    );
+}
+
+#[tokio::test]
+async fn a_fragment_explosion_is_refused_with_or_without_a_token() {
+    let app = TestApp::new().await;
+    let doc = fragment_explosion(9, 8);
+    assert!(doc.len() < 700, "a small document: {} bytes", doc.len());
+    let anonymous = app.gql(None, &doc, json!({})).await;
+    assert_eq!(
+        anonymous.code(),
+        Some("QUERY_TOO_COMPLEX"),
+        "{}",
+        anonymous.body
+    );
+    let token = app.token("aeon-vn", "catalog:read");
+    app.reset_statements();
+    let partner = app.gql(Some(&token), &doc, json!({})).await;
+    assert_eq!(
+        partner.code(),
+        Some("QUERY_TOO_COMPLEX"),
+        "{}",
+        partner.body
+    );
+    assert!(partner.body["data"].is_null());
+    assert!(app.statement_count() <= 1, "no SQL but the partner lookup");
+    others_still_served(&app).await;
+}
+
+#[tokio::test]
+async fn page_queries_and_counts_cost_the_same_at_any_page_size() {
+    // 10 for a page query, 25 for a count: with a limit of 30, a page of
+    // nothing is allowed and a count of everything is not.
+    let app = TestApp::with_config(|c| c.max_query_complexity = 30).await;
+    let token = app.token("aeon-vn", "catalog:read");
+    let page = app
+        .gql(
+            Some(&token),
+            "{ products(first: 0) { pageInfo { hasNextPage } } }",
+            json!({}),
+        )
+        .await;
+    assert!(page.body.get("errors").is_none(), "{}", page.body);
+    let count = app
+        .gql(
+            Some(&token),
+            "{ products(first: 0) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(count.code(), Some("QUERY_TOO_COMPLEX"), "{}", count.body);
+
+    // 2,000 aliased counts are refused at the alias limit, before any SQL.
+    let app = TestApp::new().await;
+    let token = app.token("aeon-vn", "catalog:read");
+    let many: String = (0..2_000)
+        .map(|i| format!("a{i}: products(first: 0) {{ totalCount }} "))
+        .collect();
+    let doc = format!("{{ {many} }}");
+    app.reset_statements();
+    let res = app.gql(Some(&token), &doc, json!({})).await;
+    assert_eq!(res.code(), Some("QUERY_TOO_COMPLEX"), "{}", res.body);
+    assert!(app.statement_count() <= 1, "no SQL but the partner lookup");
+}
+
+#[tokio::test]
+async fn aliased_mutations_are_capped_and_refused_as_a_whole() {
+    let app = TestApp::new().await;
+    let store = crate::orders::store_of(&app, "aeon-vn").await;
+    let product = app
+        .gql_as(
+            "aeon-vn",
+            "catalog:read",
+            "{ products(first: 1) { nodes { id minOrderQuantity } } }",
+            json!({}),
+        )
+        .await
+        .ok()["products"]["nodes"][0]
+        .clone();
+    let date = (chrono::Utc::now().date_naive() + chrono::Days::new(1)).to_string();
+    let mutation = |n: usize| {
+        let fields: String = (0..n)
+            .map(|i| {
+                format!(
+                    r#"o{i}: placeOrder(input: {{ idempotencyKey: "alias-{n}-{i}", buyerReference: "PO-A{i}", storeId: {store}, requestedDeliveryDate: "{date}", lines: [{{ productId: {p}, quantity: {q} }}] }}) {{ order {{ id }} }} "#,
+                    store = store,
+                    p = product["id"],
+                    q = product["minOrderQuantity"],
+                )
+            })
+            .collect();
+        format!("mutation {{ {fields} }}")
+    };
+    let orders = || app.scalar_i64("SELECT COUNT(*) FROM purchase_order");
+    let before = orders().await;
+    for n in [300, 11] {
+        let res = app
+            .gql_as("aeon-vn", "orders:write", &mutation(n), json!({}))
+            .await;
+        assert_eq!(res.code(), Some("QUERY_TOO_COMPLEX"), "{n}: {}", res.body);
+        assert_eq!(orders().await, before, "{n} aliased orders: none placed");
+    }
+    let res = app
+        .gql_as("aeon-vn", "orders:write", &mutation(2), json!({}))
+        .await;
+    assert!(res.body.get("errors").is_none(), "{}", res.body);
+    assert_eq!(orders().await, before + 2);
+    others_still_served(&app).await;
+}
+
+#[tokio::test]
+async fn stock_stays_behind_inventory_read() {
+    let app = TestApp::new().await;
+    let store = crate::orders::store_of(&app, "winmart").await;
+    let product = app
+        .gql_as(
+            "winmart",
+            "catalog:read",
+            "{ products(first: 1) { nodes { id sku minOrderQuantity } } }",
+            json!({}),
+        )
+        .await
+        .ok()["products"]["nodes"][0]
+        .clone();
+    let sku = product["sku"].as_str().unwrap_or_default().to_owned();
+    let place = |key: &str, quantity: Value| {
+        json!({ "input": {
+            "idempotencyKey": key, "buyerReference": "PO-leak", "storeId": store,
+            "requestedDeliveryDate": (chrono::Utc::now().date_naive() + chrono::Days::new(1)).to_string(),
+            "lines": [{ "productId": product["id"], "quantity": quantity }] } })
+    };
+    let q = "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } } }";
+
+    // INSUFFICIENT_STOCK says how much there is only to who may see stock.
+    let blind = app
+        .gql_as("winmart", "orders:write", q, place("leak-1", json!(99_999)))
+        .await;
+    assert_eq!(blind.code(), Some("INSUFFICIENT_STOCK"));
+    assert_eq!(
+        blind.body["errors"][0]["message"],
+        format!("{sku}: 99999 units requested, more than is available")
+    );
+    let seeing = app
+        .gql_as(
+            "winmart",
+            "orders:write inventory:read",
+            q,
+            place("leak-2", json!(99_999)),
+        )
+        .await;
+    let message = seeing.body["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_default();
+    let prefix = format!("{sku}: 99999 units requested, ");
+    let available = message
+        .strip_prefix(&prefix)
+        .and_then(|rest| rest.strip_suffix(" available"))
+        .and_then(|n| n.parse::<i64>().ok());
+    assert!(available.is_some(), "{message}");
+
+    // `inStock` answers a stock question.
+    let filtered = "{ products(filter: { inStock: true }) { nodes { sku } } }";
+    let res = app
+        .gql_as("winmart", "catalog:read", filtered, json!({}))
+        .await;
+    assert_eq!(res.code(), Some("FORBIDDEN"));
+    let res = app
+        .gql_as(
+            "winmart",
+            "catalog:read inventory:read",
+            filtered,
+            json!({}),
+        )
+        .await;
+    assert!(res.body.get("errors").is_none(), "{}", res.body);
+
+    // Catalogue fields reached through an order need catalog:read.
+    let placed = app
+        .gql_as(
+            "winmart",
+            "orders:write",
+            q,
+            place("ok-1", product["minOrderQuantity"].clone()),
+        )
+        .await;
+    assert!(placed.body.get("errors").is_none(), "{}", placed.body);
+    let orders = "{ orders(first: 1) { nodes { lines { quantity product { sku } allocations { quantity location { code } } } } } }";
+    let res = app
+        .gql_as("winmart", "orders:read", orders, json!({}))
+        .await;
+    assert_eq!(
+        res.codes(),
+        vec!["FORBIDDEN".to_owned(), "FORBIDDEN".to_owned()],
+        "{}",
+        res.body
+    );
+    assert!(res.body["data"]["orders"]["nodes"][0]["lines"][0]["quantity"].is_i64());
+    let res = app
+        .gql_as("winmart", "orders:read catalog:read", orders, json!({}))
+        .await;
+    assert!(res.body.get("errors").is_none(), "{}", res.body);
+    assert_eq!(
+        res.ok()["orders"]["nodes"][0]["lines"][0]["product"]["sku"],
+        sku
+    );
+}

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use jsonwebtoken::EncodingKey;
 
 use crate::auth::{self, ScopeSet};
-use crate::config::{Config, JwtAlgorithm};
+use crate::config::{Config, Environment, JwtAlgorithm};
 use crate::{AppState, build_app, db, graphql, seed, telemetry};
 
 #[derive(Parser, Debug)]
@@ -149,23 +149,13 @@ pub async fn run(cli: Cli) -> CliResult {
 
 async fn serve(config: Config) -> CliResult {
     telemetry::init(config.log_format);
+    config.check_serving()?;
     if config.jwt_secret.is_none() && config.jwt_algorithm == JwtAlgorithm::Hs256 {
         tracing::warn!(
             "JWT_SECRET is not set: using the DEVELOPMENT signing secret (refused when OCOP_ENV=production)"
         );
     }
-    // Pending migrations (and, on an empty database, the demo data) run
-    // first, on a connection without the statement timeout: a migration may
-    // legitimately take longer than any request should.
-    {
-        let admin = db::connect_admin(&config).await?;
-        db::migrate(&admin).await?;
-        if seed::is_empty(&admin).await? {
-            let report = seed::seed_demo(&admin).await?;
-            tracing::info!(?report, "empty database: demo data loaded");
-        }
-        admin.close().await?;
-    }
+    prepare_database(&config).await?;
     let db = db::connect(&config).await?;
     let (bind, metrics_addr) = (config.bind_addr, config.metrics_addr);
     let state = AppState::new(config, db)?;
@@ -190,6 +180,29 @@ async fn serve(config: Config) -> CliResult {
         .await?;
     tracing::info!("shut down cleanly");
     Ok(())
+}
+
+/// What `serve` does before it serves: applies pending migrations on a
+/// connection without the statement timeout (a migration may take longer
+/// than any request should), and loads the demo data into an empty
+/// database in development only. Returns whether it loaded the demo data.
+pub async fn prepare_database(config: &Config) -> Result<bool, Box<dyn std::error::Error>> {
+    let admin = db::connect_admin(config).await?;
+    db::migrate(&admin).await?;
+    let mut seeded = false;
+    if seed::is_empty(&admin).await? {
+        if config.env == Environment::Development {
+            let report = seed::seed_demo(&admin).await?;
+            tracing::info!(?report, "empty database: demo data loaded");
+            seeded = true;
+        } else {
+            tracing::warn!(
+                "the database has no partner yet; create them (or run `ocop-gateway seed` for the demo data)"
+            );
+        }
+    }
+    admin.close().await?;
+    Ok(seeded)
 }
 
 /// Resolves on Ctrl-C or SIGTERM; in-flight requests then finish before exit.

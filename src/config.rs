@@ -283,6 +283,10 @@ pub enum ConfigError {
     ShortSecret,
     #[error("the development JWT secret is refused in production; set JWT_SECRET")]
     DevelopmentSecretInProduction,
+    #[error(
+        "the development JWT secret only serves on a loopback address; set JWT_SECRET to serve on {0}"
+    )]
+    DevelopmentSecretOnNetwork(SocketAddr),
     #[error("BENCH_FLOOR exposes stock without authentication and is refused in production")]
     BenchFloorInProduction,
     #[error("JWT_PUBLIC_KEY_FILE is required when JWT_ALGORITHM is {0:?}")]
@@ -310,6 +314,18 @@ impl Config {
             Ok(only) => only.config,
             Err(e) => panic!("configuration defaults are invalid: {e}"),
         }
+    }
+
+    /// Refuses to serve where the development secret would be reachable
+    /// from other machines: anyone can mint tokens with it.
+    pub fn check_serving(&self) -> Result<(), ConfigError> {
+        if self.jwt_algorithm == JwtAlgorithm::Hs256
+            && self.effective_secret()?.expose() == DEVELOPMENT_JWT_SECRET
+            && !self.bind_addr.ip().is_loopback()
+        {
+            return Err(ConfigError::DevelopmentSecretOnNetwork(self.bind_addr));
+        }
+        Ok(())
     }
 
     pub fn is_sqlite(&self) -> bool {

@@ -27,7 +27,7 @@ use tracing::Level;
 use crate::auth::{self, Viewer};
 use crate::error::{AppError, code};
 use crate::graphql::context::{self, RequestData};
-use crate::graphql::{codes, measure};
+use crate::graphql::{codes, measure, response_order};
 use crate::rate_limit::Budget;
 use crate::state::AppState;
 
@@ -49,6 +49,7 @@ pub fn build_app(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), track_metrics))
         .layer(
             ServiceBuilder::new()
+                .layer(middleware::from_fn(plain_request_id))
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
                 .layer(
                     TraceLayer::new_for_http()
@@ -86,6 +87,23 @@ pub fn build_app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// A client's `x-request-id` is kept only when short and plain (letters,
+/// digits, `-`, `_`, `.`; at most 64): anything else is dropped and a fresh
+/// id is made, so nobody can forge or garble our log lines with it.
+async fn plain_request_id(mut req: Request, next: Next) -> Response {
+    let plain = |v: &HeaderValue| {
+        let b = v.as_bytes();
+        !b.is_empty()
+            && b.len() <= 64
+            && b.iter()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+    };
+    if req.headers().get("x-request-id").is_some_and(|v| !plain(v)) {
+        req.headers_mut().remove("x-request-id");
+    }
+    next.run(req).await
+}
+
 /// Stops a request that runs past `REQUEST_TIMEOUT_MS`: its future is
 /// dropped (an open transaction rolls back) and the client gets a coded
 /// 503 with `Retry-After`.
@@ -105,11 +123,22 @@ async fn track_metrics(State(state): State<AppState>, req: Request, next: Next) 
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".into());
-    let method = req.method().to_string();
+    // Labels come from fixed sets (route templates, known methods), so a
+    // client inventing paths or methods cannot grow /metrics.
+    let method: &'static str = match req.method().as_str() {
+        "GET" => "GET",
+        "POST" => "POST",
+        "HEAD" => "HEAD",
+        "OPTIONS" => "OPTIONS",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "PATCH" => "PATCH",
+        _ => "OTHER",
+    };
     let started = Instant::now();
     let response = next.run(req).await;
     state.metrics.observe_request(
-        &method,
+        method,
         &route,
         response.status().as_u16(),
         started.elapsed(),
@@ -284,12 +313,12 @@ async fn execute(
 ) -> GqlResponse {
     // Measured before validation, which could otherwise spend seconds
     // expanding fragments (see graphql::measure).
-    let extra_cost = match measure::measure(&request.query, &state.document_limits) {
+    let (extra_cost, doc) = match measure::measure(&request.query, &state.document_limits) {
         Ok(Some(measured)) => {
-            request.set_parsed_query(measured.doc);
-            measured.extra_cost
+            request.set_parsed_query(measured.doc.clone());
+            (measured.extra_cost, Some(measured.doc))
         }
-        Ok(None) => 0,
+        Ok(None) => (0, None),
         Err(err) => {
             state.metrics.observe_graphql_error(err.code());
             return GqlResponse::from_errors(vec![
@@ -306,7 +335,11 @@ async fn execute(
         extra_cost,
         max_complexity: state.config.max_query_complexity,
     };
+    let operation_name = request.operation_name.clone();
     let mut response = state.schema.execute(context::prepare(request, data)).await;
+    if let Some(doc) = &doc {
+        response_order::reorder(&mut response.data, doc, operation_name.as_deref());
+    }
     // Every error must carry a SPEC code. Ours always do; what is left bare
     // comes from async-graphql's input coercion, which is the caller's fault.
     response.errors = std::mem::take(&mut response.errors)

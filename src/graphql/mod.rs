@@ -14,6 +14,7 @@ pub mod measure;
 pub mod mutation;
 pub mod object;
 pub mod query;
+pub mod response_order;
 pub mod scalars;
 
 #[derive(MergedObject, Default)]

@@ -117,3 +117,49 @@ fn seed_is_idempotent_from_the_command_line() {
         .expect("run migrate");
     assert!(out.status.success());
 }
+
+#[test]
+fn the_development_secret_never_serves_beyond_loopback() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("net.db").display());
+    let out = gateway()
+        .arg("serve")
+        .env("DATABASE_URL", &url)
+        .env("BIND_ADDR", "0.0.0.0:0")
+        .env_remove("JWT_SECRET")
+        .output()
+        .expect("run serve");
+    assert!(!out.status.success(), "it refused to start");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("only serves on a loopback address"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn demo_data_is_loaded_only_in_development() {
+    use ocop_gateway::config::{Config, Environment, Secret};
+    for (env, expected) in [
+        (Environment::Production, false),
+        (Environment::Development, true),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut config = Config::development();
+        config.env = env;
+        config.jwt_secret = Some(Secret::new(crate::helpers::TEST_SECRET));
+        config.database_url = Secret::new(format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("fresh.db").display()
+        ));
+        let seeded = ocop_gateway::cli::prepare_database(&config)
+            .await
+            .expect("prepare");
+        assert_eq!(seeded, expected, "{env:?}");
+        let db = ocop_gateway::db::connect(&config).await.expect("connect");
+        assert_eq!(
+            ocop_gateway::seed::is_empty(&db).await.expect("count"),
+            !expected
+        );
+    }
+}

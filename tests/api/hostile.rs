@@ -238,3 +238,38 @@ async fn stock_stays_behind_inventory_read() {
         sku
     );
 }
+
+/// The GraphQL spec orders a response map like its selection set; clients
+/// that diff responses or read them by eye rely on it.
+#[tokio::test]
+async fn response_maps_keep_the_order_of_the_selection_set() {
+    let app = TestApp::new().await;
+    let token = app.token("aeon-vn", "catalog:read");
+    let query = r#"{ z: locations { code name } a: viewer { scopes partner { name code } } m: productBySku(sku: "BT-BINH-HOASEN") { sku nameVi } }"#;
+    for _ in 0..5 {
+        let request = axum::http::Request::post("/graphql")
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {token}"))
+            .body(axum::body::Body::from(
+                json!({ "query": query }).to_string(),
+            ))
+            .expect("request");
+        let response = tower::ServiceExt::oneshot(app.router.clone(), request)
+            .await
+            .expect("router never fails");
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        let text = String::from_utf8_lossy(&bytes);
+        let at = |key: &str| text.find(key).unwrap_or(usize::MAX);
+        assert!(
+            at("\"z\"") < at("\"a\"") && at("\"a\"") < at("\"m\""),
+            "{text}"
+        );
+        assert!(
+            at("\"scopes\"") < at("\"partner\"") && at("\"name\":\"AEON") < at("\"code\":\"aeon"),
+            "{text}"
+        );
+        assert!(at("\"sku\"") < at("\"nameVi\""), "{text}");
+    }
+}

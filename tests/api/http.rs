@@ -79,3 +79,61 @@ async fn with_a_metrics_address_metrics_leave_the_public_port() {
         .expect("router never fails");
     assert_eq!(response.status(), 200);
 }
+
+#[tokio::test]
+async fn a_request_id_is_kept_only_when_short_and_plain() {
+    let app = TestApp::new().await;
+    let cases = [
+        ("abc-123_X.9", true),
+        ("has space", false),
+        ("line\tbreak", false),
+        ("ünïcode", false),
+        (&"x".repeat(65) as &str, false),
+    ];
+    for (sent, kept) in cases {
+        let Ok(value) = axum::http::HeaderValue::from_bytes(sent.as_bytes()) else {
+            continue;
+        };
+        let request = axum::http::Request::get("/healthz")
+            .header("x-request-id", value)
+            .body(axum::body::Body::empty())
+            .expect("request");
+        let response = tower::ServiceExt::oneshot(app.router.clone(), request)
+            .await
+            .expect("router never fails");
+        let echoed = response
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert_eq!(echoed == sent, kept, "{sent:?} -> {echoed:?}");
+        assert!(!echoed.is_empty(), "every response carries an id");
+    }
+}
+
+#[tokio::test]
+async fn invented_methods_and_paths_do_not_grow_metrics() {
+    let app = TestApp::new().await;
+    let series = |text: &str| text.lines().filter(|l| !l.starts_with('#')).count();
+    // Warm up the label sets a normal client produces.
+    app.get("/nope").await;
+    let (_, _, before) = app.get("/metrics").await;
+    for i in 0..150 {
+        let request = axum::http::Request::builder()
+            .method(axum::http::Method::from_bytes(format!("BREW{i}").as_bytes()).expect("method"))
+            .uri(format!("/invented/{i}"))
+            .body(axum::body::Body::empty())
+            .expect("request");
+        let _ = tower::ServiceExt::oneshot(app.router.clone(), request).await;
+    }
+    let (_, _, after) = app.get("/metrics").await;
+    assert!(
+        series(&after) <= series(&before) + 20,
+        "{} series before, {} after",
+        series(&before),
+        series(&after)
+    );
+    assert!(!after.contains("BREW"), "no invented method is a label");
+    assert!(!after.contains("invented"), "no invented path is a label");
+}

@@ -907,7 +907,9 @@ async fn partners_and_stores_under_orders_load_once_per_page() {
         let store = store_of(&app, partner).await;
         let (product, moq, _) = &ps[n];
         let vars = input(&format!("n1-{n}"), &store, vec![(product.clone(), *moq)]);
-        app.gql_as(partner, "orders:write catalog:read", PLACE, vars).await.ok();
+        app.gql_as(partner, "orders:write catalog:read", PLACE, vars)
+            .await
+            .ok();
     }
     let query = "query($n: Int) { orders(first: $n) { nodes { partner { code stores { code } } store { code } } } }";
     let mut counts = Vec::new();

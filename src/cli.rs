@@ -175,9 +175,12 @@ async fn serve(config: Config) -> CliResult {
         "serving GraphQL on http://{}/graphql",
         listener.local_addr()?
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     tracing::info!("shut down cleanly");
     Ok(())
 }

@@ -57,6 +57,17 @@ pub enum JwtAlgorithm {
     EdDsa,
 }
 
+/// Who may introspect the schema.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Introspection {
+    /// Anyone, without a token (metered by client address).
+    Public,
+    /// Partners with a valid token; requests without one are refused.
+    Authenticated,
+    /// Nobody (GraphiQL's docs and autocomplete stop working).
+    Off,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     Text,
@@ -135,8 +146,10 @@ pub struct Config {
     #[arg(long, global = true, env = "MAX_BODY_BYTES", default_value_t = 256 * 1024)]
     pub max_body_bytes: usize,
 
-    /// Deepest selection nesting a query may have.
-    #[arg(long, global = true, env = "MAX_QUERY_DEPTH", default_value_t = 12)]
+    /// Deepest selection nesting a query may have. 15 lets GraphiQL's (and
+    /// code generators') standard introspection query through, whose type
+    /// references nest 13 deep.
+    #[arg(long, global = true, env = "MAX_QUERY_DEPTH", default_value_t = 15)]
     pub max_query_depth: usize,
 
     /// Lexical tokens a document may have (checked before it is parsed).
@@ -232,6 +245,40 @@ pub struct Config {
     #[arg(long, global = true, env = "MAX_IN_FLIGHT", default_value_t = 512)]
     pub max_in_flight: usize,
 
+    /// Who may introspect the schema: `public`, `authenticated` or `off`.
+    /// Default: `public` in development, `authenticated` in production.
+    #[arg(long, global = true, env = "INTROSPECTION", value_enum)]
+    pub introspection: Option<Introspection>,
+
+    /// Requests per second without a token, per client address (they can
+    /// only introspect). 0: no limit.
+    #[arg(long, global = true, env = "ANON_RATE_LIMIT_RPS", default_value_t = 2)]
+    pub anon_rate_limit_rps: u32,
+
+    /// Burst of requests without a token, per client address.
+    #[arg(
+        long,
+        global = true,
+        env = "ANON_RATE_LIMIT_BURST",
+        default_value_t = 10
+    )]
+    pub anon_rate_limit_burst: u32,
+
+    /// Highest cost of a request without a token (GraphiQL's introspection
+    /// query costs about 200).
+    #[arg(
+        long,
+        global = true,
+        env = "ANON_MAX_COMPLEXITY",
+        default_value_t = 500
+    )]
+    pub anon_max_complexity: usize,
+
+    /// Requests without a token worked on at once, out of `MAX_IN_FLIGHT`:
+    /// they never take partners' slots beyond this.
+    #[arg(long, global = true, env = "ANON_MAX_IN_FLIGHT", default_value_t = 8)]
+    pub anon_max_in_flight: usize,
+
     /// Serve `/metrics` on this separate address only (e.g. an internal
     /// interface the balancer does not route to), instead of on
     /// `BIND_ADDR` next to the API. `/metrics` has no authentication.
@@ -326,6 +373,14 @@ impl Config {
             return Err(ConfigError::DevelopmentSecretOnNetwork(self.bind_addr));
         }
         Ok(())
+    }
+
+    /// The introspection policy in force.
+    pub fn introspection(&self) -> Introspection {
+        self.introspection.unwrap_or(match self.env {
+            Environment::Development => Introspection::Public,
+            Environment::Production => Introspection::Authenticated,
+        })
     }
 
     pub fn is_sqlite(&self) -> bool {

@@ -3,15 +3,19 @@
 //! size limit.
 
 use std::any::Any;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::sync::OwnedSemaphorePermit;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, Response as GqlResponse};
+use axum::Extension;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -25,6 +29,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::auth::{self, Viewer};
+use crate::config::Introspection;
 use crate::error::{AppError, code};
 use crate::graphql::context::{self, RequestData};
 use crate::graphql::{codes, measure, response_order};
@@ -213,6 +218,26 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Ca
     Ok(Some(Caller { viewer, budget }))
 }
 
+/// A request without a token can only introspect: it is refused unless
+/// introspection is public, metered per client address, and held to its
+/// own few in-flight slots, so it never crowds out partners.
+fn admit_anonymous(state: &AppState, address: IpAddr) -> Result<OwnedSemaphorePermit, AppError> {
+    if state.config.introspection() != Introspection::Public {
+        return Err(AppError::Unauthenticated(
+            "a bearer token is required: Authorization: Bearer <JWT>".into(),
+        ));
+    }
+    state
+        .anonymous
+        .take(address)
+        .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
+    state
+        .anon_in_flight
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| AppError::Overloaded)
+}
+
 struct Caller {
     viewer: Viewer,
     budget: Arc<Budget>,
@@ -220,6 +245,7 @@ struct Caller {
 
 async fn graphql_post(
     State(state): State<AppState>,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -247,6 +273,19 @@ async fn graphql_post(
         Err(err) => {
             state.metrics.observe_graphql_error(err.code());
             return err.into_response();
+        }
+    };
+    let _anonymous_permit = match caller {
+        Some(_) => None,
+        None => {
+            let address = connect.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.0.ip());
+            match admit_anonymous(&state, address) {
+                Ok(permit) => Some(permit),
+                Err(err) => {
+                    state.metrics.observe_graphql_error(err.code());
+                    return err.into_response();
+                }
+            }
         }
     };
     let batch = match parse_batch(&body) {
@@ -333,7 +372,13 @@ async fn execute(
         locations: state.locations.clone(),
         max_page_size: state.config.max_page_size,
         extra_cost,
-        max_complexity: state.config.max_query_complexity,
+        max_complexity: match caller {
+            Some(_) => state.config.max_query_complexity,
+            None => state
+                .config
+                .anon_max_complexity
+                .min(state.config.max_query_complexity),
+        },
     };
     let operation_name = request.operation_name.clone();
     let mut response = state.schema.execute(context::prepare(request, data)).await;

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use dashmap::DashMap;
 use entity::partner;
 use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 /// One partner's rates; 0 turns a bucket off.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,5 +129,34 @@ impl PartnerLimiter {
         let budget = Arc::new(Budget::new(limits));
         self.budgets.insert(partner.id, budget.clone());
         budget
+    }
+}
+
+/// Requests without a token, metered per client address: they can only
+/// introspect, but nothing else would bound how often.
+pub struct AddressLimiter(Option<DefaultKeyedRateLimiter<std::net::IpAddr>>);
+
+impl AddressLimiter {
+    /// `rate` per second with `burst`; a zero rate turns it off.
+    pub fn new(rate: u32, burst: u32) -> Self {
+        Self(NonZeroU32::new(rate).map(|rate| {
+            let burst = NonZeroU32::new(burst.max(rate.get())).unwrap_or(rate);
+            RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
+        }))
+    }
+
+    /// Takes one request for `address`; Err holds the whole seconds to wait.
+    pub fn take(&self, address: std::net::IpAddr) -> Result<(), u64> {
+        let Some(limiter) = &self.0 else {
+            return Ok(());
+        };
+        // Forget addresses whose bucket is full again, so a scan from many
+        // addresses cannot grow the map without bound.
+        if limiter.len() > 10_000 {
+            limiter.retain_recent();
+        }
+        limiter.check_key(&address).map_err(|not_until| {
+            whole_seconds(not_until.wait_time_from(DefaultClock::default().now()))
+        })
     }
 }

@@ -25,6 +25,10 @@ pub struct AppInner {
     pub partners: partner_cache::PartnerCache,
     pub locations: Arc<domain::locations::LocationDirectory>,
     pub document_limits: graphql::measure::DocumentLimits,
+    /// Requests without a token, per client address.
+    pub anonymous: rate_limit::AddressLimiter,
+    /// Permits for requests without a token (see `ANON_MAX_IN_FLIGHT`).
+    pub anon_in_flight: Arc<tokio::sync::Semaphore>,
     /// Permits for requests in flight (see `MAX_IN_FLIGHT`).
     pub in_flight: Arc<tokio::sync::Semaphore>,
 }
@@ -45,7 +49,15 @@ impl AppState {
         let schema = graphql::build_schema(SchemaLimits {
             max_depth: config.max_query_depth,
             max_complexity: config.max_query_complexity,
+            introspection: config.introspection() != config::Introspection::Off,
         });
+        let anonymous = rate_limit::AddressLimiter::new(
+            config.anon_rate_limit_rps,
+            config.anon_rate_limit_burst,
+        );
+        let anon_in_flight = Arc::new(tokio::sync::Semaphore::new(
+            config.anon_max_in_flight.max(1),
+        ));
         let limiter = rate_limit::PartnerLimiter::new(
             rate_limit::Limits {
                 requests_per_sec: config.rate_limit_rps,
@@ -78,6 +90,8 @@ impl AppState {
             limiter,
             partners,
             in_flight,
+            anonymous,
+            anon_in_flight,
             document_limits,
             locations: Arc::new(domain::locations::LocationDirectory::new(
                 std::time::Duration::from_secs(60),

@@ -37,17 +37,23 @@ pub type GatewaySchema = Schema<Query, Mutation, EmptySubscription>;
 pub struct SchemaLimits {
     pub max_depth: usize,
     pub max_complexity: usize,
+    /// `INTROSPECTION=off`: `__schema` and `__type` answer nothing.
+    pub introspection: bool,
 }
 
 pub fn build_schema(limits: SchemaLimits) -> GatewaySchema {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         // Bounds on what the parser accepts, before any resolver runs.
         .limit_recursive_depth(32)
         .limit_directives(8)
-        .extension(cost::QueryCost)
-        .finish()
+        .extension(cost::QueryCost);
+    if limits.introspection {
+        builder.finish()
+    } else {
+        builder.disable_introspection().finish()
+    }
 }
 
 /// The SDL as published in `schema.graphql`.
@@ -55,6 +61,7 @@ pub fn sdl() -> String {
     build_schema(SchemaLimits {
         max_depth: 1,
         max_complexity: 1,
+        introspection: true,
     })
     .sdl()
 }

@@ -273,3 +273,94 @@ async fn response_maps_keep_the_order_of_the_selection_set() {
         assert!(at("\"sku\"") < at("\"nameVi\""), "{text}");
     }
 }
+
+/// graphql-js's `getIntrospectionQuery()`, as GraphiQL and code generators
+/// send it.
+const FULL_INTROSPECTION: &str = r#"query IntrospectionQuery { __schema { queryType { name } mutationType { name } subscriptionType { name }
+  types { ...FullType } directives { name description locations args { ...InputValue } } } }
+fragment FullType on __Type { kind name description
+  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+  inputFields { ...InputValue } interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason } possibleTypes { ...TypeRef } }
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } }"#;
+
+#[tokio::test]
+async fn requests_without_a_token_are_metered_capped_and_optional() {
+    let app = TestApp::with_config(|c| {
+        c.anon_rate_limit_rps = 1;
+        c.anon_rate_limit_burst = 5;
+    })
+    .await;
+    // GraphiQL's own introspection fits the anonymous budget.
+    let res = app.gql(None, FULL_INTROSPECTION, json!({})).await;
+    assert!(res.body.get("errors").is_none(), "{}", res.body);
+    // 300 aliased schemas do not.
+    let many: String = (0..300)
+        .map(|i| format!("s{i}: __schema {{ types {{ name fields {{ name }} }} }} "))
+        .collect();
+    let res = app.gql(None, &format!("{{ {many} }}"), json!({})).await;
+    assert_eq!(res.code(), Some("QUERY_TOO_COMPLEX"));
+    // A flood from one address is metered; partners are not touched.
+    let mut limited = None;
+    for _ in 0..20 {
+        let res = app.gql(None, "{ __typename }", json!({})).await;
+        if res.status == 429 {
+            limited = Some(res);
+            break;
+        }
+    }
+    let limited = limited.expect("the anonymous flood was never limited");
+    assert_eq!(limited.code(), Some("RATE_LIMITED"));
+    assert!(limited.body["errors"][0]["extensions"]["retryAfterSeconds"].as_u64() >= Some(1));
+    others_still_served(&app).await;
+
+    // INTROSPECTION=authenticated: no token, no answer; partners introspect.
+    let app = TestApp::with_config(|c| {
+        c.introspection = Some(ocop_gateway::config::Introspection::Authenticated)
+    })
+    .await;
+    let res = app
+        .gql(None, "{ __schema { queryType { name } } }", json!({}))
+        .await;
+    assert_eq!(
+        (res.status.as_u16(), res.code()),
+        (401, Some("UNAUTHENTICATED"))
+    );
+    let res = app
+        .gql_as(
+            "aeon-vn",
+            "catalog:read",
+            "{ __schema { queryType { name } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.ok()["__schema"]["queryType"]["name"], "Query");
+
+    // INTROSPECTION=off: nobody.
+    let app =
+        TestApp::with_config(|c| c.introspection = Some(ocop_gateway::config::Introspection::Off))
+            .await;
+    let res = app
+        .gql_as(
+            "aeon-vn",
+            "catalog:read",
+            "{ __schema { queryType { name } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        res.body.get("errors").is_some() || res.body["data"]["__schema"].is_null(),
+        "{}",
+        res.body
+    );
+}
+
+#[test]
+fn introspection_defaults_to_public_in_development_and_authenticated_in_production() {
+    use ocop_gateway::config::{Config, Environment, Introspection};
+    let mut config = Config::development();
+    assert_eq!(config.introspection(), Introspection::Public);
+    config.env = Environment::Production;
+    assert_eq!(config.introspection(), Introspection::Authenticated);
+}

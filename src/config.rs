@@ -57,6 +57,16 @@ pub enum JwtAlgorithm {
     EdDsa,
 }
 
+/// How SQLite syncs its write-ahead log (`PRAGMA synchronous`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SqliteSync {
+    /// Every commit is on disk when acknowledged (survives power loss).
+    Full,
+    /// Commits survive a killed process, not an OS crash or power loss:
+    /// the last acknowledged orders can be lost. Faster.
+    Normal,
+}
+
 /// Who may introspect the schema.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Introspection {
@@ -289,6 +299,17 @@ pub struct Config {
     /// (no GraphQL, no auth). Refused in production.
     #[arg(long, global = true, env = "BENCH_FLOOR", default_value_t = false)]
     pub bench_floor: bool,
+
+    /// SQLite durability: `full` (default; acknowledged writes survive
+    /// power loss) or `normal` (they survive a killed process only).
+    #[arg(
+        long,
+        global = true,
+        env = "SQLITE_SYNCHRONOUS",
+        value_enum,
+        default_value = "full"
+    )]
+    pub sqlite_synchronous: SqliteSync,
 
     /// Connections in the database pool.
     #[arg(long, global = true, env = "DB_MAX_CONNECTIONS", default_value_t = 16)]

@@ -14,7 +14,7 @@ use sea_orm::{
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
-use crate::config::Config;
+use crate::config::{Config, SqliteSync};
 
 /// How long a SQLite writer waits for the write lock before giving up. Writers
 /// queue on the lock rather than failing with "database is locked".
@@ -64,10 +64,11 @@ impl std::ops::Deref for Db {
 }
 
 pub async fn connect(config: &Config) -> Result<Db, DbErr> {
-    connect_url(
+    connect_with(
         config.database_url.expose(),
         config.db_max_connections,
         config.db_statement_timeout_ms,
+        config.sqlite_synchronous,
     )
     .await
 }
@@ -75,7 +76,13 @@ pub async fn connect(config: &Config) -> Result<Db, DbErr> {
 /// For the one-shot commands (migrate, seed, check): bulk statements may
 /// legitimately run for minutes, so no statement timeout applies.
 pub async fn connect_admin(config: &Config) -> Result<Db, DbErr> {
-    connect_url(config.database_url.expose(), config.db_max_connections, 0).await
+    connect_with(
+        config.database_url.expose(),
+        config.db_max_connections,
+        0,
+        config.sqlite_synchronous,
+    )
+    .await
 }
 
 /// `statement_timeout_ms` bounds each statement and lock wait on
@@ -85,17 +92,30 @@ pub async fn connect_url(
     max_connections: u32,
     statement_timeout_ms: u64,
 ) -> Result<Db, DbErr> {
+    connect_with(url, max_connections, statement_timeout_ms, SqliteSync::Full).await
+}
+
+async fn connect_with(
+    url: &str,
+    max_connections: u32,
+    statement_timeout_ms: u64,
+    sync: SqliteSync,
+) -> Result<Db, DbErr> {
+    let synchronous = match sync {
+        SqliteSync::Full => SqliteSynchronous::Full,
+        SqliteSync::Normal => SqliteSynchronous::Normal,
+    };
     let mut opt = ConnectOptions::new(url);
     opt.max_connections(max_connections.max(1))
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(5))
         .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|o| {
+        .map_sqlx_sqlite_opts(move |o| {
             o.journal_mode(SqliteJournalMode::Wal)
-                // NORMAL in WAL mode survives a killed process (the WAL is
-                // written before commit returns); only an OS crash can lose
-                // the last transactions.
-                .synchronous(SqliteSynchronous::Normal)
+                // FULL: a commit returns only once the WAL is synced to
+                // disk, so an acknowledged order survives power loss, not
+                // just a killed process (which NORMAL already survives).
+                .synchronous(synchronous)
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)
                 .foreign_keys(true)
                 .create_if_missing(true)

@@ -312,3 +312,26 @@ async fn two_server_processes_on_one_database_never_oversell() {
         "`ocop-gateway check` after the race"
     );
 }
+
+/// SQLite commits are on disk when acknowledged (`PRAGMA synchronous =
+/// FULL`), so an acknowledged order also survives power loss, which the
+/// SIGKILL test above cannot show.
+#[tokio::test]
+async fn sqlite_commits_are_synced_before_they_are_acknowledged() {
+    if backend() != Backend::Sqlite {
+        return;
+    }
+    let app = TestApp::new().await;
+    let row = sea_orm::ConnectionTrait::query_one_raw(
+        &app.db,
+        sea_orm::Statement::from_string(sea_orm::DatabaseBackend::Sqlite, "PRAGMA synchronous"),
+    )
+    .await
+    .expect("pragma")
+    .expect("a row");
+    assert_eq!(
+        row.try_get_by_index::<i64>(0).expect("number"),
+        2,
+        "2 is FULL"
+    );
+}

@@ -10,6 +10,7 @@ mod cli;
 mod durability;
 mod errors;
 mod examples;
+mod fuzz;
 mod hostile;
 mod http;
 mod inventory;

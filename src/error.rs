@@ -236,6 +236,17 @@ impl ErrorExtensions for AppError {
     }
 }
 
+impl AppError {
+    /// The error for a whole request (no position in the document to
+    /// point at), for refusals before or during validation.
+    pub fn request_error(&self) -> async_graphql::ServerError {
+        let err = self.extend();
+        let mut server = async_graphql::ServerError::new(err.message, None);
+        server.extensions = err.extensions;
+        server
+    }
+}
+
 /// A GraphQL-shaped body (`{"errors": [...]}`) with the error's status and
 /// headers, for failures before execution.
 impl IntoResponse for AppError {

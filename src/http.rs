@@ -360,9 +360,7 @@ async fn execute(
         Ok(None) => (0, None),
         Err(err) => {
             state.metrics.observe_graphql_error(err.code());
-            return GqlResponse::from_errors(vec![
-                async_graphql::ErrorExtensions::extend(&err).into_server_error(Default::default()),
-            ]);
+            return GqlResponse::from_errors(vec![err.request_error()]);
         }
     };
     let data = RequestData {

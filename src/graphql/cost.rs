@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
-use async_graphql::{ErrorExtensions, Pos, ServerError, ValidationResult};
+use async_graphql::{ServerError, ValidationResult};
 
 use crate::error::AppError;
 use crate::graphql::context::RequestData;
@@ -62,19 +62,14 @@ impl Extension for QueryCostExtension {
                     result.complexity,
                     crate::graphql::measure::COUNT_COST
                 ))
-                .extend()
-                .into_server_error(Pos::default()),
+                .request_error(),
             ]);
         }
         if let Some(budget) = data.and_then(|d| d.budget.as_ref()) {
             budget
                 .spend(result.complexity)
                 .map_err(|retry_after_secs| {
-                    vec![
-                        AppError::RateLimited { retry_after_secs }
-                            .extend()
-                            .into_server_error(Pos::default()),
-                    ]
+                    vec![AppError::RateLimited { retry_after_secs }.request_error()]
                 })?;
         }
         Ok(result)

@@ -336,6 +336,17 @@ pub fn viewer_for(partner: partner::Model, claims: &Claims) -> AppResult<Viewer>
             "the token's partner is suspended".into(),
         ));
     }
+    // Revocation: a token issued at or before the partner's
+    // `tokens_valid_after` (second precision, as `iat` has) is refused.
+    if let Some(after) = partner.tokens_valid_after
+        && claims
+            .iat
+            .is_none_or(|iat| iat <= after.timestamp().max(0) as u64)
+    {
+        return Err(AppError::Unauthenticated(
+            "the token was revoked; ask for a new one".into(),
+        ));
+    }
     let granted = ScopeSet::parse(&partner.allowed_scopes);
     let scopes = ScopeSet::parse(&claims.scope).intersect(&granted);
     Ok(Viewer { partner, scopes })

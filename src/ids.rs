@@ -15,6 +15,9 @@ pub enum Kind {
     Store,
     Partner,
     Order,
+    OrderLine,
+    Shipment,
+    ContractPrice,
 }
 
 impl Kind {
@@ -26,6 +29,9 @@ impl Kind {
             Kind::Store => "Store",
             Kind::Partner => "Partner",
             Kind::Order => "Order",
+            Kind::OrderLine => "OrderLine",
+            Kind::Shipment => "Shipment",
+            Kind::ContractPrice => "ContractPrice",
         }
     }
 }

@@ -72,7 +72,8 @@ impl AppState {
             n => n,
         }));
         let partners = partner_cache::PartnerCache::new(std::time::Duration::from_millis(
-            config.partner_cache_ttl_ms,
+            // A suspension or revocation must reach every replica within 5 s.
+            config.partner_cache_ttl_ms.min(MAX_PARTNER_CACHE_MS),
         ));
         let document_limits = graphql::measure::DocumentLimits {
             max_tokens: config.max_query_tokens,
@@ -99,3 +100,7 @@ impl AppState {
         })))
     }
 }
+
+/// Longest a partner's record may be cached, whatever `PARTNER_CACHE_TTL_MS`
+/// says: a suspension or revocation applies within this on every replica.
+pub const MAX_PARTNER_CACHE_MS: u64 = 5_000;

@@ -13,6 +13,13 @@ pub struct Model {
     /// touch it.
     pub unit_price_vnd: i64,
     pub line_total_vnd: i64,
+    /// None until the order is acknowledged; then what the supplier
+    /// accepted (0: rejected).
+    pub accepted_quantity: Option<i64>,
+    pub shipped_quantity: i64,
+    /// None until delivery; what the store received.
+    pub delivered_quantity: Option<i64>,
+    pub rejection_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

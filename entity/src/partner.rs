@@ -22,6 +22,8 @@ pub struct Model {
     /// spend (per replica); None takes the gateway's default.
     pub query_cost_per_sec: Option<i32>,
     pub created_at: DateTimeUtc,
+    /// Tokens issued (`iat`) at or before this instant are refused.
+    pub tokens_valid_after: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

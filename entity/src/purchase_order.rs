@@ -18,6 +18,8 @@ pub struct Model {
     pub requested_delivery_date: Date,
     pub status: OrderStatus,
     pub total_vnd: i64,
+    /// Set when the supplier acknowledges the order.
+    pub promised_ship_date: Option<Date>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -8,6 +8,7 @@ mod m20261123_000001_init;
 mod m20261123_000002_search_index;
 mod m20261123_000003_partner_query_cost;
 mod m20261123_000004_stock_covering_index;
+mod m20261124_000005_b2b_flow;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_search_index::Migration),
             Box::new(m20261123_000003_partner_query_cost::Migration),
             Box::new(m20261123_000004_stock_covering_index::Migration),
+            Box::new(m20261124_000005_b2b_flow::Migration),
         ]
     }
 }

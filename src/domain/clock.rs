@@ -5,3 +5,12 @@ use chrono::{DateTime, SubsecRound, Utc};
 pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
+
+/// Every partner's business day is local to Asia/Ho_Chi_Minh (UTC+7, no
+/// daylight saving).
+pub const BUSINESS_UTC_OFFSET_HOURS: i64 = 7;
+
+/// Today, as a partner's business day.
+pub fn business_today() -> chrono::NaiveDate {
+    (Utc::now() + chrono::Duration::hours(BUSINESS_UTC_OFFSET_HOURS)).date_naive()
+}

@@ -10,4 +10,5 @@ pub mod money;
 pub mod orders;
 pub mod pagination;
 pub mod partners;
+pub mod pricing;
 pub mod text;

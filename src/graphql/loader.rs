@@ -14,7 +14,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use crate::auth::Viewer;
 use crate::domain::catalog::{self, StockLevel};
 use crate::domain::locations::LocationDirectory;
-use crate::domain::{orders, partners};
+use crate::domain::{orders, partners, pricing};
 use crate::error::AppError;
 
 pub struct StockLoader(DatabaseConnection, Arc<LocationDirectory>);
@@ -114,6 +114,45 @@ impl Loader<i64> for StoresByPartnerLoader {
     }
 }
 
+pub struct ShipmentsLoader(DatabaseConnection);
+
+impl Loader<i64> for ShipmentsLoader {
+    type Value = Vec<orders::ShipmentView>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        orders::shipments_by_order(&self.0, keys)
+            .await
+            .map_err(AppError::into)
+    }
+}
+
+/// What the caller pays per product (`domain::pricing`); the list price
+/// for a request without a partner.
+pub struct OfferLoader(DatabaseConnection, Option<i64>);
+
+impl Loader<i64> for OfferLoader {
+    type Value = pricing::Offer;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let products = product::Entity::find()
+            .filter(product::Column::Id.is_in(keys.iter().copied()))
+            .all(&self.0)
+            .await
+            .map_err(AppError::from)?;
+        match self.1 {
+            Some(partner_id) => pricing::offers(&self.0, partner_id, &products)
+                .await
+                .map_err(AppError::into),
+            None => Ok(products
+                .iter()
+                .map(|p| (p.id, pricing::Offer::list(p)))
+                .collect()),
+        }
+    }
+}
+
 pub struct ProductsByProducerLoader(DatabaseConnection);
 
 impl Loader<i64> for ProductsByProducerLoader {
@@ -144,6 +183,11 @@ pub fn attach(
     request: async_graphql::Request,
 ) -> async_graphql::Request {
     request
+        .data(cached(OfferLoader(
+            db.clone(),
+            viewer.as_ref().map(Viewer::partner_id),
+        )))
+        .data(cached(ShipmentsLoader(db.clone())))
         .data(cached(StoresByPartnerLoader(db.clone(), viewer)))
         .data(cached(ProducerLoader(db.clone())))
         .data(cached(StockLoader(db.clone(), locations.clone())))

@@ -22,12 +22,14 @@ pub struct Query(
     query::viewer::ViewerQuery,
     query::catalog::CatalogQuery,
     query::orders::OrderQuery,
+    query::partners::PartnerQuery,
 );
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     mutation::orders::OrderMutation,
     mutation::inventory::InventoryMutation,
+    mutation::partners::PartnerMutation,
 );
 
 pub type GatewaySchema = Schema<Query, Mutation, EmptySubscription>;

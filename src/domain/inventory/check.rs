@@ -26,7 +26,7 @@ FROM inventory_level l
 LEFT JOIN (SELECT product_id, location_id, SUM(on_hand_delta) AS on_hand, SUM(reserved_delta) AS reserved
            FROM stock_movement GROUP BY product_id, location_id) m
        ON m.product_id = l.product_id AND m.location_id = l.location_id
-LEFT JOIN (SELECT oa.product_id, oa.location_id, SUM(oa.quantity) AS reserved
+LEFT JOIN (SELECT oa.product_id, oa.location_id, SUM(oa.quantity - oa.released - oa.shipped) AS reserved
            FROM order_allocation oa JOIN purchase_order o ON o.id = oa.order_id
            WHERE o.status IN ({open})
            GROUP BY oa.product_id, oa.location_id) a

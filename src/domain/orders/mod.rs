@@ -16,11 +16,18 @@ use crate::auth::Viewer;
 use crate::domain::pagination::{Page, PageSpec};
 use crate::error::{AppError, AppResult};
 
+mod acknowledge;
+mod allocations;
+mod deliver;
 mod lifecycle;
 mod place;
+mod ship;
 
-pub use lifecycle::{Transition, transition};
+pub use acknowledge::{Ack, LineAck, acknowledge};
+pub use deliver::{Received, deliver};
+pub use lifecycle::cancel;
 pub use place::{MAX_ATTEMPTS, fingerprint, place_order};
+pub use ship::{NewShipment, Package, PackageLine, is_valid_sscc, ship};
 
 pub const MAX_LINES: usize = 100;
 pub const MAX_LINE_QUANTITY: i64 = 100_000;
@@ -182,6 +189,64 @@ pub async fn events_by_order(
         .await?
     {
         out.entry(e.order_id).or_default().push(e);
+    }
+    Ok(out)
+}
+
+/// A shipment with its packages and their lines.
+#[derive(Clone, Debug)]
+pub struct ShipmentView {
+    pub shipment: entity::shipment::Model,
+    pub packages: Vec<(
+        entity::shipment_package::Model,
+        Vec<entity::shipment_line::Model>,
+    )>,
+}
+
+/// The shipments of many orders, oldest first, in three statements.
+pub async fn shipments_by_order(
+    db: &DatabaseConnection,
+    order_ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<ShipmentView>>> {
+    use entity::{shipment, shipment_line, shipment_package};
+    let shipments = shipment::Entity::find()
+        .filter(shipment::Column::OrderId.is_in(order_ids.iter().copied()))
+        .order_by_asc(shipment::Column::Id)
+        .all(db)
+        .await?;
+    let mut out: HashMap<i64, Vec<ShipmentView>> = HashMap::new();
+    if shipments.is_empty() {
+        return Ok(out);
+    }
+    let ids: Vec<i64> = shipments.iter().map(|s| s.id).collect();
+    let packages = shipment_package::Entity::find()
+        .filter(shipment_package::Column::ShipmentId.is_in(ids.clone()))
+        .order_by_asc(shipment_package::Column::Id)
+        .all(db)
+        .await?;
+    let mut lines: HashMap<i64, Vec<shipment_line::Model>> = HashMap::new();
+    for l in shipment_line::Entity::find()
+        .filter(shipment_line::Column::ShipmentId.is_in(ids))
+        .order_by_asc(shipment_line::Column::Id)
+        .all(db)
+        .await?
+    {
+        lines.entry(l.package_id).or_default().push(l);
+    }
+    let mut by_shipment: HashMap<i64, Vec<_>> = HashMap::new();
+    for p in packages {
+        let contents = lines.remove(&p.id).unwrap_or_default();
+        by_shipment
+            .entry(p.shipment_id)
+            .or_default()
+            .push((p, contents));
+    }
+    for s in shipments {
+        let packages = by_shipment.remove(&s.id).unwrap_or_default();
+        out.entry(s.order_id).or_default().push(ShipmentView {
+            shipment: s,
+            packages,
+        });
     }
     Ok(out)
 }

@@ -30,7 +30,7 @@ use super::{MAX_DELIVERY_DAYS, MAX_LINE_QUANTITY, MAX_LINES, NewOrder, Placed};
 use crate::auth::{Scope, Viewer};
 use crate::db::{self, Db};
 use crate::domain::inventory::{self, Units};
-use crate::domain::{clock, money};
+use crate::domain::{clock, money, pricing};
 use crate::error::{AppError, AppResult};
 use crate::ids;
 
@@ -184,7 +184,7 @@ async fn place_once(db: &Db, caller: Caller, order: &ValidOrder) -> Result<Place
     }
     check_delivery_date(order.requested_delivery_date)?;
     check_store(&txn, partner_id, order.store_id).await?;
-    let priced = price_lines(&txn, order).await?;
+    let priced = price_lines(&txn, partner_id, order).await?;
     // The unique (partner, idempotency key) index decides a race between two
     // identical requests here, before any stock is touched.
     let header = insert_header(&txn, partner_id, order, priced.total).await?;
@@ -267,6 +267,8 @@ struct PricedLine {
     line_no: i32,
     product: product::Model,
     quantity: i64,
+    /// What this partner pays per unit for this quantity.
+    unit_price: i64,
     line_total: i64,
 }
 
@@ -277,14 +279,17 @@ struct PricedOrder {
 
 /// Checks every product may be ordered in that quantity and captures its
 /// price now: the order keeps what it was charged.
-async fn price_lines(txn: &DatabaseTransaction, order: &ValidOrder) -> AppResult<PricedOrder> {
-    let mut products: HashMap<i64, product::Model> = product::Entity::find()
+async fn price_lines(
+    txn: &DatabaseTransaction,
+    partner_id: i64,
+    order: &ValidOrder,
+) -> AppResult<PricedOrder> {
+    let found = product::Entity::find()
         .filter(product::Column::Id.is_in(order.lines.keys().copied()))
         .all(txn)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
+        .await?;
+    let offers = pricing::offers(txn, partner_id, &found).await?;
+    let mut products: HashMap<i64, product::Model> = found.into_iter().map(|p| (p.id, p)).collect();
     let too_large = || AppError::bad_input("the order total is too large");
     let mut total: i64 = 0;
     let mut lines = Vec::with_capacity(order.lines.len());
@@ -298,19 +303,20 @@ async fn price_lines(txn: &DatabaseTransaction, order: &ValidOrder) -> AppResult
                 product.sku
             )));
         }
-        if quantity < i64::from(product.min_order_qty) {
-            return Err(AppError::bad_input(format!(
-                "{} has a minimum order quantity of {} units",
-                product.sku, product.min_order_qty
-            )));
-        }
-        let line_total =
-            money::times(product.wholesale_price_vnd, quantity).ok_or_else(too_large)?;
+        // What this partner pays, with its quantity rules (domain::pricing).
+        let offer = offers
+            .get(&product.id)
+            .cloned()
+            .unwrap_or_else(|| pricing::Offer::list(&product));
+        offer.check_quantity(&product.sku, quantity)?;
+        let unit_price = offer.unit_price_for(quantity);
+        let line_total = money::times(unit_price, quantity).ok_or_else(too_large)?;
         total = money::plus(total, line_total).ok_or_else(too_large)?;
         lines.push(PricedLine {
             line_no: n as i32 + 1,
             product,
             quantity,
+            unit_price,
             line_total,
         });
     }
@@ -334,6 +340,7 @@ async fn insert_header(
         requested_delivery_date: Set(order.requested_delivery_date),
         status: Set(OrderStatus::Placed),
         total_vnd: Set(total),
+        promised_ship_date: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -388,8 +395,12 @@ async fn insert_lines(
         line_no: Set(l.line_no),
         product_id: Set(l.product.id),
         quantity: Set(l.quantity),
-        unit_price_vnd: Set(l.product.wholesale_price_vnd),
+        unit_price_vnd: Set(l.unit_price),
         line_total_vnd: Set(l.line_total),
+        accepted_quantity: Set(None),
+        shipped_quantity: Set(0),
+        delivered_quantity: Set(None),
+        rejection_reason: Set(None),
     });
     Ok(order_line::Entity::insert_many(rows)
         .exec_with_returning(txn)
@@ -418,6 +429,8 @@ async fn insert_allocations(
                 product_id: Set(p.units.product_id),
                 location_id: Set(p.units.location_id),
                 quantity: Set(p.units.quantity),
+                shipped: Set(0),
+                released: Set(0),
             })
         })
         .collect::<AppResult<Vec<_>>>()?;

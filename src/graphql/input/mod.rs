@@ -1,4 +1,6 @@
 //! Input types: parsed into domain values before any domain call.
 
 pub mod catalog;
+pub mod fulfilment;
 pub mod order;
+pub mod partner;

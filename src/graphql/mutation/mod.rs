@@ -1,2 +1,3 @@
 pub mod inventory;
 pub mod orders;
+pub mod partners;

@@ -1,10 +1,11 @@
 use async_graphql::{Context, ID, Object};
 
 use crate::auth::Scope;
-use crate::domain::orders::{self, Transition};
+use crate::domain::orders;
 use crate::graphql::context::{db, viewer};
 use crate::graphql::cost;
 use crate::graphql::guard::ScopeGuard;
+use crate::graphql::input::fulfilment::{ConfirmOrderInput, DeliverOrderInput, ShipOrderInput};
 use crate::graphql::input::order::PlaceOrderInput;
 use crate::graphql::object::order::{OrderNode, PlaceOrderPayload};
 use crate::ids::{self, Kind};
@@ -12,15 +13,8 @@ use crate::ids::{self, Kind};
 #[derive(Default)]
 pub struct OrderMutation;
 
-async fn step(
-    ctx: &Context<'_>,
-    id: ID,
-    step: Transition,
-    reason: Option<String>,
-) -> async_graphql::Result<OrderNode> {
-    let id = ids::decode(Kind::Order, &id, "id")?;
-    let order = orders::transition(db(ctx)?, viewer(ctx)?, id, step, reason.as_deref()).await?;
-    Ok(OrderNode(order))
+fn order_id(id: &ID) -> async_graphql::Result<i64> {
+    Ok(ids::decode(Kind::Order, id, "id")?)
 }
 
 #[Object]
@@ -46,8 +40,9 @@ impl OrderMutation {
         })
     }
 
-    /// Cancels your order while PLACED or CONFIRMED (`orders:write`) and
-    /// releases its reserved stock.
+    /// Cancels your order while PLACED or CONFIRMED (`orders:write`; the
+    /// operator may cancel any partner's) and releases what it still holds:
+    /// after a partial shipment, only what has not shipped.
     #[graphql(
         guard = "ScopeGuard(Scope::OrdersWrite)",
         complexity = "cost::MUTATION + child_complexity"
@@ -58,34 +53,66 @@ impl OrderMutation {
         id: ID,
         reason: Option<String>,
     ) -> async_graphql::Result<OrderNode> {
-        step(ctx, id, Transition::Cancel, reason).await
+        let order =
+            orders::cancel(db(ctx)?, viewer(ctx)?, order_id(&id)?, reason.as_deref()).await?;
+        Ok(OrderNode(order))
     }
 
-    /// PLACED → CONFIRMED (operator; `fulfillment:write`).
+    /// Acknowledges a PLACED order (operator; `fulfillment:write`), the EDI
+    /// 855: each line accepted whole (the default), in part or rejected
+    /// (`acceptedQuantity: 0`), with a promised ship date. Units not
+    /// accepted are released at once. Nothing accepted: the order ends
+    /// CANCELLED. Otherwise it is CONFIRMED.
     #[graphql(
         guard = "ScopeGuard(Scope::FulfillmentWrite)",
         complexity = "cost::MUTATION + child_complexity"
     )]
-    async fn confirm_order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<OrderNode> {
-        step(ctx, id, Transition::Confirm, None).await
+    async fn confirm_order(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: Option<ConfirmOrderInput>,
+    ) -> async_graphql::Result<OrderNode> {
+        let ack = input.unwrap_or_default().into_domain()?;
+        let order = orders::acknowledge(db(ctx)?, viewer(ctx)?, order_id(&id)?, ack).await?;
+        Ok(OrderNode(order))
     }
 
-    /// CONFIRMED → SHIPPED (operator; `fulfillment:write`): the reserved
-    /// units leave on-hand.
+    /// Ships a CONFIRMED order, in one or several shipments (operator;
+    /// `fulfillment:write`), the EDI 856: packages with SSCC labels, food
+    /// and beverage lines with lot and expiry. The order is SHIPPED once
+    /// every accepted unit has shipped. Without `input`, everything not yet
+    /// shipped ships at once (with no package record).
     #[graphql(
         guard = "ScopeGuard(Scope::FulfillmentWrite)",
         complexity = "cost::MUTATION + child_complexity"
     )]
-    async fn ship_order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<OrderNode> {
-        step(ctx, id, Transition::Ship, None).await
+    async fn ship_order(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: Option<ShipOrderInput>,
+    ) -> async_graphql::Result<OrderNode> {
+        let shipment = input.map(ShipOrderInput::into_domain).transpose()?;
+        let order = orders::ship(db(ctx)?, viewer(ctx)?, order_id(&id)?, shipment).await?;
+        Ok(OrderNode(order))
     }
 
-    /// SHIPPED → DELIVERED (operator; `fulfillment:write`).
+    /// Records the delivery of a SHIPPED order (operator;
+    /// `fulfillment:write`): what the store received per line (lines not
+    /// named: in full). A shortfall is kept per line and returns no stock.
     #[graphql(
         guard = "ScopeGuard(Scope::FulfillmentWrite)",
         complexity = "cost::MUTATION + child_complexity"
     )]
-    async fn deliver_order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<OrderNode> {
-        step(ctx, id, Transition::Deliver, None).await
+    async fn deliver_order(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: Option<DeliverOrderInput>,
+    ) -> async_graphql::Result<OrderNode> {
+        let received = input.unwrap_or_default().into_domain()?;
+        let order = orders::deliver(db(ctx)?, viewer(ctx)?, order_id(&id)?, received).await?;
+        Ok(OrderNode(order))
     }
 }

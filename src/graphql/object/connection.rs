@@ -8,9 +8,11 @@ use async_graphql::{Context, Object, OutputType, SimpleObject};
 use crate::domain::catalog::{self, ProductFilter};
 use crate::domain::orders::{self, OrderFilter};
 use crate::domain::pagination::Page;
+use crate::domain::partners;
 use crate::error::AppResult;
 use crate::graphql::context::{db, viewer};
 use crate::graphql::object::order::OrderNode;
+use crate::graphql::object::partner::PartnerNode;
 use crate::graphql::object::product::{ProducerNode, ProductNode};
 
 /// Relay page information.
@@ -32,6 +34,7 @@ pub struct PageInfo {
 #[graphql(concrete(name = "ProductEdge", params(ProductNode)))]
 #[graphql(concrete(name = "ProducerEdge", params(ProducerNode)))]
 #[graphql(concrete(name = "OrderEdge", params(OrderNode)))]
+#[graphql(concrete(name = "PartnerEdge", params(PartnerNode)))]
 pub struct Edge<N: OutputType> {
     /// Opaque; pass as `after` or `before`.
     pub cursor: String,
@@ -62,6 +65,15 @@ pub struct ProducerProvince(pub Option<String>);
 impl Count for ProducerProvince {
     async fn count(&self, ctx: &Context<'_>) -> AppResult<u64> {
         catalog::producer_count(db(ctx)?, self.0.as_deref()).await
+    }
+}
+
+/// Every partner.
+pub struct AllPartners;
+
+impl Count for AllPartners {
+    async fn count(&self, ctx: &Context<'_>) -> AppResult<u64> {
+        partners::partner_count(db(ctx)?).await
     }
 }
 
@@ -106,7 +118,8 @@ impl<N: OutputType, C: Count> Connection<N, C> {
 #[Object(
     concrete(name = "ProductConnection", params(ProductNode, ProductFilter)),
     concrete(name = "ProducerConnection", params(ProducerNode, ProducerProvince)),
-    concrete(name = "OrderConnection", params(OrderNode, OrderFilter))
+    concrete(name = "OrderConnection", params(OrderNode, OrderFilter)),
+    concrete(name = "PartnerConnection", params(PartnerNode, AllPartners))
 )]
 impl<N: OutputType, C: Count> Connection<N, C>
 where

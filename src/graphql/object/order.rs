@@ -1,13 +1,15 @@
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{order_allocation, order_event, order_line, purchase_order};
+use entity::{order_allocation, order_event, order_line, purchase_order, shipment_line};
 
 use crate::auth::Scope;
+use crate::domain::orders;
 use crate::error::AppError;
 use crate::graphql::context::loader as load;
 use crate::graphql::guard::ScopeGuard;
 use crate::graphql::loader::{
-    LocationLoader, OrderEventsLoader, OrderLinesLoader, PartnerLoader, ProductLoader, StoreLoader,
+    LocationLoader, OrderEventsLoader, OrderLinesLoader, PartnerLoader, ProductLoader,
+    ShipmentsLoader, StoreLoader,
 };
 use crate::graphql::object::location::LocationNode;
 use crate::graphql::object::partner::{PartnerNode, StoreNode};
@@ -97,7 +99,20 @@ impl OrderNode {
             .map(|(line, allocations)| OrderLineNode { line, allocations })
             .collect())
     }
-    /// Every status change, oldest first, with time and actor.
+    /// The ship date the supplier promised when acknowledging.
+    async fn promised_ship_date(&self) -> Option<NaiveDate> {
+        self.0.promised_ship_date
+    }
+    /// Shipments so far, oldest first.
+    async fn shipments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ShipmentNode>> {
+        let shipments = load::<ShipmentsLoader>(ctx)?
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(shipments.into_iter().map(ShipmentNode).collect())
+    }
+    /// Every status change and fulfilment step (acknowledgement, each
+    /// shipment, delivery), oldest first, with time, actor and a note.
     async fn status_history(
         &self,
         ctx: &Context<'_>,
@@ -116,8 +131,25 @@ pub struct OrderLineNode {
     allocations: Vec<order_allocation::Model>,
 }
 
+/// Where a line stands after the supplier's acknowledgement.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum LineStatus {
+    /// Not acknowledged yet.
+    Pending,
+    /// Accepted whole.
+    Accepted,
+    /// Accepted in part; the rest was released.
+    Partial,
+    /// Not accepted; its units were released.
+    Rejected,
+}
+
 #[Object(name = "OrderLine")]
 impl OrderLineNode {
+    /// Pass as `lineId` when acknowledging, shipping or delivering.
+    async fn id(&self) -> ID {
+        ids::encode(Kind::OrderLine, self.line.id)
+    }
     /// 1-based position; lines are sorted by product.
     async fn line_number(&self) -> i32 {
         self.line.line_no
@@ -130,17 +162,45 @@ impl OrderLineNode {
             .await?;
         product.map(ProductNode).ok_or_else(|| missing("product"))
     }
+    /// Units ordered.
     async fn quantity(&self) -> i64 {
         self.line.quantity
     }
-    /// Wholesale price per unit when the order was placed.
+    /// Units the supplier accepted; null until the order is acknowledged.
+    async fn accepted_quantity(&self) -> Option<i64> {
+        self.line.accepted_quantity
+    }
+    /// Units shipped so far, over all shipments.
+    async fn shipped_quantity(&self) -> i64 {
+        self.line.shipped_quantity
+    }
+    /// Units the store received; null until delivery. Below
+    /// `shippedQuantity`: a shortfall.
+    async fn delivered_quantity(&self) -> Option<i64> {
+        self.line.delivered_quantity
+    }
+    async fn status(&self) -> LineStatus {
+        match self.line.accepted_quantity {
+            None => LineStatus::Pending,
+            Some(0) => LineStatus::Rejected,
+            Some(n) if n < self.line.quantity => LineStatus::Partial,
+            Some(_) => LineStatus::Accepted,
+        }
+    }
+    /// Why the supplier did not accept all of it.
+    async fn rejection_reason(&self) -> Option<&str> {
+        self.line.rejection_reason.as_deref()
+    }
+    /// What you pay per unit: your contract price (with its break for this
+    /// quantity) or the list price, captured when the order was placed.
     async fn unit_price(&self) -> Vnd {
         Vnd(self.line.unit_price_vnd)
     }
     async fn line_total(&self) -> Vnd {
         Vnd(self.line.line_total_vnd)
     }
-    /// Where the line's stock is reserved (or was shipped from).
+    /// Where the line's stock is reserved (or was shipped from): units held
+    /// at each location (less what acknowledgement released).
     async fn allocations(&self) -> Vec<AllocationNode> {
         self.allocations
             .iter()
@@ -194,6 +254,91 @@ impl OrderEventNode {
     }
     async fn reason(&self) -> Option<&str> {
         self.0.reason.as_deref()
+    }
+}
+
+/// One dispatch of (part of) an order.
+pub struct ShipmentNode(orders::ShipmentView);
+
+#[Object(name = "Shipment")]
+impl ShipmentNode {
+    async fn id(&self) -> ID {
+        ids::encode(Kind::Shipment, self.0.shipment.id)
+    }
+    async fn shipped_at(&self) -> DateTime<Utc> {
+        self.0.shipment.shipped_at
+    }
+    async fn carrier(&self) -> &str {
+        &self.0.shipment.carrier
+    }
+    async fn tracking_reference(&self) -> &str {
+        &self.0.shipment.tracking_reference
+    }
+    async fn packages(&self) -> Vec<PackageNode> {
+        self.0
+            .packages
+            .iter()
+            .map(|(package, lines)| PackageNode {
+                order_id: self.0.shipment.order_id,
+                sscc: package.sscc.clone(),
+                lines: lines.clone(),
+            })
+            .collect()
+    }
+}
+
+/// A package of a shipment, labelled with its SSCC.
+pub struct PackageNode {
+    order_id: i64,
+    sscc: String,
+    lines: Vec<shipment_line::Model>,
+}
+
+#[Object(name = "Package")]
+impl PackageNode {
+    /// The 18-digit Serial Shipping Container Code on its label.
+    async fn sscc(&self) -> &str {
+        &self.sscc
+    }
+    async fn lines(&self) -> Vec<PackageLineNode> {
+        self.lines
+            .iter()
+            .map(|l| PackageLineNode {
+                order_id: self.order_id,
+                line: l.clone(),
+            })
+            .collect()
+    }
+}
+
+/// Units of one order line in a package.
+pub struct PackageLineNode {
+    order_id: i64,
+    line: shipment_line::Model,
+}
+
+#[Object(name = "PackageLine")]
+impl PackageLineNode {
+    /// The order line these units belong to.
+    async fn line(&self, ctx: &Context<'_>) -> async_graphql::Result<OrderLineNode> {
+        let lines = load::<OrderLinesLoader>(ctx)?
+            .load_one(self.order_id)
+            .await?
+            .unwrap_or_default();
+        lines
+            .into_iter()
+            .find(|(l, _)| l.id == self.line.order_line_id)
+            .map(|(line, allocations)| OrderLineNode { line, allocations })
+            .ok_or_else(|| missing("line"))
+    }
+    async fn quantity(&self) -> i64 {
+        self.line.quantity
+    }
+    async fn lot_number(&self) -> Option<&str> {
+        self.line.lot_number.as_deref()
+    }
+    async fn expiry_date(&self) -> Option<NaiveDate> {
+        self.line.expiry_date
     }
 }
 

@@ -1,9 +1,15 @@
 use async_graphql::{Context, Enum, ID, Object};
-use entity::{partner, store};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{contract_price, partner, partner_audit, store};
 
+use crate::auth::Scope;
 use crate::auth::Viewer;
-use crate::graphql::context::loader;
+use crate::domain::partners;
+use crate::graphql::context::{db, loader};
+use crate::graphql::guard::ScopeGuard;
+use crate::graphql::loader::PartnerLoader;
 use crate::graphql::loader::StoresByPartnerLoader;
+use crate::graphql::scalars::Vnd;
 use crate::ids::{self, Kind};
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +54,35 @@ impl PartnerNode {
     async fn kind(&self) -> PartnerKind {
         self.0.kind.into()
     }
+    /// A suspended partner's tokens are refused.
+    async fn status(&self) -> PartnerStatus {
+        self.0.status.into()
+    }
+    /// Scopes its tokens may carry (effective scopes are the token's within
+    /// these).
+    async fn grants(&self) -> Vec<&str> {
+        self.0.allowed_scopes.split_whitespace().collect()
+    }
+    /// Its own request rate per replica; null: the gateway's default.
+    async fn rate_limit_rps(&self) -> Option<i32> {
+        self.0.rate_limit_rps
+    }
+    /// Its own query-cost rate per replica; null: the gateway's default.
+    async fn query_cost_per_sec(&self) -> Option<i32> {
+        self.0.query_cost_per_sec
+    }
+    /// Tokens issued at or before this instant are refused
+    /// (`revokePartnerTokens`).
+    async fn tokens_valid_after(&self) -> Option<DateTime<Utc>> {
+        self.0.tokens_valid_after
+    }
+    /// Every change made to this partner, newest first (operator,
+    /// `partners:admin`).
+    #[graphql(guard = "ScopeGuard(Scope::PartnersAdmin)")]
+    async fn audit_trail(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<AuditEntryNode>> {
+        let entries = partners::audit_trail(db(ctx)?, self.0.id).await?;
+        Ok(entries.into_iter().map(AuditEntryNode).collect())
+    }
     /// Ship-to points of this partner. Only the partner itself (or the
     /// operator) sees them.
     async fn stores(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<StoreNode>> {
@@ -56,6 +91,72 @@ impl PartnerNode {
             .await?
             .unwrap_or_default();
         Ok(stores.into_iter().map(StoreNode).collect())
+    }
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::PartnerStatus")]
+pub enum PartnerStatus {
+    Active,
+    Suspended,
+}
+
+/// One change to a partner.
+pub struct AuditEntryNode(partner_audit::Model);
+
+#[Object(name = "PartnerAuditEntry")]
+impl AuditEntryNode {
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Code of the partner (the operator) who made it.
+    async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        let partner = loader::<PartnerLoader>(ctx)?
+            .load_one(self.0.actor_partner_id)
+            .await?;
+        Ok(partner.map(|p| p.code).unwrap_or_default())
+    }
+    /// `create`, `update`, `add_store`, `suspend`, `reactivate`,
+    /// `revoke_tokens` or `contract_price`.
+    async fn action(&self) -> &str {
+        &self.0.action
+    }
+    async fn detail(&self) -> &str {
+        &self.0.detail
+    }
+}
+
+/// A partner's price for one product.
+pub struct ContractPriceNode(pub contract_price::Model);
+
+#[Object(name = "ContractPrice")]
+impl ContractPriceNode {
+    async fn id(&self) -> ID {
+        ids::encode(Kind::ContractPrice, self.0.id)
+    }
+    async fn partner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PartnerNode>> {
+        let partner = loader::<PartnerLoader>(ctx)?
+            .load_one(self.0.partner_id)
+            .await?;
+        Ok(partner.map(PartnerNode))
+    }
+    async fn product_id(&self) -> ID {
+        ids::encode(Kind::Product, self.0.product_id)
+    }
+    async fn unit_price(&self) -> Vnd {
+        Vnd(self.0.unit_price_vnd)
+    }
+    async fn minimum_quantity(&self) -> i32 {
+        self.0.minimum_quantity
+    }
+    async fn quantity_increment(&self) -> i32 {
+        self.0.quantity_increment
+    }
+    async fn valid_from(&self) -> NaiveDate {
+        self.0.valid_from
+    }
+    async fn valid_to(&self) -> Option<NaiveDate> {
+        self.0.valid_to
     }
 }
 

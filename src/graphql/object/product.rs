@@ -4,10 +4,11 @@ use entity::{producer, product};
 
 use crate::auth::Scope;
 use crate::domain::catalog::StockLevel;
+use crate::domain::pricing;
 use crate::error::AppError;
 use crate::graphql::guard::ScopeGuard;
 use crate::graphql::loader::{
-    AvailableLoader, ProducerLoader, ProductsByProducerLoader, StockLoader,
+    AvailableLoader, OfferLoader, ProducerLoader, ProductsByProducerLoader, StockLoader,
 };
 use crate::graphql::object::location::LocationNode;
 use crate::graphql::scalars::Vnd;
@@ -214,5 +215,61 @@ impl ProductNode {
     async fn available(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<i64>> {
         let loader = crate::graphql::context::loader::<AvailableLoader>(ctx)?;
         Ok(Some(loader.load_one(self.0.id).await?.unwrap_or(0)))
+    }
+    /// What you pay, today: your contract price with its quantity rules
+    /// and breaks if you have one in force, else the list price and the
+    /// product's minimum order quantity. `placeOrder` charges exactly this.
+    async fn offer(&self, ctx: &Context<'_>) -> async_graphql::Result<OfferNode> {
+        let loader = crate::graphql::context::loader::<OfferLoader>(ctx)?;
+        let offer = loader
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_else(|| pricing::Offer::list(&self.0));
+        Ok(OfferNode(offer))
+    }
+}
+
+/// What the caller pays for a product.
+pub struct OfferNode(pricing::Offer);
+
+/// A lower unit price from a quantity on.
+#[derive(SimpleObject)]
+pub struct PriceBreakNode {
+    pub minimum_quantity: i64,
+    pub unit_price: Vnd,
+}
+
+#[Object(name = "Offer")]
+impl OfferNode {
+    /// Per unit, below the first price break.
+    async fn unit_price(&self) -> Vnd {
+        Vnd(self.0.unit_price)
+    }
+    /// Smallest quantity per order line.
+    async fn minimum_quantity(&self) -> i64 {
+        self.0.minimum_quantity
+    }
+    /// Quantities are multiples of this.
+    async fn quantity_increment(&self) -> i64 {
+        self.0.quantity_increment
+    }
+    /// Lower unit prices from larger quantities, ascending.
+    async fn price_breaks(&self) -> Vec<PriceBreakNode> {
+        self.0
+            .price_breaks
+            .iter()
+            .map(|b| PriceBreakNode {
+                minimum_quantity: b.minimum_quantity,
+                unit_price: Vnd(b.unit_price),
+            })
+            .collect()
+    }
+    /// True when this is your contract price, false for the list price.
+    async fn contract(&self) -> bool {
+        self.0.contract_id.is_some()
+    }
+    /// The unit price you pay for `quantity` (the break it reaches).
+    async fn unit_price_for(&self, quantity: i64) -> Vnd {
+        Vnd(self.0.unit_price_for(quantity))
     }
 }

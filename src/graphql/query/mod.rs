@@ -1,3 +1,4 @@
 pub mod catalog;
 pub mod orders;
+pub mod partners;
 pub mod viewer;

@@ -53,6 +53,9 @@ impl<'a, C: ConnectionTrait> OrderTables<'a, C> {
                     "quantity",
                     "unit_price_vnd",
                     "line_total_vnd",
+                    "accepted_quantity",
+                    "shipped_quantity",
+                    "delivered_quantity",
                 ],
             ),
             allocations: Bulk::new(
@@ -64,6 +67,8 @@ impl<'a, C: ConnectionTrait> OrderTables<'a, C> {
                     "product_id",
                     "location_id",
                     "quantity",
+                    "shipped",
+                    "released",
                 ],
             ),
             events: Bulk::new(
@@ -216,6 +221,19 @@ impl HistoricOrder {
             let line_id = *next_line;
             *next_line += 1;
             total += product.price * quantity;
+            // As the live flow leaves them: acknowledged in full once
+            // confirmed, shipped whole, delivered whole.
+            let (accepted, shipped, delivered) = match self.status {
+                OrderStatus::Placed | OrderStatus::Cancelled => (None, 0i64, None),
+                OrderStatus::Confirmed => (Some(quantity), 0, None),
+                OrderStatus::Shipped => (Some(quantity), quantity, None),
+                OrderStatus::Delivered => (Some(quantity), quantity, Some(quantity)),
+            };
+            let released = if self.status == OrderStatus::Cancelled {
+                quantity
+            } else {
+                0
+            };
             tables.lines.buffer(vec![
                 line_id.into(),
                 self.id.into(),
@@ -224,6 +242,9 @@ impl HistoricOrder {
                 quantity.into(),
                 product.price.into(),
                 (product.price * quantity).into(),
+                accepted.into(),
+                shipped.into(),
+                delivered.into(),
             ]);
             tables.allocations.buffer(vec![
                 line_id.into(),
@@ -231,6 +252,8 @@ impl HistoricOrder {
                 product.id.into(),
                 location_id.into(),
                 quantity.into(),
+                shipped.into(),
+                released.into(),
             ]);
             for row in self.movements(product.id, location_id, quantity) {
                 tables.ledger.buffer(row);

@@ -1,0 +1,153 @@
+use async_graphql::{Context, ID, Object};
+use entity::enums::PartnerStatus;
+
+use crate::auth::Scope;
+use crate::domain::{partners, pricing};
+use crate::graphql::context::{db, viewer};
+use crate::graphql::cost;
+use crate::graphql::guard::ScopeGuard;
+use crate::graphql::input::partner::{
+    AddStoreInput, CreatePartnerInput, SetContractPriceInput, UpdatePartnerInput,
+};
+use crate::graphql::object::partner::{ContractPriceNode, PartnerNode, StoreNode};
+use crate::ids::{self, Kind};
+
+#[derive(Default)]
+pub struct PartnerMutation;
+
+fn partner_id(id: &ID) -> async_graphql::Result<i64> {
+    Ok(ids::decode(Kind::Partner, id, "id")?)
+}
+
+/// Partner administration (`partners:admin`, the operator). Every change
+/// is recorded in the partner's `auditTrail`.
+#[Object]
+impl PartnerMutation {
+    /// Onboards a retail chain; it can call as soon as it has a token.
+    #[graphql(
+        guard = "ScopeGuard(Scope::PartnersAdmin)",
+        complexity = "cost::MUTATION + child_complexity"
+    )]
+    async fn create_partner(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePartnerInput,
+    ) -> async_graphql::Result<PartnerNode> {
+        let actor = viewer(ctx)?.partner_id();
+        Ok(PartnerNode(
+            partners::create_partner(db(ctx)?, actor, input.into()).await?,
+        ))
+    }
+
+    /// Changes a partner's name, grants or rate limits.
+    #[graphql(
+        guard = "ScopeGuard(Scope::PartnersAdmin)",
+        complexity = "cost::MUTATION + child_complexity"
+    )]
+    async fn update_partner(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdatePartnerInput,
+    ) -> async_graphql::Result<PartnerNode> {
+        let actor = viewer(ctx)?.partner_id();
+        let partner =
+            partners::update_partner(db(ctx)?, actor, partner_id(&id)?, input.into()).await?;
+        Ok(PartnerNode(partner))
+    }
+
+    /// Adds a ship-to store to a partner.
+    #[graphql(
+        guard = "ScopeGuard(Scope::PartnersAdmin)",
+        complexity = "cost::MUTATION + child_complexity"
+    )]
+    async fn add_store(
+        &self,
+        ctx: &Context<'_>,
+        input: AddStoreInput,
+    ) -> async_graphql::Result<StoreNode> {
+        let actor = viewer(ctx)?.partner_id();
+        let store = partners::add_store(db(ctx)?, actor, input.into_domain()?).await?;
+        Ok(StoreNode(store))
+    }
+
+    /// Suspends a partner: its tokens are refused on every replica within
+    /// `PARTNER_CACHE_TTL_MS` (at most 5 s). A reason is required.
+    #[graphql(
+        guard = "ScopeGuard(Scope::PartnersAdmin)",
+        complexity = "cost::MUTATION + child_complexity"
+    )]
+    async fn suspend_partner(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        reason: String,
+    ) -> async_graphql::Result<PartnerNode> {
+        let actor = viewer(ctx)?.partner_id();
+        let partner = partners::set_status(
+            db(ctx)?,
+            actor,
+            partner_id(&id)?,
+            PartnerStatus::Suspended,
+            Some(&reason),
+        )
+        .await?;
+        Ok(PartnerNode(partner))
+    }
+
+    /// Lifts a suspension (within the same few seconds).
+    #[graphql(
+        guard = "ScopeGuard(Scope::PartnersAdmin)",
+        complexity = "cost::MUTATION + child_complexity"
+    )]
+    async fn reactivate_partner(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<PartnerNode> {
+        let actor = viewer(ctx)?.partner_id();
+        let partner = partners::set_status(
+            db(ctx)?,
+            actor,
+            partner_id(&id)?,
+            PartnerStatus::Active,
+            None,
+        )
+        .await?;
+        Ok(PartnerNode(partner))
+    }
+
+    /// Refuses every token issued to the partner up to now (by `iat`,
+    /// within the same few seconds on every replica); tokens issued after
+    /// (from the next second on) work.
+    #[graphql(
+        guard = "ScopeGuard(Scope::PartnersAdmin)",
+        complexity = "cost::MUTATION + child_complexity"
+    )]
+    async fn revoke_partner_tokens(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<PartnerNode> {
+        let actor = viewer(ctx)?.partner_id();
+        let partner = partners::revoke_tokens(db(ctx)?, actor, partner_id(&id)?).await?;
+        Ok(PartnerNode(partner))
+    }
+
+    /// Sets what a partner pays for a product from `validFrom` on, with
+    /// its quantity rules and price breaks. Only that partner sees it (as
+    /// `Product.offer`), and `placeOrder` charges it.
+    #[graphql(
+        guard = "ScopeGuard(Scope::PartnersAdmin)",
+        complexity = "cost::MUTATION + child_complexity"
+    )]
+    async fn set_contract_price(
+        &self,
+        ctx: &Context<'_>,
+        input: SetContractPriceInput,
+    ) -> async_graphql::Result<ContractPriceNode> {
+        let actor = viewer(ctx)?.partner_id();
+        let contract = pricing::set_contract_price(db(ctx)?, actor, input.into_domain()?).await?;
+        Ok(ContractPriceNode(contract))
+    }
+}

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod auth;
+mod b2b;
 mod catalog;
 mod cli;
 mod durability;

@@ -36,7 +36,7 @@ pub async fn store_of(app: &TestApp, partner: &str) -> Value {
 }
 
 /// (id, minOrderQuantity, wholesalePrice) of the first `n` products.
-async fn products(app: &TestApp, n: i64) -> Vec<(Value, i64, i64)> {
+pub async fn products(app: &TestApp, n: i64) -> Vec<(Value, i64, i64)> {
     let res = app
         .gql_as("aeon-vn", "catalog:read", "query($n: Int) { products(first: $n) { nodes { id minOrderQuantity wholesalePrice } } }", json!({ "n": n }))
         .await;
@@ -56,7 +56,7 @@ async fn products(app: &TestApp, n: i64) -> Vec<(Value, i64, i64)> {
         .unwrap_or_default()
 }
 
-async fn available(app: &TestApp, product: &Value) -> i64 {
+pub async fn available(app: &TestApp, product: &Value) -> i64 {
     app.gql_as(
         "hanoi-ocop-hub",
         OPERATOR_SCOPES,
@@ -69,7 +69,7 @@ async fn available(app: &TestApp, product: &Value) -> i64 {
         .expect("available")
 }
 
-fn input(key: &str, store: &Value, lines: Vec<(Value, i64)>) -> Value {
+pub fn input(key: &str, store: &Value, lines: Vec<(Value, i64)>) -> Value {
     json!({ "input": {
         "idempotencyKey": key,
         "buyerReference": format!("PO-{key}"),
@@ -90,7 +90,7 @@ async fn counts(app: &TestApp) -> (i64, i64, i64, i64, i64) {
     )
 }
 
-async fn assert_consistent(app: &TestApp) {
+pub async fn assert_consistent(app: &TestApp) {
     assert_eq!(
         check_invariants(&app.db).await.expect("check"),
         vec![],
@@ -518,7 +518,7 @@ async fn act(
     app.gql_as(partner, scopes, &q, json!({ "id": id })).await
 }
 
-async fn on_hand(app: &TestApp, product: &Value) -> i64 {
+pub async fn on_hand(app: &TestApp, product: &Value) -> i64 {
     let res = app
         .gql_as(
             "hanoi-ocop-hub",

@@ -116,28 +116,26 @@ fn check(
                 categories.get(&line.product_id),
                 Some(Category::Food | Category::Beverages)
             );
-            if perishable {
-                if pl.lot_number.as_deref().is_none_or(|l| l.trim().is_empty()) {
+            if perishable && pl.lot_number.as_deref().is_none_or(|l| l.trim().is_empty()) {
+                return Err(AppError::bad_field(
+                    field("lotNumber"),
+                    "food and beverage lines need a lot number",
+                ));
+            }
+            match pl.expiry_date {
+                None if perishable => {
                     return Err(AppError::bad_field(
-                        field("lotNumber"),
-                        "food and beverage lines need a lot number",
+                        field("expiryDate"),
+                        "food and beverage lines need an expiry date",
                     ));
                 }
-                match pl.expiry_date {
-                    None => {
-                        return Err(AppError::bad_field(
-                            field("expiryDate"),
-                            "food and beverage lines need an expiry date",
-                        ));
-                    }
-                    Some(d) if d < today => {
-                        return Err(AppError::bad_field(
-                            field("expiryDate"),
-                            "this lot has expired",
-                        ));
-                    }
-                    Some(_) => {}
+                Some(d) if d < today => {
+                    return Err(AppError::bad_field(
+                        field("expiryDate"),
+                        "this lot has expired",
+                    ));
                 }
+                _ => {}
             }
             if pl
                 .lot_number

@@ -335,3 +335,106 @@ async fn sqlite_commits_are_synced_before_they_are_acknowledged() {
         "2 is FULL"
     );
 }
+
+/// Polls `token`'s viewer on `port` until its status is `want` (bounded by
+/// `within`); the time it took.
+async fn until_status(
+    client: &reqwest::Client,
+    port: u16,
+    token: &str,
+    want: u16,
+    within: Duration,
+) -> Option<Duration> {
+    let started = std::time::Instant::now();
+    while started.elapsed() < within {
+        let status = client
+            .post(format!("http://127.0.0.1:{port}/graphql"))
+            .bearer_auth(token)
+            .json(&json!({ "query": "{ viewer { partner { code } } }" }))
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+            .unwrap_or(0);
+        if status == want {
+            return Some(started.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    None
+}
+
+/// A suspension, a reactivation and a revocation made through one server
+/// process apply on another within 5 s (its partner cache, default TTL).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "spawns two real servers; run with --ignored"]
+async fn partner_changes_reach_every_replica_within_five_seconds() {
+    let (url, _dir) = fresh_database().await;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client");
+    let ports = [free_port(), free_port()];
+    let mut servers: Vec<Child> = ports.iter().map(|p| spawn_server(&url, *p)).collect();
+    for port in ports {
+        wait_ready(&client, port).await;
+    }
+    let app = TestApp::with_config(|_| {}).await; // only to mint tokens with the test secret
+    let operator = app.token("hanoi-ocop-hub", OPERATOR_SCOPES);
+    let winmart = app.token("winmart", "catalog:read");
+    let five = Duration::from_secs(5) + Duration::from_millis(500);
+    // Both replicas cache winmart's record.
+    for port in ports {
+        assert!(
+            until_status(&client, port, &winmart, 200, five)
+                .await
+                .is_some()
+        );
+    }
+    let id = {
+        let body = post(
+            &client,
+            ports[0],
+            &operator,
+            "{ partners(first: 20) { nodes { id code } } }",
+            json!({}),
+        )
+        .await
+        .expect("partners");
+        body["data"]["partners"]["nodes"]
+            .as_array()
+            .and_then(|n| n.iter().find(|p| p["code"] == "winmart").cloned())
+            .expect("winmart")["id"]
+            .clone()
+    };
+    let act = |mutation: &'static str| {
+        let (client, operator, id) = (client.clone(), operator.clone(), id.clone());
+        async move {
+            let body = post(&client, ports[0], &operator, mutation, json!({ "id": id }))
+                .await
+                .expect("answer");
+            assert!(body.get("errors").is_none(), "{body}");
+        }
+    };
+    act("mutation($id: ID!) { suspendPartner(id: $id, reason: \"audit\") { id } }").await;
+    for port in ports {
+        let took = until_status(&client, port, &winmart, 401, five).await;
+        assert!(took.is_some(), "suspension reached port {port} within 5 s");
+    }
+    act("mutation($id: ID!) { reactivatePartner(id: $id) { id } }").await;
+    for port in ports {
+        let took = until_status(&client, port, &winmart, 200, five).await;
+        assert!(
+            took.is_some(),
+            "reactivation reached port {port} within 5 s"
+        );
+    }
+    act("mutation($id: ID!) { revokePartnerTokens(id: $id) { id } }").await;
+    for port in ports {
+        let took = until_status(&client, port, &winmart, 401, five).await;
+        assert!(took.is_some(), "revocation reached port {port} within 5 s");
+    }
+    for s in &mut servers {
+        let _ = s.kill();
+        let _ = s.wait();
+    }
+}

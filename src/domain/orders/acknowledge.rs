@@ -111,8 +111,12 @@ pub async fn acknowledge(
             .unwrap_or((line.quantity, None));
         allocations::release_line(&txn, order.id, line.id, line.quantity - accepted, actor).await?;
         if accepted < line.quantity {
+            let why = reason
+                .as_ref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default();
             summary.push(format!(
-                "line {}: {accepted} of {}",
+                "line {}: {accepted} of {}{why}",
                 line.line_no, line.quantity
             ));
         }

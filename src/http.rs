@@ -48,6 +48,7 @@ pub fn build_app(state: AppState) -> Router {
     }
     router
         .route("/graphql", get(graphiql).post(graphql_post))
+        .route("/reports/sales.csv", get(crate::report_csv::sales_csv))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(body_limit))
@@ -196,7 +197,10 @@ async fn graphiql() -> Html<String> {
 /// introspection works); a header that is present but bad is refused
 /// outright with 401, before anything else runs. A partner over its request
 /// rate is refused with 429 before any SQL (its record is cached).
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Caller>, AppError> {
+pub(crate) async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<Caller>, AppError> {
     let Some(value) = headers.get(AUTHORIZATION) else {
         return Ok(None);
     };
@@ -238,7 +242,13 @@ fn admit_anonymous(state: &AppState, address: IpAddr) -> Result<OwnedSemaphorePe
         .map_err(|_| AppError::Overloaded)
 }
 
-struct Caller {
+impl Caller {
+    pub(crate) fn viewer(&self) -> &Viewer {
+        &self.viewer
+    }
+}
+
+pub(crate) struct Caller {
     viewer: Viewer,
     budget: Arc<Budget>,
 }

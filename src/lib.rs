@@ -17,6 +17,7 @@ pub mod ids;
 pub mod metrics;
 pub mod partner_cache;
 pub mod rate_limit;
+pub mod report_csv;
 pub mod seed;
 pub mod state;
 pub mod telemetry;

@@ -11,4 +11,5 @@ pub mod orders;
 pub mod pagination;
 pub mod partners;
 pub mod pricing;
+pub mod reports;
 pub mod text;

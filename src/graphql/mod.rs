@@ -23,6 +23,7 @@ pub struct Query(
     query::catalog::CatalogQuery,
     query::orders::OrderQuery,
     query::partners::PartnerQuery,
+    query::reports::ReportQuery,
 );
 
 #[derive(MergedObject, Default)]

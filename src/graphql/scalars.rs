@@ -30,3 +30,24 @@ impl ScalarType for Vnd {
         Value::Number(self.0.into())
     }
 }
+
+/// A calendar day, ISO 8601 (`2026-11-23`). In reports, a local business
+/// day in Asia/Ho_Chi_Minh.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date(pub chrono::NaiveDate);
+
+#[Scalar(name = "Date")]
+impl ScalarType for Date {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map(Date)
+                .map_err(|_| InputValueError::custom("a Date is YYYY-MM-DD")),
+            _ => Err(InputValueError::custom("a Date is a string YYYY-MM-DD")),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_string())
+    }
+}

@@ -18,5 +18,6 @@ mod inventory;
 mod limits;
 mod migrations;
 mod orders;
+mod reports;
 mod schema;
 mod seed;

@@ -1,0 +1,408 @@
+//! Reports for dashboards: sales by period and dimension in local business
+//! days, fulfilment, low stock, and the CSV export; partner scoping.
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+use crate::orders::{PLACE, assert_consistent, input, products, store_of};
+
+const SALES: &str = "query($from: Date!, $to: Date!, $g: SalesGroupBy!, $p: ID) { salesReport(from: $from, to: $to, groupBy: $g, partnerId: $p) { key label orders units revenue } }";
+const FULFILMENT: &str = "query($from: Date!, $to: Date!, $p: ID) { fulfillmentReport(from: $from, to: $to, partnerId: $p) { orders unitsOrdered unitsAccepted unitsShipped unitsDelivered fillRate lineFillRate onTimeRate cancelRate leadTimeHours { placedToConfirmed { p50 p90 } placedToDelivered { p50 p90 } } } }";
+
+/// Today as a local business day (UTC+7).
+fn local_today() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
+}
+
+async fn sales(app: &TestApp, partner: &str, from: &str, to: &str, group: &str) -> Vec<Value> {
+    let scopes = if partner == "hanoi-ocop-hub" {
+        OPERATOR_SCOPES
+    } else {
+        "reports:read"
+    };
+    app.gql_as(
+        partner,
+        scopes,
+        SALES,
+        json!({ "from": from, "to": to, "g": group }),
+    )
+    .await
+    .ok()["salesReport"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Places an order for `partner`: (order id, units, total).
+async fn place(app: &TestApp, partner: &str, key: &str, times: i64) -> (Value, i64, i64) {
+    let store = store_of(app, partner).await;
+    let (product, moq, price) = products(app, 1).await[0].clone();
+    let res = app
+        .gql_as(
+            partner,
+            ALL_RETAIL_SCOPES,
+            PLACE,
+            input(key, &store, vec![(product, moq * times)]),
+        )
+        .await;
+    (
+        res.ok()["placeOrder"]["order"]["id"].clone(),
+        moq * times,
+        moq * times * price,
+    )
+}
+
+fn order_pk(id: &Value) -> i64 {
+    ocop_gateway::ids::decode(
+        ocop_gateway::ids::Kind::Order,
+        &async_graphql::ID(id.as_str().unwrap_or_default().into()),
+        "id",
+    )
+    .expect("order id")
+}
+
+#[tokio::test]
+async fn sales_move_with_orders_and_cancellations() {
+    let app = TestApp::new().await;
+    let today = local_today().to_string();
+    assert!(
+        sales(&app, "aeon-vn", &today, &today, "DAY")
+            .await
+            .is_empty()
+    );
+    let (id, units, total) = place(&app, "aeon-vn", "r-1", 2).await;
+    let rows = sales(&app, "aeon-vn", &today, &today, "DAY").await;
+    assert_eq!(
+        rows,
+        vec![
+            json!({ "key": today, "label": local_today().format("%d/%m/%Y").to_string(), "orders": 1, "units": units, "revenue": total })
+        ]
+    );
+    // Another chain's order is not in AEON's report, but is in the operator's.
+    place(&app, "winmart", "r-2", 1).await;
+    assert_eq!(
+        sales(&app, "aeon-vn", &today, &today, "DAY").await[0]["orders"],
+        1
+    );
+    assert_eq!(
+        sales(&app, "hanoi-ocop-hub", &today, &today, "DAY").await[0]["orders"],
+        2
+    );
+    let by_partner = sales(&app, "hanoi-ocop-hub", &today, &today, "PARTNER").await;
+    let keys: Vec<&str> = by_partner
+        .iter()
+        .filter_map(|r| r["key"].as_str())
+        .collect();
+    assert!(
+        keys.contains(&"aeon-vn") && keys.contains(&"winmart"),
+        "{by_partner:?}"
+    );
+
+    // Cancelling takes it out at once.
+    app.gql_as(
+        "aeon-vn",
+        ALL_RETAIL_SCOPES,
+        "mutation($id: ID!) { cancelOrder(id: $id) { status } }",
+        json!({ "id": id }),
+    )
+    .await
+    .ok();
+    assert!(
+        sales(&app, "aeon-vn", &today, &today, "DAY")
+            .await
+            .is_empty()
+    );
+
+    // Every grouping answers with the same totals.
+    let (_, _, total) = place(&app, "aeon-vn", "r-3", 3).await;
+    for group in [
+        "DAY", "WEEK", "MONTH", "PRODUCT", "CATEGORY", "PROVINCE", "PARTNER", "LOCATION",
+    ] {
+        let rows = sales(&app, "aeon-vn", &today, &today, group).await;
+        let revenue: i64 = rows.iter().filter_map(|r| r["revenue"].as_i64()).sum();
+        assert_eq!(revenue, total, "{group}: {rows:?}");
+        assert!(
+            rows.iter()
+                .all(|r| r["label"].as_str().is_some_and(|l| !l.is_empty())),
+            "{group}: {rows:?}"
+        );
+    }
+    let week = sales(&app, "aeon-vn", &today, &today, "WEEK").await;
+    let iso = chrono::Datelike::iso_week(&local_today());
+    assert_eq!(week[0]["key"], format!("{}-W{:02}", iso.year(), iso.week()));
+    let category = sales(&app, "aeon-vn", &today, &today, "CATEGORY").await;
+    assert_eq!(category[0]["key"], "HANDICRAFTS_SOUVENIRS");
+    assert_consistent(&app).await;
+}
+
+#[tokio::test]
+async fn days_are_local_and_ranges_span_months() {
+    let app = TestApp::new().await;
+    let (late, _, late_total) = place(&app, "hapro", "r-late", 1).await;
+    let (march, _, march_total) = place(&app, "hapro", "r-march", 2).await;
+    // 23:30 UTC on 2026-01-31 is 06:30 on 1 February in Hà Nội.
+    let at = |id: &Value, when: &str| {
+        format!(
+            "UPDATE purchase_order SET created_at = '{when}' WHERE id = {}",
+            order_pk(id)
+        )
+    };
+    let (late_at, march_at) = match backend() {
+        Backend::Sqlite => ("2026-01-31T23:30:00+00:00", "2026-03-02T03:00:00+00:00"),
+        Backend::Postgres => ("2026-01-31 23:30:00+00", "2026-03-02 03:00:00+00"),
+    };
+    app.exec(&at(&late, late_at)).await;
+    app.exec(&at(&march, march_at)).await;
+    let days = sales(&app, "hapro", "2026-01-31", "2026-02-01", "DAY").await;
+    assert_eq!(days.len(), 1, "{days:?}");
+    assert_eq!(days[0]["key"], "2026-02-01");
+    assert_eq!(days[0]["revenue"], late_total);
+    let months = sales(&app, "hapro", "2026-01-01", "2026-03-31", "MONTH").await;
+    let keys: Vec<&str> = months.iter().filter_map(|r| r["key"].as_str()).collect();
+    assert_eq!(keys, ["2026-02", "2026-03"]);
+    assert_eq!(months[0]["label"], "Tháng 2/2026");
+    assert_eq!(months[1]["revenue"], march_total);
+    assert!(
+        sales(&app, "hapro", "2026-01-01", "2026-01-31", "DAY")
+            .await
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn fulfilment_follows_acknowledgement_shipment_and_delivery() {
+    let app = TestApp::new().await;
+    let (id, units, _) = place(&app, "central-retail", "r-f", 4).await;
+    let today = local_today().to_string();
+    let report = || {
+        let today = today.clone();
+        let app = &app;
+        async move {
+            app.gql_as(
+                "central-retail",
+                "reports:read",
+                FULFILMENT,
+                json!({ "from": today, "to": today }),
+            )
+            .await
+            .ok()["fulfillmentReport"]
+                .clone()
+        }
+    };
+    let r = report().await;
+    assert_eq!(
+        (r["orders"].as_i64(), r["unitsOrdered"].as_i64()),
+        (Some(1), Some(units))
+    );
+    assert_eq!(r["fillRate"], 0.0);
+    let hub = |q: &'static str, vars: Value| app.gql_as("hanoi-ocop-hub", OPERATOR_SCOPES, q, vars);
+    let line = hub(
+        "query($id: ID!) { order(id: $id) { lines { id } } }",
+        json!({ "id": id }),
+    )
+    .await
+    .ok()["order"]["lines"][0]["id"]
+        .clone();
+    hub("mutation($id: ID!, $l: ID!, $n: Int!) { confirmOrder(id: $id, input: { lines: [{ lineId: $l, acceptedQuantity: $n }] }) { status } }",
+        json!({ "id": id, "l": line, "n": units / 2 })).await.ok();
+    hub(
+        "mutation($id: ID!) { shipOrder(id: $id) { status } }",
+        json!({ "id": id }),
+    )
+    .await
+    .ok();
+    hub("mutation($id: ID!, $l: ID!, $n: Int!) { deliverOrder(id: $id, input: { lines: [{ lineId: $l, receivedQuantity: $n }] }) { status } }",
+        json!({ "id": id, "l": line, "n": units / 2 - 1 })).await.ok();
+    let r = report().await;
+    assert_eq!(r["unitsAccepted"], units / 2);
+    assert_eq!(r["unitsShipped"], units / 2);
+    assert_eq!(r["unitsDelivered"], units / 2 - 1);
+    assert_eq!(r["fillRate"], 0.5);
+    assert_eq!(r["lineFillRate"], 0.0);
+    assert_eq!(r["onTimeRate"], 1.0);
+    assert_eq!(r["cancelRate"], 0.0);
+    assert!(
+        r["leadTimeHours"]["placedToConfirmed"]["p50"]
+            .as_f64()
+            .is_some_and(|h| h >= 0.0)
+    );
+    assert!(
+        r["leadTimeHours"]["placedToDelivered"]["p90"]
+            .as_f64()
+            .is_some()
+    );
+    // Sales count the accepted units once acknowledged.
+    let rows = sales(&app, "central-retail", &today, &today, "DAY").await;
+    assert_eq!(rows[0]["units"], units / 2);
+}
+
+#[tokio::test]
+async fn reports_are_scoped_validated_and_costed() {
+    let app = TestApp::new().await;
+    place(&app, "aeon-vn", "r-s", 1).await;
+    let today = local_today().to_string();
+    let winmart = app
+        .scalar_i64("SELECT id FROM partner WHERE code = 'winmart'")
+        .await;
+    let winmart = ocop_gateway::ids::encode(ocop_gateway::ids::Kind::Partner, winmart).0;
+    let res = app
+        .gql_as(
+            "aeon-vn",
+            "reports:read",
+            SALES,
+            json!({ "from": today, "to": today, "g": "DAY", "p": winmart }),
+        )
+        .await;
+    assert_eq!(res.code(), Some("FORBIDDEN"));
+    let res = app
+        .gql_as(
+            "hanoi-ocop-hub",
+            OPERATOR_SCOPES,
+            SALES,
+            json!({ "from": today, "to": today, "g": "DAY", "p": winmart }),
+        )
+        .await;
+    assert_eq!(
+        res.ok()["salesReport"],
+        json!([]),
+        "the operator picks a partner"
+    );
+    let res = app
+        .gql_as(
+            "aeon-vn",
+            "catalog:read",
+            SALES,
+            json!({ "from": today, "to": today, "g": "DAY" }),
+        )
+        .await;
+    assert_eq!(res.code(), Some("FORBIDDEN"), "needs reports:read");
+    for (from, to) in [("2026-02-01", "2026-01-01"), ("2024-01-01", "2026-01-01")] {
+        let res = app
+            .gql_as(
+                "aeon-vn",
+                "reports:read",
+                SALES,
+                json!({ "from": from, "to": to, "g": "DAY" }),
+            )
+            .await;
+        assert_eq!(res.code(), Some("BAD_USER_INPUT"), "{from}..{to}");
+    }
+    // A year of days costs more than a day; with a small budget it is refused.
+    let app = TestApp::with_config(|c| c.max_query_complexity = 300).await;
+    let res = app
+        .gql_as(
+            "aeon-vn",
+            "reports:read",
+            SALES,
+            json!({ "from": "2026-01-01", "to": "2026-12-31", "g": "PRODUCT" }),
+        )
+        .await;
+    assert_eq!(res.code(), Some("QUERY_TOO_COMPLEX"));
+    let res = app
+        .gql_as(
+            "aeon-vn",
+            "reports:read",
+            SALES,
+            json!({ "from": "2026-01-01", "to": "2026-01-07", "g": "PRODUCT" }),
+        )
+        .await;
+    assert!(res.body.get("errors").is_none(), "{}", res.body);
+}
+
+#[tokio::test]
+async fn low_stock_ranks_by_days_of_cover() {
+    let app = TestApp::new().await;
+    place(&app, "aeon-vn", "r-low", 5).await;
+    let q = "query($max: Int) { lowStock(maxDaysOfCover: $max) { product { sku } location { code } available dailyUnits daysOfCover } }";
+    let rows = app
+        .gql_as("aeon-vn", "reports:read catalog:read", q, json!({}))
+        .await
+        .ok()["lowStock"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(!rows.is_empty());
+    let row = &rows[0];
+    let (available, daily) = (
+        row["available"].as_f64().unwrap_or(0.0),
+        row["dailyUnits"].as_f64().unwrap_or(0.0),
+    );
+    assert!(daily > 0.0);
+    let cover = row["daysOfCover"].as_f64().unwrap_or(-1.0);
+    // dailyUnits is rounded to 0.01 for display; cover from the exact rate.
+    assert!((cover - available / daily).abs() / cover < 0.02, "{row}");
+    let covers: Vec<f64> = rows
+        .iter()
+        .filter_map(|r| r["daysOfCover"].as_f64())
+        .collect();
+    assert!(
+        covers.windows(2).all(|w| w[0] <= w[1]),
+        "least cover first: {covers:?}"
+    );
+    let none = app
+        .gql_as(
+            "aeon-vn",
+            "reports:read catalog:read",
+            q,
+            json!({ "max": (cover as i64) - 1 }),
+        )
+        .await;
+    assert!(none.ok()["lowStock"].as_array().is_some_and(|r| {
+        r.iter()
+            .all(|x| x["daysOfCover"].as_f64() <= Some(cover - 1.0))
+    }));
+}
+
+#[tokio::test]
+async fn sales_export_as_csv_with_the_same_numbers() {
+    let app = TestApp::new().await;
+    let (_, units, total) = place(&app, "aeon-vn", "r-csv", 2).await;
+    let today = local_today().to_string();
+    let token = app.token("aeon-vn", "reports:read");
+    let request = axum::http::Request::get(format!(
+        "/reports/sales.csv?from={today}&to={today}&groupBy=PRODUCT"
+    ))
+    .header("authorization", format!("Bearer {token}"))
+    .body(axum::body::Body::empty())
+    .expect("request");
+    let response = tower::ServiceExt::oneshot(app.router.clone(), request)
+        .await
+        .expect("router never fails");
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .expect("body");
+    assert!(
+        bytes.starts_with(&[0xEF, 0xBB, 0xBF]),
+        "UTF-8 byte-order mark for Excel"
+    );
+    let text = String::from_utf8_lossy(&bytes[3..]).into_owned();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "key,label,orders,units,revenue_vnd");
+    assert!(lines[1].ends_with(&format!(",1,{units},{total}")), "{text}");
+    assert!(
+        lines[1].contains("Bình hoa sen"),
+        "Vietnamese label: {text}"
+    );
+    // Same auth and scope as the API.
+    let request = axum::http::Request::get(format!("/reports/sales.csv?from={today}&to={today}"))
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let response = tower::ServiceExt::oneshot(app.router.clone(), request)
+        .await
+        .expect("router");
+    assert_eq!(response.status(), 401);
+    let token = app.token("aeon-vn", "catalog:read");
+    let request = axum::http::Request::get(format!("/reports/sales.csv?from={today}&to={today}"))
+        .header("authorization", format!("Bearer {token}"))
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let response = tower::ServiceExt::oneshot(app.router.clone(), request)
+        .await
+        .expect("router");
+    assert_eq!(response.status(), 403);
+}

@@ -40,10 +40,11 @@ fn group_by(v: Option<&str>) -> Result<SalesGroupBy, AppError> {
         "PROVINCE" => SalesGroupBy::Province,
         "PARTNER" => SalesGroupBy::Partner,
         "LOCATION" => SalesGroupBy::Location,
+        "STORE" => SalesGroupBy::Store,
         _ => {
             return Err(AppError::bad_field(
                 "groupBy",
-                "`groupBy` is DAY, WEEK, MONTH, PRODUCT, CATEGORY, PROVINCE, PARTNER or LOCATION",
+                "`groupBy` is DAY, WEEK, MONTH, PRODUCT, CATEGORY, PROVINCE, PARTNER, LOCATION or STORE",
             ));
         }
     })

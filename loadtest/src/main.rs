@@ -24,6 +24,9 @@ enum Workload {
     W3,
     W4,
     Floor,
+    /// The dashboard: the three reports over the last 90 local days, with
+    /// a think time (`OCOP_WAIT_MS`) between pages.
+    Reports,
 }
 
 struct Fixture {
@@ -155,6 +158,26 @@ async fn graphql(
             Ok(None)
         }
     }
+}
+
+const SALES: &str = "query($from: Date!, $to: Date!, $g: SalesGroupBy!) { salesReport(from: $from, to: $to, groupBy: $g) { key units revenue } }";
+const FULFILMENT: &str = "query($from: Date!, $to: Date!) { fulfillmentReport(from: $from, to: $to) { orders fillRate onTimeRate cancelRate leadTimeHours { placedToConfirmed { p50 p90 } placedToDelivered { p50 p90 } } } }";
+const LOW_STOCK: &str = "{ lowStock(maxDaysOfCover: 30) { product { sku } location { code } available dailyUnits daysOfCover } }";
+
+/// One dashboard page: sales by day and by product, fulfilment, low stock.
+async fn reports(user: &mut GooseUser) -> TransactionResult {
+    let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+    let window = json!({ "from": (today - chrono::Duration::days(89)).to_string(), "to": today.to_string() });
+    let by = |g: &str| {
+        let mut v = window.clone();
+        v["g"] = json!(g);
+        v
+    };
+    graphql(user, "R salesReport DAY", SALES, by("DAY")).await?;
+    graphql(user, "R salesReport PRODUCT", SALES, by("PRODUCT")).await?;
+    graphql(user, "R fulfillmentReport", FULFILMENT, window.clone()).await?;
+    graphql(user, "R lowStock", LOW_STOCK, json!({})).await?;
+    Ok(())
 }
 
 async fn w1(user: &mut GooseUser) -> TransactionResult {
@@ -417,7 +440,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok("W3") => Workload::W3,
         Ok("W4") => Workload::W4,
         Ok("FLOOR") => Workload::Floor,
-        _ => return Err("OCOP_WORKLOAD must be W1, W2, W3, W4 or FLOOR".into()),
+        Ok("REPORTS") => Workload::Reports,
+        _ => return Err("OCOP_WORKLOAD must be W1, W2, W3, W4, FLOOR or REPORTS".into()),
     };
     load_fixture(workload, &host_from_args()).await?;
     let run = match workload {
@@ -426,13 +450,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Workload::W3 => transaction!(w3),
         Workload::W4 => transaction!(w4),
         Workload::Floor => transaction!(floor),
+        Workload::Reports => transaction!(reports),
     };
+    let wait_ms: u64 = std::env::var("OCOP_WAIT_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut scenario = scenario!("ocop")
+        .register_transaction(transaction!(on_start).set_on_start())
+        .register_transaction(run);
+    if wait_ms > 0 {
+        let wait = std::time::Duration::from_millis(wait_ms);
+        scenario = scenario.set_wait_time(wait, wait)?;
+    }
     let metrics = GooseAttack::initialize()?
-        .register_scenario(
-            scenario!("ocop")
-                .register_transaction(transaction!(on_start).set_on_start())
-                .register_transaction(run),
-        )
+        .register_scenario(scenario)
         .execute()
         .await?;
     summarize(&metrics, workload)

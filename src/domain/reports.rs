@@ -41,6 +41,8 @@ pub enum SalesGroupBy {
     Province,
     Partner,
     Location,
+    /// The ship-to store (a chain's branches).
+    Store,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -162,6 +164,12 @@ pub async fn sales(
             "pr.province_key".into(),
             "MIN(pr.province)".into(),
             "order_line l JOIN purchase_order o ON o.id = l.order_id JOIN product p ON p.id = l.product_id JOIN producer pr ON pr.id = p.producer_id".into(),
+        ),
+        SalesGroupBy::Store => (
+            // Store codes are unique per partner; the key carries both.
+            "pa.code || '/' || st.code".into(),
+            "MIN(st.name)".into(),
+            "order_line l JOIN purchase_order o ON o.id = l.order_id JOIN store st ON st.id = o.store_id JOIN partner pa ON pa.id = st.partner_id".into(),
         ),
         SalesGroupBy::Partner => (
             "pa.code".into(),

@@ -116,7 +116,7 @@ async fn sales_move_with_orders_and_cancellations() {
     // Every grouping answers with the same totals.
     let (_, _, total) = place(&app, "aeon-vn", "r-3", 3).await;
     for group in [
-        "DAY", "WEEK", "MONTH", "PRODUCT", "CATEGORY", "PROVINCE", "PARTNER", "LOCATION",
+        "DAY", "WEEK", "MONTH", "PRODUCT", "CATEGORY", "PROVINCE", "PARTNER", "LOCATION", "STORE",
     ] {
         let rows = sales(&app, "aeon-vn", &today, &today, group).await;
         let revenue: i64 = rows.iter().filter_map(|r| r["revenue"].as_i64()).sum();

@@ -30,6 +30,8 @@ pub enum SalesGroupBy {
     Partner,
     /// Where the units were reserved; key: the location code.
     Location,
+    /// The ship-to store; key: `partner code/store code` (`aeon-vn/AEON-LB`).
+    Store,
 }
 
 /// One group of sales.

@@ -102,6 +102,7 @@ pub async fn acknowledge(
     require(&order, &[OrderStatus::Placed], "acknowledged")?;
     let lines = lines_of(&txn, order.id).await?;
     let decided = decide(&ack, &lines)?;
+    let held = allocations::of_order(&txn, order.id).await?;
     let mut accepted_units = 0;
     let mut summary = Vec::new();
     for line in lines {
@@ -109,7 +110,15 @@ pub async fn acknowledge(
             .get(&line.id)
             .cloned()
             .unwrap_or((line.quantity, None));
-        allocations::release_line(&txn, order.id, line.id, line.quantity - accepted, actor).await?;
+        allocations::release_line(
+            &txn,
+            &held,
+            order.id,
+            line.id,
+            line.quantity - accepted,
+            actor,
+        )
+        .await?;
         if accepted < line.quantity {
             let why = reason
                 .as_ref()
@@ -143,7 +152,7 @@ pub async fn acknowledge(
     } else {
         note
     };
-    move_to(&txn, &reload(&txn, order.id).await?, to, actor, note).await?;
+    move_to(&txn, &order, to, actor, note).await?;
     let order = reload(&txn, order.id).await?;
     txn.commit().await?;
     Ok(order)

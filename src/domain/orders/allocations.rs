@@ -11,7 +11,9 @@ use sea_orm::{
 use crate::domain::inventory::{self, Units, Unreserve};
 use crate::error::{AppError, AppResult};
 
-async fn of_order(
+/// The order's allocations, read once per operation: each line's units
+/// are taken from its own rows only, so one read serves every line.
+pub async fn of_order(
     txn: &DatabaseTransaction,
     order_id: i64,
 ) -> AppResult<Vec<order_allocation::Model>> {
@@ -70,6 +72,7 @@ async fn take(
 /// allocation first, with their ledger rows.
 pub async fn release_line(
     txn: &DatabaseTransaction,
+    allocations: &[order_allocation::Model],
     order_id: i64,
     line_id: i64,
     units: i64,
@@ -78,8 +81,7 @@ pub async fn release_line(
     if units == 0 {
         return Ok(());
     }
-    let allocations = of_order(txn, order_id).await?;
-    let released = take(txn, &allocations, line_id, units, true, |a, n| {
+    let released = take(txn, allocations, line_id, units, true, |a, n| {
         let mut row: order_allocation::ActiveModel = a.clone().into();
         row.released = Set(a.released + n);
         row
@@ -92,13 +94,13 @@ pub async fn release_line(
 /// they leave on-hand and reserved, with their ledger rows.
 pub async fn ship_line(
     txn: &DatabaseTransaction,
+    allocations: &[order_allocation::Model],
     order_id: i64,
     line_id: i64,
     units: i64,
     actor: i64,
 ) -> AppResult<()> {
-    let allocations = of_order(txn, order_id).await?;
-    let shipped = take(txn, &allocations, line_id, units, false, |a, n| {
+    let shipped = take(txn, allocations, line_id, units, false, |a, n| {
         let mut row: order_allocation::ActiveModel = a.clone().into();
         row.shipped = Set(a.shipped + n);
         row

@@ -201,11 +201,12 @@ pub async fn ship(
         Some(s) => Some(record_shipment(&txn, order.id, actor, s).await?),
         None => None,
     };
+    let held = allocations::of_order(&txn, order.id).await?;
     let mut complete = true;
     for line in &lines {
         let n = units.get(&line.id).copied().unwrap_or(0);
         if n > 0 {
-            allocations::ship_line(&txn, order.id, line.id, n, actor).await?;
+            allocations::ship_line(&txn, &held, order.id, line.id, n, actor).await?;
             let mut row: order_line::ActiveModel = line.clone().into();
             row.shipped_quantity = Set(line.shipped_quantity + n);
             row.update(&txn).await?;

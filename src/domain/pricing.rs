@@ -75,17 +75,37 @@ impl Offer {
     }
 }
 
-/// The offers `partner_id` gets today for `products`, in two statements
-/// whatever their number.
+/// The offers `partner_id` gets today for `products`: its contract where
+/// one is in force, else the list price.
 pub async fn offers(
     db: &impl ConnectionTrait,
     partner_id: i64,
     products: &[product::Model],
 ) -> AppResult<HashMap<i64, Offer>> {
+    let ids: Vec<i64> = products.iter().map(|p| p.id).collect();
+    let mut contracts = contract_offers(db, partner_id, &ids).await?;
+    Ok(products
+        .iter()
+        .map(|p| {
+            (
+                p.id,
+                contracts.remove(&p.id).unwrap_or_else(|| Offer::list(p)),
+            )
+        })
+        .collect())
+}
+
+/// The contract offers `partner_id` has in force today for `product_ids`
+/// (products without one are absent), in at most two statements.
+pub async fn contract_offers(
+    db: &impl ConnectionTrait,
+    partner_id: i64,
+    product_ids: &[i64],
+) -> AppResult<HashMap<i64, Offer>> {
     let today = clock::business_today();
     let contracts = contract_price::Entity::find()
         .filter(contract_price::Column::PartnerId.eq(partner_id))
-        .filter(contract_price::Column::ProductId.is_in(products.iter().map(|p| p.id)))
+        .filter(contract_price::Column::ProductId.is_in(product_ids.iter().copied()))
         .filter(contract_price::Column::ValidFrom.lte(today))
         .order_by_asc(contract_price::Column::ValidFrom)
         .order_by_asc(contract_price::Column::Id)
@@ -112,20 +132,17 @@ pub async fn offers(
             });
         }
     }
-    Ok(products
-        .iter()
-        .map(|p| {
-            let offer = match current.get(&p.id) {
-                Some(c) => Offer {
-                    unit_price: c.unit_price_vnd,
-                    minimum_quantity: i64::from(c.minimum_quantity),
-                    quantity_increment: i64::from(c.quantity_increment),
-                    price_breaks: breaks.remove(&c.id).unwrap_or_default(),
-                    contract_id: Some(c.id),
-                },
-                None => Offer::list(p),
+    Ok(current
+        .into_iter()
+        .map(|(product_id, c)| {
+            let offer = Offer {
+                unit_price: c.unit_price_vnd,
+                minimum_quantity: i64::from(c.minimum_quantity),
+                quantity_increment: i64::from(c.quantity_increment),
+                price_breaks: breaks.remove(&c.id).unwrap_or_default(),
+                contract_id: Some(c.id),
             };
-            (p.id, offer)
+            (product_id, offer)
         })
         .collect())
 }

@@ -127,8 +127,9 @@ impl Loader<i64> for ShipmentsLoader {
     }
 }
 
-/// What the caller pays per product (`domain::pricing`); the list price
-/// for a request without a partner.
+/// The caller's contract offers per product (`domain::pricing`); a product
+/// without one is absent and `Product.offer` falls back to the list price
+/// from the product it already holds. No query without a partner.
 pub struct OfferLoader(DatabaseConnection, Option<i64>);
 
 impl Loader<i64> for OfferLoader {
@@ -136,19 +137,11 @@ impl Loader<i64> for OfferLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        let products = product::Entity::find()
-            .filter(product::Column::Id.is_in(keys.iter().copied()))
-            .all(&self.0)
-            .await
-            .map_err(AppError::from)?;
         match self.1 {
-            Some(partner_id) => pricing::offers(&self.0, partner_id, &products)
+            Some(partner_id) => pricing::contract_offers(&self.0, partner_id, keys)
                 .await
                 .map_err(AppError::into),
-            None => Ok(products
-                .iter()
-                .map(|p| (p.id, pricing::Offer::list(p)))
-                .collect()),
+            None => Ok(HashMap::new()),
         }
     }
 }

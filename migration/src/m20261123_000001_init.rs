@@ -1,37 +1,10 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::util::{fk, index, one_of};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn fk(
-    from_table: &'static str,
-    from_col: &'static str,
-    to_table: &'static str,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from_table, from_col)
-        .to(to_table, "id")
-        .on_delete(ForeignKeyAction::Restrict)
-        .to_owned()
-}
-
-fn one_of(col: &str, values: &[&str]) -> Expr {
-    let list = values
-        .iter()
-        .map(|v| format!("'{v}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    Expr::cust(format!("{col} IN ({list})"))
-}
-
-fn index(name: &'static str, table: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
-    let mut stmt = Index::create().name(name).table(table).to_owned();
-    for c in cols {
-        stmt.col(*c);
-    }
-    stmt
-}
 
 const CATEGORIES: &[&str] = &[
     "food",

@@ -1,5 +1,7 @@
 use sea_orm_migration::prelude::*;
 
+use crate::util::index;
+
 /// Reports read orders by creation time across every partner (the
 /// operator's dashboards); partners' own reports use the existing
 /// (partner_id, created_at) index.
@@ -9,14 +11,11 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_index(
-            Index::create()
-                .name("ix_order_created")
-                .table("purchase_order")
-                .col("created_at")
-                .col("id")
-                .to_owned(),
-        )
+        m.create_index(index(
+            "ix_order_created",
+            "purchase_order",
+            &["created_at", "id"],
+        ))
         .await
     }
 

@@ -38,6 +38,49 @@ fn spawn_server(url: &str, port: u16) -> Child {
         .expect("spawn server")
 }
 
+/// Two real server processes on one fresh database, killed when dropped.
+struct TwoServers {
+    url: String,
+    _dir: Option<tempfile::TempDir>,
+    client: reqwest::Client,
+    ports: [u16; 2],
+    servers: Vec<Child>,
+    /// Only to mint tokens with the test secret.
+    app: TestApp,
+}
+
+impl TwoServers {
+    async fn start(client_timeout_secs: u64) -> TwoServers {
+        let (url, dir) = fresh_database().await;
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(client_timeout_secs))
+            .build()
+            .expect("client");
+        let ports = [free_port(), free_port()];
+        let servers = ports.iter().map(|p| spawn_server(&url, *p)).collect();
+        for port in ports {
+            wait_ready(&client, port).await;
+        }
+        TwoServers {
+            url,
+            _dir: dir,
+            client,
+            ports,
+            servers,
+            app: TestApp::with_config(|_| {}).await,
+        }
+    }
+}
+
+impl Drop for TwoServers {
+    fn drop(&mut self) {
+        for s in &mut self.servers {
+            let _ = s.kill();
+            let _ = s.wait();
+        }
+    }
+}
+
 /// Runs `ocop-gateway check` on `url`: true when it exits 0.
 fn check_command_passes(url: &str) -> bool {
     let out = Command::new(env!("CARGO_BIN_EXE_ocop-gateway"))
@@ -204,17 +247,14 @@ async fn sigkill_under_load_loses_no_acknowledged_order() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "spawns two real servers; run with --ignored"]
 async fn two_server_processes_on_one_database_never_oversell() {
-    let (url, _dir) = fresh_database().await;
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(60))
-        .build()
-        .expect("client");
-    let ports = [free_port(), free_port()];
-    let mut servers: Vec<Child> = ports.iter().map(|p| spawn_server(&url, *p)).collect();
-    for port in ports {
-        wait_ready(&client, port).await;
-    }
-    let app = TestApp::with_config(|_| {}).await; // only to mint tokens with the test secret
+    let TwoServers {
+        url,
+        client,
+        ports,
+        app,
+        ..
+    } = &TwoServers::start(60).await;
+    let (url, ports) = (url.as_str(), *ports);
     let partners = ["aeon-vn", "winmart"];
     let tokens: Vec<String> = partners
         .iter()
@@ -294,10 +334,6 @@ async fn two_server_processes_on_one_database_never_oversell() {
             other.push(body);
         }
     }
-    for s in &mut servers {
-        let _ = s.kill();
-        let _ = s.wait();
-    }
     assert!(
         other.is_empty(),
         "no other answer (such as a locked database): {other:?}"
@@ -368,17 +404,10 @@ async fn until_status(
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "spawns two real servers; run with --ignored"]
 async fn partner_changes_reach_every_replica_within_five_seconds() {
-    let (url, _dir) = fresh_database().await;
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .expect("client");
-    let ports = [free_port(), free_port()];
-    let mut servers: Vec<Child> = ports.iter().map(|p| spawn_server(&url, *p)).collect();
-    for port in ports {
-        wait_ready(&client, port).await;
-    }
-    let app = TestApp::with_config(|_| {}).await; // only to mint tokens with the test secret
+    let TwoServers {
+        client, ports, app, ..
+    } = &TwoServers::start(10).await;
+    let ports = *ports;
     let operator = app.token("hanoi-ocop-hub", OPERATOR_SCOPES);
     let winmart = app.token("winmart", "catalog:read");
     let five = Duration::from_secs(5) + Duration::from_millis(500);
@@ -432,9 +461,5 @@ async fn partner_changes_reach_every_replica_within_five_seconds() {
     for port in ports {
         let took = until_status(&client, port, &winmart, 401, five).await;
         assert!(took.is_some(), "revocation reached port {port} within 5 s");
-    }
-    for s in &mut servers {
-        let _ = s.kill();
-        let _ = s.wait();
     }
 }

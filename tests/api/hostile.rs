@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::helpers::*;
+use crate::orders::{products, store_of};
 
 /// `levels` fragments, each spreading the next `fanout` times.
 fn fragment_explosion(levels: usize, fanout: usize) -> String {
@@ -100,17 +101,8 @@ async fn page_queries_and_counts_cost_the_same_at_any_page_size() {
 #[tokio::test]
 async fn aliased_mutations_are_capped_and_refused_as_a_whole() {
     let app = TestApp::new().await;
-    let store = crate::orders::store_of(&app, "aeon-vn").await;
-    let product = app
-        .gql_as(
-            "aeon-vn",
-            "catalog:read",
-            "{ products(first: 1) { nodes { id minOrderQuantity } } }",
-            json!({}),
-        )
-        .await
-        .ok()["products"]["nodes"][0]
-        .clone();
+    let store = store_of(&app, "aeon-vn").await;
+    let (product, moq, _) = products(&app, 1).await[0].clone();
     let date = (chrono::Utc::now().date_naive() + chrono::Days::new(1)).to_string();
     let mutation = |n: usize| {
         let fields: String = (0..n)
@@ -118,8 +110,8 @@ async fn aliased_mutations_are_capped_and_refused_as_a_whole() {
                 format!(
                     r#"o{i}: placeOrder(input: {{ idempotencyKey: "alias-{n}-{i}", buyerReference: "PO-A{i}", storeId: {store}, requestedDeliveryDate: "{date}", lines: [{{ productId: {p}, quantity: {q} }}] }}) {{ order {{ id }} }} "#,
                     store = store,
-                    p = product["id"],
-                    q = product["minOrderQuantity"],
+                    p = product,
+                    q = moq,
                 )
             })
             .collect();
@@ -145,7 +137,7 @@ async fn aliased_mutations_are_capped_and_refused_as_a_whole() {
 #[tokio::test]
 async fn stock_stays_behind_inventory_read() {
     let app = TestApp::new().await;
-    let store = crate::orders::store_of(&app, "winmart").await;
+    let store = store_of(&app, "winmart").await;
     let product = app
         .gql_as(
             "winmart",

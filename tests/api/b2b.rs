@@ -621,3 +621,64 @@ async fn suspension_reactivation_and_revocation_apply_to_tokens() {
     assert_eq!(actions, ["revoke_tokens", "reactivate", "suspend"]);
     assert_eq!(trail[2]["detail"], "unpaid invoices");
 }
+
+#[tokio::test]
+async fn the_operator_sets_a_partners_grants_and_rate_limits() {
+    let app = TestApp::with_config(|c| c.partner_cache_ttl_ms = 0).await;
+    let winmart = app
+        .scalar_i64("SELECT id FROM partner WHERE code = 'winmart'")
+        .await;
+    let id = ocop_gateway::ids::encode(ocop_gateway::ids::Kind::Partner, winmart).0;
+    let update = "mutation($id: ID!, $input: UpdatePartnerInput!) { updatePartner(id: $id, input: $input) { grants rateLimitRps queryCostPerSec } }";
+    let res = hub(
+        &app,
+        update,
+        json!({ "id": id, "input": { "grants": ["catalog:read"], "rateLimitRps": 7, "queryCostPerSec": 900 } }),
+    )
+    .await;
+    assert_eq!(
+        res.ok()["updatePartner"],
+        json!({ "grants": ["catalog:read"], "rateLimitRps": 7, "queryCostPerSec": 900 })
+    );
+    // Its tokens now carry no more than the new grants.
+    let res = app
+        .gql_as(
+            "winmart",
+            ALL_RETAIL_SCOPES,
+            "{ viewer { scopes } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.ok()["viewer"]["scopes"], json!(["catalog:read"]));
+    // null goes back to the gateway's default; left out stays as it is.
+    let res = hub(
+        &app,
+        update,
+        json!({ "id": id, "input": { "rateLimitRps": null } }),
+    )
+    .await;
+    assert_eq!(res.ok()["updatePartner"]["rateLimitRps"], Value::Null);
+    assert_eq!(res.ok()["updatePartner"]["queryCostPerSec"], 900);
+    // Bad changes change nothing.
+    let operator = app
+        .scalar_i64("SELECT id FROM partner WHERE code = 'hanoi-ocop-hub'")
+        .await;
+    let operator = ocop_gateway::ids::encode(ocop_gateway::ids::Kind::Partner, operator).0;
+    for (who, input) in [
+        (&id, json!({ "rateLimitRps": 0 })),
+        (&id, json!({ "grants": ["fulfillment:write"] })),
+        (&operator, json!({ "grants": ["catalog:read"] })),
+    ] {
+        let res = hub(&app, update, json!({ "id": who, "input": input })).await;
+        assert_eq!(res.code(), Some("BAD_USER_INPUT"), "{input}");
+    }
+    let after = app
+        .scalar_i64(&format!(
+            "SELECT COUNT(*) FROM partner_audit WHERE partner_id = {winmart} AND action = 'update'"
+        ))
+        .await;
+    assert_eq!(
+        after, 2,
+        "each accepted change is in the audit trail, the refused ones are not"
+    );
+}

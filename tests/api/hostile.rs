@@ -356,3 +356,34 @@ fn introspection_defaults_to_public_in_development_and_authenticated_in_producti
     config.env = Environment::Production;
     assert_eq!(config.introspection(), Introspection::Authenticated);
 }
+
+#[tokio::test]
+async fn requests_without_a_token_never_take_partners_in_flight_slots() {
+    let app = TestApp::with_config(|c| {
+        c.anon_rate_limit_rps = 0;
+        c.anon_max_in_flight = 1;
+    })
+    .await;
+    let doc = "{ __schema { queryType { name } } }";
+    // One anonymous request in flight holds the only anonymous slot...
+    let held = app
+        .state
+        .anon_in_flight
+        .clone()
+        .try_acquire_owned()
+        .expect("a free slot");
+    let res = app.gql(None, doc, json!({})).await;
+    assert_eq!(
+        (res.status.as_u16(), res.code()),
+        (503, Some("RATE_LIMITED"))
+    );
+    assert_eq!(
+        res.headers.get("retry-after").and_then(|v| v.to_str().ok()),
+        Some("1")
+    );
+    // ...while partners keep theirs.
+    others_still_served(&app).await;
+    drop(held);
+    let res = app.gql(None, doc, json!({})).await;
+    assert_eq!(res.ok()["__schema"]["queryType"]["name"], "Query");
+}

@@ -263,7 +263,7 @@ async fn two_server_processes_on_one_database_never_oversell() {
     let mut stores = Vec::new();
     for token in &tokens {
         let body = post(
-            &client,
+            client,
             ports[0],
             token,
             "{ viewer { partner { stores { id } } } }",
@@ -274,7 +274,7 @@ async fn two_server_processes_on_one_database_never_oversell() {
         stores.push(body["data"]["viewer"]["partner"]["stores"][0]["id"].clone());
     }
     // A product made scarce: 12 orders' worth at one location, none elsewhere.
-    let conn = ocop_gateway::db::connect_url(&url, 1, 5_000)
+    let conn = ocop_gateway::db::connect_url(url, 1, 5_000)
         .await
         .expect("connect");
     let row = sea_orm::ConnectionTrait::query_one_raw(
@@ -344,7 +344,7 @@ async fn two_server_processes_on_one_database_never_oversell() {
         "exactly the stock was sold"
     );
     assert!(
-        check_command_passes(&url),
+        check_command_passes(url),
         "`ocop-gateway check` after the race"
     );
 }
@@ -414,14 +414,14 @@ async fn partner_changes_reach_every_replica_within_five_seconds() {
     // Both replicas cache winmart's record.
     for port in ports {
         assert!(
-            until_status(&client, port, &winmart, 200, five)
+            until_status(client, port, &winmart, 200, five)
                 .await
                 .is_some()
         );
     }
     let id = {
         let body = post(
-            &client,
+            client,
             ports[0],
             &operator,
             "{ partners(first: 20) { nodes { id code } } }",
@@ -446,12 +446,12 @@ async fn partner_changes_reach_every_replica_within_five_seconds() {
     };
     act("mutation($id: ID!) { suspendPartner(id: $id, reason: \"audit\") { id } }").await;
     for port in ports {
-        let took = until_status(&client, port, &winmart, 401, five).await;
+        let took = until_status(client, port, &winmart, 401, five).await;
         assert!(took.is_some(), "suspension reached port {port} within 5 s");
     }
     act("mutation($id: ID!) { reactivatePartner(id: $id) { id } }").await;
     for port in ports {
-        let took = until_status(&client, port, &winmart, 200, five).await;
+        let took = until_status(client, port, &winmart, 200, five).await;
         assert!(
             took.is_some(),
             "reactivation reached port {port} within 5 s"
@@ -459,7 +459,7 @@ async fn partner_changes_reach_every_replica_within_five_seconds() {
     }
     act("mutation($id: ID!) { revokePartnerTokens(id: $id) { id } }").await;
     for port in ports {
-        let took = until_status(&client, port, &winmart, 401, five).await;
+        let took = until_status(client, port, &winmart, 401, five).await;
         assert!(took.is_some(), "revocation reached port {port} within 5 s");
     }
 }

@@ -93,7 +93,6 @@ pub async fn audit(
 /// A retail chain's grants: the scopes its tokens may ever carry. The
 /// operator's own scopes are not for chains to hold.
 fn parse_grants(grants: &[String]) -> AppResult<String> {
-    let mut set = Vec::new();
     for (i, g) in grants.iter().enumerate() {
         let scope = Scope::parse(g.trim()).ok_or_else(|| {
             AppError::bad_field(format!("input.grants.{i}"), format!("`{g}` is not a scope"))
@@ -107,10 +106,9 @@ fn parse_grants(grants: &[String]) -> AppResult<String> {
                 format!("`{scope}` is the operator's; a retail chain cannot hold it"),
             ));
         }
-        set.push(scope);
     }
-    let parsed = ScopeSet::parse(&set.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "));
-    Ok(parsed.to_claim())
+    // Deduplicated and in a fixed order, as tokens' scopes are stored.
+    Ok(ScopeSet::parse(&grants.join(" ")).to_claim())
 }
 
 fn check_name(name: &str, field: &str) -> AppResult<String> {

@@ -95,8 +95,12 @@ pub async fn run(cli: Cli) -> CliResult {
             let mismatches = crate::domain::inventory::check_invariants(db.conn())
                 .await
                 .map_err(|e| format!("check failed: {e:?}"))?;
-            if mismatches.is_empty() {
+            let rollups = crate::domain::rollup::verify(db.conn())
+                .await
+                .map_err(|e| format!("check failed: {e:?}"))?;
+            if mismatches.is_empty() && rollups.is_empty() {
                 println!("ok: stock levels agree with the ledger and with open orders");
+                println!("ok: report rollups agree with the orders");
                 return Ok(());
             }
             for m in &mismatches {
@@ -105,7 +109,14 @@ pub async fn run(cli: Cli) -> CliResult {
                     m.product_id, m.location_id, m.what, m.stored, m.expected
                 );
             }
-            Err(format!("{} invariant violation(s)", mismatches.len()).into())
+            for m in &rollups {
+                println!("MISMATCH {} {}: {}", m.table, m.side, m.row);
+            }
+            Err(format!(
+                "{} invariant violation(s)",
+                mismatches.len() + rollups.len()
+            )
+            .into())
         }
         Command::Schema => {
             print!("{}", graphql::sdl());

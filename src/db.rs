@@ -129,8 +129,14 @@ async fn connect_with(
     Database::connect(opt).await.map(Db::new)
 }
 
+/// Applies pending migrations, then fills the report rollups when the
+/// orders predate them.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    Migrator::up(db, None).await?;
+    if crate::domain::rollup::backfill_if_missing(db).await? {
+        tracing::info!("report rollups built from the existing orders");
+    }
+    Ok(())
 }
 
 pub fn is_sqlite(db: &impl sea_orm::ConnectionTrait) -> bool {

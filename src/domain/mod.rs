@@ -12,4 +12,5 @@ pub mod pagination;
 pub mod partners;
 pub mod pricing;
 pub mod reports;
+pub mod rollup;
 pub mod text;

@@ -5,12 +5,11 @@
 //! the next local day. A retail partner sees only its own orders; the
 //! operator sees all, or one partner's.
 //!
-//! The numbers are computed from the orders themselves with indexed
-//! queries (by creation time, and by partner and creation time), not from
-//! a rollup: a daily rollup per (day, partner, product, location) would
-//! hold about as many rows as the order lines it sums at national scale
-//! (16,000 products × 200 chains rarely repeat a key within a day), so it
-//! would not be faster, and it could drift. BENCHMARKS.md has the timings.
+//! The numbers are read from daily rollups (`domain::rollup`), kept in
+//! the same transaction as every order change and checked against the
+//! orders by `ocop-gateway check`; a 90-day report of the whole country
+//! sums tens of thousands of narrow rows instead of joining every order
+//! line. BENCHMARKS.md has the timings.
 //!
 //! What counts: sales are the lines of orders that are not cancelled, by
 //! the day they were placed; a line counts its accepted units once it is
@@ -18,12 +17,13 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeZone, Utc};
-use entity::enums::{Category, OrderStatus};
-use sea_orm::{ActiveEnum, ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement, Value};
+use chrono::{Datelike, NaiveDate};
+use entity::enums::Category;
+use sea_orm::{ActiveEnum, ConnectionTrait, DatabaseConnection, Statement, Value};
 
 use crate::auth::Viewer;
-use crate::domain::clock::BUSINESS_UTC_OFFSET_HOURS;
+use crate::domain::clock;
+use crate::domain::rollup::dim;
 use crate::error::{AppError, AppResult};
 
 /// Longest window a report covers.
@@ -81,17 +81,6 @@ impl Window {
     pub fn days(&self) -> i64 {
         (self.to - self.from).num_days() + 1
     }
-
-    /// The UTC instants of the window's first local midnight and of the
-    /// local midnight after its last day.
-    fn utc_bounds(&self) -> (DateTime<Utc>, DateTime<Utc>) {
-        let start = |d: NaiveDate| {
-            Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN))
-                - chrono::Duration::hours(BUSINESS_UTC_OFFSET_HOURS)
-        };
-        let after = self.to.checked_add_days(Days::new(1)).unwrap_or(self.to);
-        (start(self.from), start(after))
-    }
 }
 
 /// Whose orders a report covers: the caller's own, or for the operator
@@ -107,85 +96,73 @@ pub fn scope(viewer: &Viewer, partner_id: Option<i64>) -> AppResult<Option<i64>>
     }
 }
 
-fn local_day_sql(backend: DatabaseBackend) -> String {
-    match backend {
-        DatabaseBackend::Postgres => format!(
-            "to_char((o.created_at AT TIME ZONE 'UTC') + interval '{BUSINESS_UTC_OFFSET_HOURS} hours', 'YYYY-MM-DD')"
-        ),
-        _ => format!("date(o.created_at, '+{BUSINESS_UTC_OFFSET_HOURS} hours')"),
-    }
-}
-
-/// `WHERE` for orders of the window (and partner), not cancelled.
-fn order_filter(partner: Option<i64>, values: &mut Vec<Value>, window: &Window) -> String {
-    let (start, end) = window.utc_bounds();
-    values.push(start.into());
-    values.push(end.into());
-    values.push(OrderStatus::Cancelled.to_value().into());
-    let mut sql = "o.created_at >= $1 AND o.created_at < $2 AND o.status <> $3".to_owned();
+/// `WHERE` on rollup rows of the window (and partner): local days as text.
+fn rollup_filter(window: &Window, partner: Option<i64>, values: &mut Vec<Value>) -> String {
+    values.push(window.from.format("%Y-%m-%d").to_string().into());
+    values.push(window.to.format("%Y-%m-%d").to_string().into());
+    let mut sql = "day >= $1 AND day <= $2".to_owned();
     if let Some(p) = partner {
         values.push(p.into());
-        sql.push_str(" AND o.partner_id = $4");
+        sql.push_str(" AND partner_id = $3");
     }
     sql
 }
 
-/// Units a line counts: accepted once acknowledged, ordered before.
-const UNITS: &str = "COALESCE(l.accepted_quantity, l.quantity)";
-
-/// Sales in `window`, grouped.
+/// Sales in `window`, grouped, from `sales_rollup` (see `domain::rollup`).
 pub async fn sales(
     db: &DatabaseConnection,
     window: Window,
     group_by: SalesGroupBy,
     partner: Option<i64>,
 ) -> AppResult<Vec<SalesRow>> {
-    let backend = db.get_database_backend();
     let mut values = Vec::new();
-    let filter = order_filter(partner, &mut values, &window);
-    let day = local_day_sql(backend);
-    let (key, label, from) = match group_by {
-        SalesGroupBy::Day | SalesGroupBy::Week | SalesGroupBy::Month => (
-            day.clone(),
-            day,
-            "order_line l JOIN purchase_order o ON o.id = l.order_id".to_owned(),
+    let filter = rollup_filter(&window, partner, &mut values);
+    let sums = "CAST(SUM(orders) AS BIGINT) AS orders, CAST(SUM(units) AS BIGINT) AS units, \
+                CAST(SUM(revenue) AS BIGINT) AS revenue";
+    // Sums one dimension's rows by `by`, then names the groups.
+    let grouped = |dim: &str, by: &str, join: &str, key: &str, label: &str| {
+        format!(
+            "SELECT {key} AS k, {label} AS label, s.orders, s.units, s.revenue
+             FROM (SELECT {by} AS g, {sums} FROM sales_rollup
+                   WHERE dim = '{dim}' AND {filter} GROUP BY {by}) s {join}"
+        )
+    };
+    let by_id = |table: &str| format!("JOIN {table} ON {table}.id = CAST(s.g AS BIGINT)");
+    let sql = match group_by {
+        SalesGroupBy::Day | SalesGroupBy::Week | SalesGroupBy::Month => {
+            grouped(dim::STORE, "day", "", "s.g", "s.g")
+        }
+        SalesGroupBy::Partner => grouped(
+            dim::STORE,
+            "partner_id",
+            "JOIN partner ON partner.id = s.g",
+            "partner.code",
+            "partner.name",
         ),
-        SalesGroupBy::Product => (
-            "p.sku".into(),
-            "MIN(p.name_vi)".into(),
-            "order_line l JOIN purchase_order o ON o.id = l.order_id JOIN product p ON p.id = l.product_id".into(),
+        // Store codes are unique per partner; the key carries both.
+        SalesGroupBy::Store => grouped(
+            dim::STORE,
+            "k",
+            &format!("{} JOIN partner ON partner.id = store.partner_id", by_id("store")),
+            "partner.code || '/' || store.code",
+            "store.name",
         ),
-        SalesGroupBy::Category => (
-            "p.category".into(),
-            "p.category".into(),
-            "order_line l JOIN purchase_order o ON o.id = l.order_id JOIN product p ON p.id = l.product_id".into(),
-        ),
-        SalesGroupBy::Province => (
-            "pr.province_key".into(),
-            "MIN(pr.province)".into(),
-            "order_line l JOIN purchase_order o ON o.id = l.order_id JOIN product p ON p.id = l.product_id JOIN producer pr ON pr.id = p.producer_id".into(),
-        ),
-        SalesGroupBy::Store => (
-            // Store codes are unique per partner; the key carries both.
-            "pa.code || '/' || st.code".into(),
-            "MIN(st.name)".into(),
-            "order_line l JOIN purchase_order o ON o.id = l.order_id JOIN store st ON st.id = o.store_id JOIN partner pa ON pa.id = st.partner_id".into(),
-        ),
-        SalesGroupBy::Partner => (
-            "pa.code".into(),
-            "MIN(pa.name)".into(),
-            "order_line l JOIN purchase_order o ON o.id = l.order_id JOIN partner pa ON pa.id = o.partner_id".into(),
+        SalesGroupBy::Product => {
+            grouped(dim::PRODUCT, "k", &by_id("product"), "product.sku", "product.name_vi")
+        }
+        SalesGroupBy::Category => grouped(dim::CATEGORY, "k", "", "s.g", "s.g"),
+        SalesGroupBy::Province => grouped(
+            dim::PROVINCE,
+            "k",
+            "JOIN (SELECT province_key, MIN(province) AS province FROM producer GROUP BY province_key) pr
+               ON pr.province_key = s.g",
+            "s.g",
+            "pr.province",
         ),
         SalesGroupBy::Location => {
-            return sales_by_location(db, &filter, values).await;
+            grouped(dim::LOCATION, "k", &by_id("location"), "location.code", "location.name")
         }
     };
-    let sql = format!(
-        "SELECT {key} AS k, {label} AS label, COUNT(DISTINCT o.id) AS orders,
-                CAST(SUM({UNITS}) AS BIGINT) AS units,
-                CAST(SUM({UNITS} * l.unit_price_vnd) AS BIGINT) AS revenue
-         FROM {from} WHERE {filter} GROUP BY {key}"
-    );
     let rows = read_rows(db, sql, values).await?;
     Ok(match group_by {
         SalesGroupBy::Day => by_period(rows, |d| (d.to_string(), d.format("%d/%m/%Y").to_string())),
@@ -216,25 +193,6 @@ pub async fn sales(
     })
 }
 
-/// Units and revenue by the location each line's units were reserved at.
-async fn sales_by_location(
-    db: &DatabaseConnection,
-    filter: &str,
-    values: Vec<Value>,
-) -> AppResult<Vec<SalesRow>> {
-    let sql = format!(
-        "SELECT loc.code AS k, MIN(loc.name) AS label, COUNT(DISTINCT o.id) AS orders,
-                CAST(SUM(a.quantity - a.released) AS BIGINT) AS units,
-                CAST(SUM((a.quantity - a.released) * l.unit_price_vnd) AS BIGINT) AS revenue
-         FROM order_allocation a
-         JOIN order_line l ON l.id = a.order_line_id
-         JOIN purchase_order o ON o.id = a.order_id
-         JOIN location loc ON loc.id = a.location_id
-         WHERE {filter} GROUP BY loc.code"
-    );
-    Ok(by_revenue(read_rows(db, sql, values).await?))
-}
-
 async fn read_rows(
     db: &DatabaseConnection,
     sql: String,
@@ -246,11 +204,17 @@ async fn read_rows(
         .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
         .await?
     {
+        let units = row.try_get::<Option<i64>>("", "units")?.unwrap_or(0);
+        let orders = row.try_get::<Option<i64>>("", "orders")?.unwrap_or(0);
+        // A group whose orders were all cancelled keeps a row of zeros.
+        if orders == 0 {
+            continue;
+        }
         out.push(SalesRow {
             key: row.try_get("", "k")?,
             label: row.try_get("", "label")?,
-            orders: row.try_get("", "orders")?,
-            units: row.try_get::<Option<i64>>("", "units")?.unwrap_or(0),
+            orders,
+            units,
             revenue: row.try_get::<Option<i64>>("", "revenue")?.unwrap_or(0),
         });
     }
@@ -303,19 +267,26 @@ pub struct Percentiles {
     pub p90: Option<f64>,
 }
 
-fn percentiles(mut hours: Vec<f64>) -> Percentiles {
-    if hours.is_empty() {
+/// Nearest-rank percentiles of a histogram (hours → orders).
+fn percentiles(histogram: &BTreeMap<i64, i64>) -> Percentiles {
+    let total: i64 = histogram.values().sum();
+    if total == 0 {
         return Percentiles::default();
     }
-    hours.sort_by(f64::total_cmp);
-    // Nearest rank.
     let at = |q: f64| {
-        let rank = ((q * hours.len() as f64).ceil() as usize).clamp(1, hours.len());
-        (hours[rank - 1] * 10.0).round() / 10.0
+        let rank = ((q * total as f64).ceil() as i64).clamp(1, total);
+        let mut seen = 0;
+        for (hours, n) in histogram {
+            seen += n;
+            if seen >= rank {
+                return Some(*hours as f64);
+            }
+        }
+        None
     };
     Percentiles {
-        p50: Some(at(0.5)),
-        p90: Some(at(0.9)),
+        p50: at(0.5),
+        p90: at(0.9),
     }
 }
 
@@ -339,68 +310,54 @@ pub struct Fulfillment {
 }
 
 /// Fulfilment of the orders placed in `window` (cancelled ones included:
-/// they are the cancel rate).
+/// they are the cancel rate), from `fulfillment_rollup`. Lead times are
+/// read from its hourly histograms: whole hours, rounded down.
 pub async fn fulfillment(
     db: &DatabaseConnection,
     window: Window,
     partner: Option<i64>,
 ) -> AppResult<Fulfillment> {
     let backend = db.get_database_backend();
-    let (start, end) = window.utc_bounds();
-    let mut values: Vec<Value> = vec![start.into(), end.into()];
-    let mut partner_sql = String::new();
-    if let Some(p) = partner {
-        values.push(p.into());
-        partner_sql = " AND o.partner_id = $3".into();
-    }
+    let mut values = Vec::new();
+    let filter = rollup_filter(&window, partner, &mut values);
     let sql = format!(
-        "SELECT o.id, o.status, o.created_at, o.requested_delivery_date,
-                CAST(SUM(l.quantity) AS BIGINT) AS ordered,
-                CAST(SUM(COALESCE(l.accepted_quantity, 0)) AS BIGINT) AS accepted,
-                CAST(SUM(l.shipped_quantity) AS BIGINT) AS shipped,
-                CAST(SUM(COALESCE(l.delivered_quantity, 0)) AS BIGINT) AS delivered,
-                COUNT(*) AS lines,
-                CAST(SUM(CASE WHEN l.shipped_quantity >= l.quantity THEN 1 ELSE 0 END) AS BIGINT) AS lines_filled,
-                (SELECT MIN(e.created_at) FROM order_event e WHERE e.order_id = o.id AND e.to_status = '{confirmed}' AND e.from_status = '{placed}') AS confirmed_at,
-                (SELECT MIN(e.created_at) FROM order_event e WHERE e.order_id = o.id AND e.to_status = '{delivered}') AS delivered_at
-         FROM purchase_order o JOIN order_line l ON l.order_id = o.id
-         WHERE o.created_at >= $1 AND o.created_at < $2{partner_sql}
-         GROUP BY o.id, o.status, o.created_at, o.requested_delivery_date",
-        confirmed = OrderStatus::Confirmed.to_value(),
-        placed = OrderStatus::Placed.to_value(),
-        delivered = OrderStatus::Delivered.to_value(),
+        "SELECT confirm_hours, deliver_hours,
+                CAST(SUM(orders) AS BIGINT) AS orders, CAST(SUM(cancelled) AS BIGINT) AS cancelled,
+                CAST(SUM(units_ordered) AS BIGINT) AS units_ordered,
+                CAST(SUM(units_accepted) AS BIGINT) AS units_accepted,
+                CAST(SUM(units_shipped) AS BIGINT) AS units_shipped,
+                CAST(SUM(units_delivered) AS BIGINT) AS units_delivered,
+                CAST(SUM(lines) AS BIGINT) AS lines, CAST(SUM(lines_filled) AS BIGINT) AS lines_filled,
+                CAST(SUM(delivered) AS BIGINT) AS delivered, CAST(SUM(on_time) AS BIGINT) AS on_time
+         FROM fulfillment_rollup WHERE {filter}
+         GROUP BY confirm_hours, deliver_hours"
     );
     let mut report = Fulfillment::default();
     let (mut lines, mut lines_filled, mut cancelled, mut delivered_orders, mut on_time) =
         (0i64, 0i64, 0i64, 0i64, 0i64);
-    let (mut to_confirm, mut to_deliver) = (Vec::new(), Vec::new());
+    let (mut to_confirm, mut to_deliver) = (BTreeMap::new(), BTreeMap::new());
     for row in db
         .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
         .await?
     {
-        report.orders += 1;
-        report.units_ordered += row.try_get::<i64>("", "ordered")?;
-        report.units_accepted += row.try_get::<i64>("", "accepted")?;
-        report.units_shipped += row.try_get::<i64>("", "shipped")?;
-        report.units_delivered += row.try_get::<i64>("", "delivered")?;
+        let orders: i64 = row.try_get("", "orders")?;
+        report.orders += orders;
+        report.units_ordered += row.try_get::<i64>("", "units_ordered")?;
+        report.units_accepted += row.try_get::<i64>("", "units_accepted")?;
+        report.units_shipped += row.try_get::<i64>("", "units_shipped")?;
+        report.units_delivered += row.try_get::<i64>("", "units_delivered")?;
         lines += row.try_get::<i64>("", "lines")?;
         lines_filled += row.try_get::<i64>("", "lines_filled")?;
-        let status: String = row.try_get("", "status")?;
-        if status == OrderStatus::Cancelled.to_value() {
-            cancelled += 1;
-        }
-        let placed: DateTime<Utc> = row.try_get("", "created_at")?;
-        let hours = |at: DateTime<Utc>| (at - placed).num_seconds() as f64 / 3600.0;
-        if let Some(at) = row.try_get::<Option<DateTime<Utc>>>("", "confirmed_at")? {
-            to_confirm.push(hours(at));
-        }
-        if let Some(at) = row.try_get::<Option<DateTime<Utc>>>("", "delivered_at")? {
-            to_deliver.push(hours(at));
-            delivered_orders += 1;
-            let requested: NaiveDate = row.try_get("", "requested_delivery_date")?;
-            let local_day = (at + chrono::Duration::hours(BUSINESS_UTC_OFFSET_HOURS)).date_naive();
-            if local_day <= requested {
-                on_time += 1;
+        cancelled += row.try_get::<i64>("", "cancelled")?;
+        delivered_orders += row.try_get::<i64>("", "delivered")?;
+        on_time += row.try_get::<i64>("", "on_time")?;
+        for (column, histogram) in [
+            ("confirm_hours", &mut to_confirm),
+            ("deliver_hours", &mut to_deliver),
+        ] {
+            let hours: i64 = row.try_get("", column)?;
+            if hours >= 0 && orders > 0 {
+                *histogram.entry(hours).or_insert(0i64) += orders;
             }
         }
     }
@@ -410,8 +367,8 @@ pub async fn fulfillment(
     report.line_fill_rate = ratio(lines_filled, lines);
     report.on_time_rate = ratio(on_time, delivered_orders);
     report.cancel_rate = ratio(cancelled, report.orders);
-    report.placed_to_confirmed = percentiles(to_confirm);
-    report.placed_to_delivered = percentiles(to_deliver);
+    report.placed_to_confirmed = percentiles(&to_confirm);
+    report.placed_to_delivered = percentiles(&to_deliver);
     Ok(report)
 }
 
@@ -436,25 +393,31 @@ pub async fn low_stock(
     limit: u64,
 ) -> AppResult<Vec<LowStockRow>> {
     let backend = db.get_database_backend();
-    let since = Utc::now() - chrono::Duration::days(SALES_WINDOW_DAYS);
-    let mut values: Vec<Value> = vec![since.into(), OrderStatus::Cancelled.to_value().into()];
-    let mut location_sql = String::new();
+    // The last 28 local days, today included.
+    let since = clock::business_today() - chrono::Duration::days(SALES_WINDOW_DAYS - 1);
+    let mut values: Vec<Value> = vec![since.format("%Y-%m-%d").to_string().into()];
+    let mut extra = String::new();
     if let Some(l) = location_id {
         values.push(l.into());
-        location_sql = " AND il.location_id = $3".into();
+        extra.push_str(&format!(" AND il.location_id = ${}", values.len()));
     }
-    // Units sold from each level in the window: reserved for orders placed
-    // since, less what was released.
+    if let Some(max) = max_days_of_cover {
+        // Loose on purpose (cover is rounded below); the exact test follows.
+        values.push((max.saturating_add(1)).into());
+        extra.push_str(&format!(
+            " AND (il.on_hand - il.reserved) * {SALES_WINDOW_DAYS} <= ${} * s.units",
+            values.len()
+        ));
+    }
     let sql = format!(
         "SELECT il.product_id, il.location_id, il.on_hand - il.reserved AS available,
-                CAST(COALESCE(s.units, 0) AS BIGINT) AS sold
-         FROM inventory_level il
-         JOIN (SELECT a.product_id, a.location_id, SUM(a.quantity - a.released) AS units
-               FROM order_allocation a JOIN purchase_order o ON o.id = a.order_id
-               WHERE o.created_at >= $1 AND o.status <> $2
-               GROUP BY a.product_id, a.location_id) s
-           ON s.product_id = il.product_id AND s.location_id = il.location_id
-         WHERE s.units > 0{location_sql}"
+                s.units AS sold
+         FROM (SELECT product_id, location_id, CAST(SUM(units) AS BIGINT) AS units
+               FROM level_sales_rollup WHERE day >= $1
+               GROUP BY product_id, location_id) s
+         JOIN inventory_level il
+           ON il.product_id = s.product_id AND il.location_id = s.location_id
+         WHERE s.units > 0{extra}"
     );
     let mut rows = Vec::new();
     for row in db
@@ -507,9 +470,7 @@ mod tests {
             NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"),
         )
         .expect("window");
-        let (start, end) = w.utc_bounds();
-        assert_eq!(start.to_rfc3339(), "2026-11-22T17:00:00+00:00");
-        assert_eq!(end.to_rfc3339(), "2026-11-23T17:00:00+00:00");
+        assert_eq!(w.days(), 1);
         let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).expect("date");
         assert!(Window::new(d(11, 2), d(11, 1)).is_err());
         assert!(Window::new(d(1, 1), d(12, 31)).is_ok());
@@ -518,8 +479,11 @@ mod tests {
 
     #[test]
     fn percentiles_by_nearest_rank() {
-        let p = percentiles((1..=10).map(f64::from).collect());
+        let p = percentiles(&(1..=10).map(|h| (h, 1)).collect());
         assert_eq!((p.p50, p.p90), (Some(5.0), Some(9.0)));
-        assert_eq!(percentiles(Vec::new()), Percentiles::default());
+        // Weighted: 9 orders confirmed within the hour, one after 30 hours.
+        let p = percentiles(&BTreeMap::from([(0, 9), (30, 1)]));
+        assert_eq!((p.p50, p.p90), (Some(0.0), Some(0.0)));
+        assert_eq!(percentiles(&BTreeMap::new()), Percentiles::default());
     }
 }

@@ -96,6 +96,13 @@ pub async fn assert_consistent(app: &TestApp) {
         vec![],
         "invariants"
     );
+    assert_eq!(
+        ocop_gateway::domain::rollup::verify(&app.db)
+            .await
+            .expect("verify rollups"),
+        vec![],
+        "report rollups"
+    );
 }
 
 #[tokio::test]

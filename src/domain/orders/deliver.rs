@@ -10,6 +10,7 @@ use super::acknowledge::lines_of;
 use super::lifecycle::{lock_visible, move_to, reload, require};
 use crate::auth::Viewer;
 use crate::db::{self, Db};
+use crate::domain::rollup;
 use crate::error::{AppError, AppResult};
 
 #[derive(Clone, Debug)]
@@ -29,6 +30,8 @@ pub async fn deliver(
     let actor = viewer.partner_id();
     let (txn, _slot) = db::begin_write(db).await?;
     let order = lock_visible(&txn, viewer, order_id).await?;
+    // Read before any change: the rollups get the difference.
+    let before = rollup::contribution(&txn, order_id).await?;
     require(&order, &[OrderStatus::Shipped], "delivered")?;
     let lines = lines_of(&txn, order.id).await?;
     let mut got: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
@@ -69,6 +72,7 @@ pub async fn deliver(
     let note = (!shortfalls.is_empty()).then(|| format!("short: {}", shortfalls.join("; ")));
     move_to(&txn, &order, OrderStatus::Delivered, actor, note).await?;
     let order = reload(&txn, order.id).await?;
+    rollup::settle(&txn, order_id, before).await?;
     txn.commit().await?;
     Ok(order)
 }

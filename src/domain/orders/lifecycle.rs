@@ -16,6 +16,7 @@ use sea_orm::{
 use super::{allocations, status_name, visible};
 use crate::auth::Viewer;
 use crate::db::{self, Db};
+use crate::domain::rollup;
 use crate::domain::{clock, text};
 use crate::error::{AppError, AppResult};
 
@@ -117,6 +118,8 @@ pub async fn cancel(
     let reason = text::reason(reason, "reason", false)?;
     let (txn, _slot) = db::begin_write(db).await?;
     let order = lock_visible(&txn, viewer, order_id).await?;
+    // Read before any change: the rollups get the difference.
+    let before = rollup::contribution(&txn, order_id).await?;
     require(
         &order,
         &[OrderStatus::Placed, OrderStatus::Confirmed],
@@ -132,6 +135,7 @@ pub async fn cancel(
     )
     .await?;
     let order = reload(&txn, order.id).await?;
+    rollup::settle(&txn, order_id, before).await?;
     txn.commit().await?;
     Ok(order)
 }

@@ -30,6 +30,7 @@ use super::{MAX_DELIVERY_DAYS, MAX_LINE_QUANTITY, MAX_LINES, NewOrder, Placed};
 use crate::auth::{Scope, Viewer};
 use crate::db::{self, Db};
 use crate::domain::inventory::{self, Units};
+use crate::domain::rollup;
 use crate::domain::{clock, money, pricing};
 use crate::error::{AppError, AppResult};
 use crate::ids;
@@ -198,6 +199,7 @@ async fn place_once(db: &Db, caller: Caller, order: &ValidOrder) -> Result<Place
     }
     insert_allocations(&txn, header.id, &plan, &line_ids).await?;
     record_event(&txn, header.id, None, OrderStatus::Placed, partner_id, None).await?;
+    rollup::settle(&txn, header.id, rollup::Contribution::none()).await?;
     txn.commit().await?;
     Ok(Placed {
         order: header,

@@ -18,6 +18,7 @@ use super::allocations;
 use super::lifecycle::{lock_visible, move_to, reload, require};
 use crate::auth::Viewer;
 use crate::db::{self, Db};
+use crate::domain::rollup;
 use crate::domain::{clock, gtin};
 use crate::error::{AppError, AppResult};
 
@@ -178,6 +179,8 @@ pub async fn ship(
     let actor = viewer.partner_id();
     let (txn, _slot) = db::begin_write(db).await?;
     let order = lock_visible(&txn, viewer, order_id).await?;
+    // Read before any change: the rollups get the difference.
+    let before = rollup::contribution(&txn, order_id).await?;
     require(&order, &[OrderStatus::Confirmed], "shipped")?;
     let lines = lines_of(&txn, order.id).await?;
     let units = match &shipment {
@@ -222,6 +225,7 @@ pub async fn ship(
     };
     move_to(&txn, &order, to, actor, note).await?;
     let order = reload(&txn, order.id).await?;
+    rollup::settle(&txn, order_id, before).await?;
     txn.commit().await?;
     Ok(order)
 }

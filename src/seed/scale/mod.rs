@@ -160,6 +160,11 @@ pub async fn seed_scale(db: &DatabaseConnection, sizes: Sizes) -> Result<ScaleRe
     txn.commit().await?;
     progress("stock levels", report.stock_rows, started);
 
+    let txn = db.begin().await?;
+    crate::domain::rollup::rebuild(&txn).await?;
+    txn.commit().await?;
+    progress("report rollups", report.orders, started);
+
     finish(db).await?;
     progress("done", report.orders, started);
     Ok(report)

@@ -249,6 +249,54 @@ pub struct Config {
     )]
     pub partner_cache_ttl_ms: u64,
 
+    /// Live events: concurrent subscriptions per partner, over all its
+    /// sockets on this replica.
+    #[arg(
+        long,
+        global = true,
+        env = "SUBSCRIPTIONS_PER_PARTNER",
+        default_value_t = 100
+    )]
+    pub subscriptions_per_partner: usize,
+
+    /// Live events: concurrent subscriptions per socket.
+    #[arg(
+        long,
+        global = true,
+        env = "SUBSCRIPTIONS_PER_SOCKET",
+        default_value_t = 20
+    )]
+    pub subscriptions_per_socket: usize,
+
+    /// Live events: how many days back `orderEvents(since:)` replays.
+    #[arg(long, global = true, env = "EVENTS_REPLAY_DAYS", default_value_t = 7)]
+    pub events_replay_days: i64,
+
+    /// Live events: how many events a subscriber may fall behind before
+    /// its stream ends (it can resume with `since`).
+    #[arg(
+        long,
+        global = true,
+        env = "EVENTS_MAX_BEHIND",
+        default_value_t = 10_000
+    )]
+    pub events_max_behind: usize,
+
+    /// Live events: re-read the outboxes this often even without a
+    /// wake-up (a lost NOTIFY costs at most this delay).
+    #[arg(long, global = true, env = "EVENTS_POLL_MS", default_value_t = 1_000)]
+    pub events_poll_ms: u64,
+
+    /// `stockChanged.lowStock`: the reorder point of products without
+    /// their own.
+    #[arg(
+        long,
+        global = true,
+        env = "DEFAULT_REORDER_POINT",
+        default_value_t = 20
+    )]
+    pub default_reorder_point: i64,
+
     /// Most GraphQL requests this replica works on at once; beyond it a
     /// request is refused at once (503, RATE_LIMITED, Retry-After: 1) rather
     /// than queued without bound. 0: no limit.

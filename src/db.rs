@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio::sync::{Mutex, Notify, OwnedMutexGuard};
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
@@ -34,12 +34,26 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Db {
     conn: DatabaseConnection,
     writers: Option<Arc<Mutex<()>>>,
+    /// Signalled when a write transaction of this pool ends: the live
+    /// events' wake-up (`crate::live`). Ending includes rolling back, which
+    /// costs one read that finds nothing.
+    writes_ended: Arc<Notify>,
 }
 
 impl Db {
     pub fn new(conn: DatabaseConnection) -> Self {
         let writers = is_sqlite(&conn).then(|| Arc::new(Mutex::new(())));
-        Self { conn, writers }
+        Self {
+            conn,
+            writers,
+            writes_ended: Arc::new(Notify::new()),
+        }
+    }
+
+    /// Notified after each write transaction of this pool ends (one stored
+    /// permit: a burst of commits wakes a waiter once).
+    pub fn writes_ended(&self) -> Arc<Notify> {
+        self.writes_ended.clone()
     }
 
     pub fn conn(&self) -> &DatabaseConnection {
@@ -145,7 +159,18 @@ pub fn is_sqlite(db: &impl sea_orm::ConnectionTrait) -> bool {
 
 /// A place in the pool's SQLite writer queue, held until dropped: keep it alive
 /// (`let (txn, _slot) = begin_write(..)`) until the transaction ends.
-pub struct WriterSlot(#[allow(dead_code)] Option<OwnedMutexGuard<()>>);
+pub struct WriterSlot {
+    _queue: Option<OwnedMutexGuard<()>>,
+    ended: Arc<Notify>,
+}
+
+impl Drop for WriterSlot {
+    // The slot outlives the transaction (`txn.commit()` consumes it first),
+    // so waiters wake after the commit.
+    fn drop(&mut self) {
+        self.ended.notify_one();
+    }
+}
 
 /// Begins a transaction that will write. On SQLite it takes the write lock
 /// up front (`BEGIN IMMEDIATE`), so a transaction that reads before it writes
@@ -163,5 +188,11 @@ pub async fn begin_write(db: &Db) -> Result<(DatabaseTransaction, WriterSlot), D
             ..Default::default()
         })
         .await?;
-    Ok((txn, WriterSlot(slot)))
+    Ok((
+        txn,
+        WriterSlot {
+            _queue: slot,
+            ended: db.writes_ended.clone(),
+        },
+    ))
 }

@@ -48,6 +48,7 @@ pub fn build_app(state: AppState) -> Router {
     }
     router
         .route("/graphql", get(graphiql).post(graphql_post))
+        .route("/graphql/ws", get(crate::live::ws::handler))
         .route("/reports/sales.csv", get(crate::report_csv::sales_csv))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

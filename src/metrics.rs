@@ -6,6 +6,7 @@ use std::time::Duration;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
@@ -33,6 +34,89 @@ pub struct Metrics {
     requests: Family<HttpLabels, Counter>,
     latency: HistogramFamily,
     graphql_errors: Family<CodeLabels, Counter>,
+    pub live: LiveMetrics,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SubscriptionLabels {
+    /// `orderEvents` or `stockChanged`: a closed set.
+    pub subscription: &'static str,
+}
+
+/// Live events: subscribers, events sent, delay and resynchronisations.
+#[derive(Clone)]
+pub struct LiveMetrics {
+    subscribers: Family<SubscriptionLabels, Gauge>,
+    sockets: Gauge,
+    events: Family<SubscriptionLabels, Counter>,
+    delay: Family<SubscriptionLabels, Histogram, fn() -> Histogram>,
+    resyncs: Counter,
+}
+
+fn delay_histogram() -> Histogram {
+    // 1 ms .. ~32 s
+    Histogram::new(exponential_buckets(0.001, 2.0, 16))
+}
+
+impl LiveMetrics {
+    fn new() -> Self {
+        Self {
+            subscribers: Family::default(),
+            sockets: Gauge::default(),
+            events: Family::default(),
+            delay: Family::new_with_constructor(delay_histogram),
+            resyncs: Counter::default(),
+        }
+    }
+
+    fn register(&self, registry: &mut Registry) {
+        registry.register(
+            "subscriptions",
+            "Live subscriptions by kind",
+            self.subscribers.clone(),
+        );
+        registry.register(
+            "websockets",
+            "Open /graphql/ws connections",
+            self.sockets.clone(),
+        );
+        registry.register(
+            "subscription_events",
+            "Events sent to subscribers",
+            self.events.clone(),
+        );
+        registry.register(
+            "subscription_delay_seconds",
+            "From an event's transaction to its sending, per event sent (the lag)",
+            self.delay.clone(),
+        );
+        registry.register(
+            "subscription_resyncs",
+            "Subscribers that fell behind the shared ring and re-read from the database",
+            self.resyncs.clone(),
+        );
+    }
+
+    pub fn subscribed(&self, subscription: &'static str, delta: i64) {
+        self.subscribers
+            .get_or_create(&SubscriptionLabels { subscription })
+            .inc_by(delta);
+    }
+
+    pub fn socket(&self, delta: i64) {
+        self.sockets.inc_by(delta);
+    }
+
+    pub fn sent(&self, subscription: &'static str, at: chrono::DateTime<chrono::Utc>) {
+        let labels = SubscriptionLabels { subscription };
+        self.events.get_or_create(&labels).inc();
+        let delay = (chrono::Utc::now() - at).num_microseconds().unwrap_or(0) as f64 / 1e6;
+        self.delay.get_or_create(&labels).observe(delay.max(0.0));
+    }
+
+    pub fn resynced(&self) {
+        self.resyncs.inc();
+    }
 }
 
 fn latency_histogram() -> Histogram {
@@ -61,11 +145,14 @@ impl Default for Metrics {
             "GraphQL errors by extensions.code",
             graphql_errors.clone(),
         );
+        let live = LiveMetrics::new();
+        live.register(&mut registry);
         Self {
             registry: Mutex::new(registry),
             requests,
             latency,
             graphql_errors,
+            live,
         }
     }
 }

@@ -31,6 +31,8 @@ pub struct AppInner {
     pub anon_in_flight: Arc<tokio::sync::Semaphore>,
     /// Permits for requests in flight (see `MAX_IN_FLIGHT`).
     pub in_flight: Arc<tokio::sync::Semaphore>,
+    /// Live events' dispatcher (started by the first subscription).
+    pub live: Arc<crate::live::hub::Hub>,
 }
 
 impl std::ops::Deref for AppState {
@@ -82,12 +84,27 @@ impl AppState {
             max_directives: config.max_query_directives,
             max_mutation_fields: config.max_mutations_per_request,
         };
+        let metrics = Metrics::default();
+        let live = crate::live::hub::Hub::new(
+            db.clone(),
+            config.database_url.expose(),
+            crate::live::hub::LiveLimits {
+                per_partner: config.subscriptions_per_partner,
+                per_socket: config.subscriptions_per_socket,
+                replay_days: config.events_replay_days,
+                max_behind: config.events_max_behind,
+                default_reorder_point: config.default_reorder_point,
+                poll: std::time::Duration::from_millis(config.events_poll_ms.max(10)),
+            },
+            metrics.live.clone(),
+        );
         Ok(Self(Arc::new(AppInner {
+            live,
             db,
             config,
             auth,
             schema,
-            metrics: Metrics::default(),
+            metrics,
             limiter,
             partners,
             in_flight,

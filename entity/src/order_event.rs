@@ -14,6 +14,9 @@ pub struct Model {
     pub actor_partner_id: i64,
     pub reason: Option<String>,
     pub created_at: DateTimeUtc,
+    /// The writing transaction (PostgreSQL; 0 on SQLite): live events read
+    /// in (tx, id) order. Set by the database.
+    pub tx: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,7 @@ mod m20261123_000004_stock_covering_index;
 mod m20261124_000005_b2b_flow;
 mod m20261124_000006_report_indexes;
 mod m20261125_000007_report_rollups;
+mod m20261125_000008_live_events;
 mod util;
 
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_b2b_flow::Migration),
             Box::new(m20261124_000006_report_indexes::Migration),
             Box::new(m20261125_000007_report_rollups::Migration),
+            Box::new(m20261125_000008_live_events::Migration),
         ]
     }
 }

@@ -113,12 +113,20 @@ enum Filter {
 }
 
 impl Filter {
-    /// A condition on `{alias}.{column}`; the id is an integer of ours,
-    /// not client text, so it is written into the statement.
-    fn on(&self, column: &str) -> String {
+    /// A condition on `column`. One order's is its only parameter, so the
+    /// statement's text is the same for every order and stays prepared.
+    fn on(&self, backend: DatabaseBackend, column: &str) -> String {
+        match (self, backend) {
+            (Filter::All, _) => "1 = 1".into(),
+            (Filter::Order(_), DatabaseBackend::Postgres) => format!("{column} = $1"),
+            (Filter::Order(_), _) => format!("{column} = ?1"),
+        }
+    }
+
+    fn values(&self) -> Vec<Value> {
         match self {
-            Filter::All => "1 = 1".into(),
-            Filter::Order(id) => format!("{column} = {id}"),
+            Filter::All => Vec::new(),
+            Filter::Order(id) => vec![(*id).into()],
         }
     }
 }
@@ -177,9 +185,9 @@ fn sales_ctes(backend: DatabaseBackend, filter: &Filter) -> String {
             JOIN order_line l ON l.id = a.order_line_id
             JOIN purchase_order o ON o.id = a.order_id
             WHERE o.status <> {cancelled} AND {af} AND {of})",
-        lf = filter.on("l.order_id"),
-        af = filter.on("a.order_id"),
-        of = filter.on("o.id"),
+        lf = filter.on(backend, "l.order_id"),
+        af = filter.on(backend, "a.order_id"),
+        of = filter.on(backend, "o.id"),
     )
 }
 
@@ -233,7 +241,7 @@ fn fulfillment_sql(backend: DatabaseBackend, filter: &Filter) -> String {
             "(SELECT order_id, MIN(created_at) AS at FROM order_event
               WHERE to_status = '{}'{from} AND {} GROUP BY order_id)",
             to.to_value(),
-            filter.on("order_id")
+            filter.on(backend, "order_id")
         )
     };
     format!(
@@ -273,8 +281,8 @@ fn fulfillment_sql(backend: DatabaseBackend, filter: &Filter) -> String {
         on_time = local_date_le(backend, "de.at", "o.requested_delivery_date"),
         confirmed = event(OrderStatus::Confirmed, Some(OrderStatus::Placed)),
         delivered = event(OrderStatus::Delivered, None),
-        of = filter.on("o.id"),
-        lf = filter.on("l.order_id"),
+        of = filter.on(backend, "o.id"),
+        lf = filter.on(backend, "l.order_id"),
     )
 }
 
@@ -304,9 +312,10 @@ async fn read(db: &impl ConnectionTrait, table: &Table, filter: &Filter) -> AppR
     let backend = db.get_database_backend();
     let mut out = Rows::new();
     for row in db
-        .query_all_raw(Statement::from_string(
+        .query_all_raw(Statement::from_sql_and_values(
             backend,
             (table.select)(backend, filter),
+            filter.values(),
         ))
         .await?
     {

@@ -55,5 +55,15 @@ pub fn prepare(request: async_graphql::Request, data: RequestData) -> async_grap
     let db = data.db.clone();
     let locations = data.locations.clone();
     let viewer = data.viewer.clone();
-    loader::attach(&db, &locations, viewer, request.data(data))
+    loader::attach(&db, &locations, viewer, request.data(data), true)
+}
+
+/// As `prepare`, for a subscription: its loaders never cache, as one
+/// subscription resolves events for as long as it lives, and each must
+/// show the data as it is then.
+pub fn prepare_live(request: async_graphql::Request, data: RequestData) -> async_graphql::Request {
+    let db = data.db.clone();
+    let locations = data.locations.clone();
+    let viewer = data.viewer.clone();
+    loader::attach(&db, &locations, viewer, request.data(data), false)
 }

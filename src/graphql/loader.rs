@@ -163,8 +163,10 @@ impl Loader<i64> for ProductsByProducerLoader {
 /// page's keys (see `prime_product_page`), and nested fields then hit the cache.
 pub type Cached<T> = DataLoader<T, HashMapCache>;
 
-fn cached<T: Loader<i64>>(loader: T) -> Cached<T> {
-    DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
+fn cached<T: Loader<i64>>(loader: T, cache: bool) -> Cached<T> {
+    let loader = DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default());
+    loader.enable_all_cache(cache);
+    loader
 }
 
 /// Attaches a fresh set of loaders to one request: their caches must never
@@ -174,24 +176,25 @@ pub fn attach(
     locations: &Arc<LocationDirectory>,
     viewer: Option<Viewer>,
     request: async_graphql::Request,
+    cache: bool,
 ) -> async_graphql::Request {
     request
-        .data(cached(OfferLoader(
-            db.clone(),
-            viewer.as_ref().map(Viewer::partner_id),
-        )))
-        .data(cached(ShipmentsLoader(db.clone())))
-        .data(cached(StoresByPartnerLoader(db.clone(), viewer)))
-        .data(cached(ProducerLoader(db.clone())))
-        .data(cached(StockLoader(db.clone(), locations.clone())))
-        .data(cached(AvailableLoader(db.clone())))
-        .data(cached(ProductsByProducerLoader(db.clone())))
-        .data(cached(ProductLoader(db.clone())))
-        .data(cached(StoreLoader(db.clone())))
-        .data(cached(PartnerLoader(db.clone())))
-        .data(cached(LocationLoader(db.clone())))
-        .data(cached(OrderLinesLoader(db.clone())))
-        .data(cached(OrderEventsLoader(db.clone())))
+        .data(cached(
+            OfferLoader(db.clone(), viewer.as_ref().map(Viewer::partner_id)),
+            cache,
+        ))
+        .data(cached(ShipmentsLoader(db.clone()), cache))
+        .data(cached(StoresByPartnerLoader(db.clone(), viewer), cache))
+        .data(cached(ProducerLoader(db.clone()), cache))
+        .data(cached(StockLoader(db.clone(), locations.clone()), cache))
+        .data(cached(AvailableLoader(db.clone()), cache))
+        .data(cached(ProductsByProducerLoader(db.clone()), cache))
+        .data(cached(ProductLoader(db.clone()), cache))
+        .data(cached(StoreLoader(db.clone()), cache))
+        .data(cached(PartnerLoader(db.clone()), cache))
+        .data(cached(LocationLoader(db.clone()), cache))
+        .data(cached(OrderLinesLoader(db.clone()), cache))
+        .data(cached(OrderEventsLoader(db.clone()), cache))
 }
 
 /// Loads, in one statement each, the producers and stock of a whole page of

@@ -2,7 +2,7 @@
 //! exported anywhere (`ocop-gateway schema`); per-request state (database,
 //! caller, loaders) is attached to each request by the HTTP handler.
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, Schema};
 
 pub mod codes;
 pub mod context;
@@ -16,6 +16,7 @@ pub mod object;
 pub mod query;
 pub mod response_order;
 pub mod scalars;
+pub mod subscription;
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -33,7 +34,7 @@ pub struct Mutation(
     mutation::partners::PartnerMutation,
 );
 
-pub type GatewaySchema = Schema<Query, Mutation, EmptySubscription>;
+pub type GatewaySchema = Schema<Query, Mutation, subscription::Subscription>;
 
 /// Limits that protect the gateway from over-deep and over-costly queries.
 #[derive(Clone, Copy, Debug)]
@@ -45,13 +46,17 @@ pub struct SchemaLimits {
 }
 
 pub fn build_schema(limits: SchemaLimits) -> GatewaySchema {
-    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
-        // Bounds on what the parser accepts, before any resolver runs.
-        .limit_recursive_depth(32)
-        .limit_directives(8)
-        .extension(cost::QueryCost);
+    let builder = Schema::build(
+        Query::default(),
+        Mutation::default(),
+        subscription::Subscription,
+    )
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity)
+    // Bounds on what the parser accepts, before any resolver runs.
+    .limit_recursive_depth(32)
+    .limit_directives(8)
+    .extension(cost::QueryCost);
     if limits.introspection {
         builder.finish()
     } else {

@@ -322,6 +322,21 @@ impl TestApp {
         build_app(AppState::new(config, conn).expect("replica state"))
     }
 
+    /// Serves the app on a random local port (for WebSockets, which need
+    /// a real connection), until the test ends.
+    pub async fn serve(&self) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let app = self
+            .router
+            .clone()
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        addr
+    }
+
     pub fn reset_statements(&self) {
         self.statements.store(0, Ordering::SeqCst);
     }

@@ -16,6 +16,7 @@ mod hostile;
 mod http;
 mod inventory;
 mod limits;
+mod live;
 mod migrations;
 mod orders;
 mod reports;

@@ -90,6 +90,7 @@ pub(super) async fn record_event(
         actor_partner_id: Set(actor_partner_id),
         reason: Set(reason),
         created_at: Set(clock::now()),
+        tx: NotSet,
     })
     .exec_without_returning(txn)
     .await?;

@@ -2,6 +2,10 @@ use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{order_allocation, order_event, order_line, purchase_order, shipment_line};
 
+use std::sync::Arc;
+
+use sea_orm::EntityTrait;
+
 use crate::auth::Scope;
 use crate::domain::orders;
 use crate::error::AppError;
@@ -16,6 +20,7 @@ use crate::graphql::object::partner::{PartnerNode, StoreNode};
 use crate::graphql::object::product::ProductNode;
 use crate::graphql::scalars::Vnd;
 use crate::ids::{self, Kind};
+use crate::live::feed::Position;
 
 /// Where an order is in its life. PLACED → CONFIRMED → SHIPPED → DELIVERED;
 /// CANCELLED from PLACED or CONFIRMED.
@@ -121,7 +126,10 @@ impl OrderNode {
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        Ok(events.into_iter().map(OrderEventNode).collect())
+        Ok(events
+            .into_iter()
+            .map(|e| OrderEventNode(Arc::new(e), None))
+            .collect())
     }
 }
 
@@ -230,11 +238,41 @@ impl AllocationNode {
     }
 }
 
-/// A status change.
-pub struct OrderEventNode(order_event::Model);
+/// Something that happened to an order: a status change or progress
+/// (acknowledgement, each shipment, delivery). The same rows are the
+/// order's `statusHistory` and the `orderEvents` subscription.
+pub struct OrderEventNode(
+    pub Arc<order_event::Model>,
+    /// The order as it is now, when the event was read with it (live).
+    pub Option<Arc<purchase_order::Model>>,
+);
 
 #[Object(name = "OrderEvent")]
 impl OrderEventNode {
+    /// Pass as `orderEvents(since:)` to resume after this event.
+    async fn cursor(&self) -> String {
+        Position {
+            tx: self.0.tx,
+            id: self.0.id,
+        }
+        .cursor()
+    }
+    /// The status the event left the order in (same as `toStatus`).
+    async fn status(&self) -> OrderStatus {
+        self.0.to_status.into()
+    }
+    /// The order, as it is now.
+    async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<OrderNode> {
+        if let Some(order) = &self.1 {
+            return Ok(OrderNode((**order).clone()));
+        }
+        let order = purchase_order::Entity::find_by_id(self.0.order_id)
+            .one(&**crate::graphql::context::db(ctx)?)
+            .await
+            .map_err(AppError::from)?
+            .ok_or_else(|| missing("order"))?;
+        Ok(OrderNode(order))
+    }
     /// None for the first event (placement).
     async fn from_status(&self) -> Option<OrderStatus> {
         self.0.from_status.map(Into::into)

@@ -1,0 +1,419 @@
+//! One dispatcher per replica: on each wake-up (or poll) it reads what is
+//! new in the outboxes once, and fans it out to every subscriber of this
+//! replica through one bounded broadcast ring; subscribers filter it for
+//! their caller. A subscriber that falls more than the ring behind
+//! re-reads from its own position in the database, so a slow socket costs
+//! neither memory nor other subscribers anything.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use dashmap::DashMap;
+use futures_util::Stream;
+use tokio::sync::{Notify, OnceCell, broadcast};
+
+use super::feed::{self, OrderEvent, Position, StockEvent, StockFilter};
+use super::wake;
+use crate::db::Db;
+use crate::error::{AppError, AppResult};
+use crate::metrics::LiveMetrics;
+
+/// What the live events may cost; see the README's limits.
+#[derive(Clone, Debug)]
+pub struct LiveLimits {
+    /// Concurrent subscriptions per partner, over every socket.
+    pub per_partner: usize,
+    /// Concurrent subscriptions per socket.
+    pub per_socket: usize,
+    /// How far back `orderEvents(since:)` replays.
+    pub replay_days: i64,
+    /// Events a subscriber may fall behind, after which its stream ends.
+    pub max_behind: usize,
+    /// Below this many available units, a level is low (unless its
+    /// product has its own reorder point).
+    pub default_reorder_point: i64,
+    /// Re-read even without a wake-up this often.
+    pub poll: Duration,
+}
+
+/// One read of the outboxes, shared by every subscriber.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub orders: Vec<OrderEvent>,
+    pub stock: Vec<StockEvent>,
+}
+
+/// Batches kept for subscribers that are a little behind.
+const RING: usize = 256;
+/// Rows read per outbox and statement.
+const PAGE: u64 = 500;
+
+pub struct Hub {
+    db: Db,
+    url: String,
+    pub limits: LiveLimits,
+    metrics: LiveMetrics,
+    sender: broadcast::Sender<Arc<Batch>>,
+    wake: Arc<Notify>,
+    started: OnceCell<()>,
+    /// The dispatcher's positions: (orders, stock).
+    heads: Mutex<(Position, Position)>,
+    per_partner: DashMap<i64, usize>,
+}
+
+impl Hub {
+    pub fn new(db: Db, url: &str, limits: LiveLimits, metrics: LiveMetrics) -> Arc<Hub> {
+        Arc::new(Hub {
+            db,
+            url: url.to_owned(),
+            limits,
+            metrics,
+            sender: broadcast::channel(RING).0,
+            wake: Arc::new(Notify::new()),
+            started: OnceCell::new(),
+            heads: Mutex::new(Default::default()),
+            per_partner: DashMap::new(),
+        })
+    }
+
+    /// Starts the dispatcher and the wake-ups on first use (a replica that
+    /// serves no subscriber reads nothing).
+    async fn start(self: &Arc<Self>) -> AppResult<()> {
+        self.started
+            .get_or_try_init(|| async {
+                let heads = (
+                    feed::head(&self.db, feed::ORDER_EVENTS).await?,
+                    feed::head(&self.db, feed::STOCK_MOVEMENTS).await?,
+                );
+                *self.heads.lock().map_err(poisoned)? = heads;
+                let source = wake::for_database(&self.db, &self.url);
+                tokio::spawn(source.run(self.wake.clone()));
+                tokio::spawn(self.clone().dispatch());
+                Ok::<(), AppError>(())
+            })
+            .await?;
+        Ok(())
+    }
+
+    async fn dispatch(self: Arc<Self>) {
+        loop {
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(self.limits.poll) => {}
+            }
+            if let Err(e) = self.read_new().await {
+                tracing::warn!(error = ?e, "live events: reading the outboxes failed; retrying");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+
+    /// Reads everything new (in pages) and publishes it.
+    async fn read_new(&self) -> AppResult<()> {
+        loop {
+            let (orders_at, stock_at) = *self.heads.lock().map_err(poisoned)?;
+            let orders = feed::order_events(&self.db, orders_at, None, PAGE).await?;
+            let stock = feed::stock_events(
+                &self.db,
+                stock_at,
+                &StockFilter::default(),
+                PAGE,
+                self.limits.default_reorder_point,
+            )
+            .await?;
+            let more = orders.len() as u64 == PAGE || stock.rows as u64 == PAGE;
+            let new_heads = (
+                orders.last().map_or(orders_at, |e| e.position),
+                stock.last.unwrap_or(stock_at),
+            );
+            let stock = stock.events;
+            if orders.is_empty() && stock.is_empty() {
+                *self.heads.lock().map_err(poisoned)? = new_heads;
+                return Ok(());
+            }
+            *self.heads.lock().map_err(poisoned)? = new_heads;
+            // No receiver is fine: nobody is subscribed on this replica.
+            let _ = self.sender.send(Arc::new(Batch { orders, stock }));
+            if !more {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Counts a subscription against its partner's limit until the guard
+    /// drops.
+    pub fn admit(self: &Arc<Self>, partner_id: i64, kind: &'static str) -> AppResult<Admitted> {
+        let mut n = self.per_partner.entry(partner_id).or_insert(0);
+        if *n >= self.limits.per_partner {
+            return Err(AppError::RateLimited {
+                retry_after_secs: 5,
+            });
+        }
+        *n += 1;
+        self.metrics.subscribed(kind, 1);
+        Ok(Admitted {
+            hub: self.clone(),
+            partner_id,
+            kind,
+        })
+    }
+
+    /// Order events after `since` (or from now), of one partner's orders
+    /// or (operator) all.
+    pub async fn order_events(
+        self: &Arc<Self>,
+        admitted: Admitted,
+        partner: Option<i64>,
+        since: Option<Position>,
+    ) -> AppResult<impl Stream<Item = AppResult<OrderEvent>> + use<>> {
+        self.start().await?;
+        let rx = self.sender.subscribe();
+        let seen = match since {
+            Some(p) => {
+                self.check_replay(p).await?;
+                p
+            }
+            None => self.heads.lock().map_err(poisoned)?.0,
+        };
+        let sub = Subscriber {
+            hub: self.clone(),
+            rx,
+            seen,
+            pending: VecDeque::new(),
+            behind: Some(0),
+            done: false,
+            _admitted: admitted,
+            pick: Pick::Orders(partner),
+        };
+        Ok(futures_util::stream::unfold(sub, |mut sub| async move {
+            let next = sub.next_order().await?;
+            Some((next, sub))
+        }))
+    }
+
+    /// Stock changes from now on, of some products or locations or all.
+    pub async fn stock_changes(
+        self: &Arc<Self>,
+        admitted: Admitted,
+        filter: StockFilter,
+    ) -> AppResult<impl Stream<Item = AppResult<StockEvent>> + use<>> {
+        self.start().await?;
+        let rx = self.sender.subscribe();
+        let seen = self.heads.lock().map_err(poisoned)?.1;
+        let sub = Subscriber {
+            hub: self.clone(),
+            rx,
+            seen,
+            pending: VecDeque::new(),
+            behind: Some(0),
+            done: false,
+            _admitted: admitted,
+            pick: Pick::Stock(filter),
+        };
+        Ok(futures_util::stream::unfold(sub, |mut sub| async move {
+            let next = sub.next_stock().await?;
+            Some((next, sub))
+        }))
+    }
+
+    /// A `since` cursor must name an event of the last `replay_days`.
+    async fn check_replay(&self, p: Position) -> AppResult<()> {
+        use sea_orm::{ConnectionTrait, Statement};
+        let backend = self.db.get_database_backend();
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                backend,
+                format!(
+                    "SELECT created_at FROM order_event WHERE id = {} AND tx = {}",
+                    p.id, p.tx
+                ),
+            ))
+            .await?;
+        let Some(row) = row else {
+            return Err(AppError::bad_field(
+                "since",
+                "not a cursor from an earlier event",
+            ));
+        };
+        let at: chrono::DateTime<chrono::Utc> = row.try_get("", "created_at")?;
+        if crate::domain::clock::now() - at > chrono::Duration::days(self.limits.replay_days) {
+            return Err(AppError::bad_field(
+                "since",
+                format!(
+                    "the cursor is more than {} days old: read the orders with `orders`, then subscribe without `since`",
+                    self.limits.replay_days
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn poisoned<T>(_: std::sync::PoisonError<T>) -> AppError {
+    AppError::internal(std::io::Error::other("live events state poisoned"))
+}
+
+/// A subscription counted against its partner's limit.
+pub struct Admitted {
+    hub: Arc<Hub>,
+    partner_id: i64,
+    kind: &'static str,
+}
+
+impl Drop for Admitted {
+    fn drop(&mut self) {
+        if let Some(mut n) = self.hub.per_partner.get_mut(&self.partner_id) {
+            *n = n.saturating_sub(1);
+        }
+        self.hub.metrics.subscribed(self.kind, -1);
+    }
+}
+
+enum Pick {
+    /// `None`: every partner's (the operator).
+    Orders(Option<i64>),
+    Stock(StockFilter),
+}
+
+struct Subscriber<E> {
+    hub: Arc<Hub>,
+    rx: broadcast::Receiver<Arc<Batch>>,
+    /// Everything up to here was queued or sent.
+    seen: Position,
+    pending: VecDeque<E>,
+    /// `Some(n)`: catching up from the database, `n` events read so far.
+    behind: Option<usize>,
+    done: bool,
+    _admitted: Admitted,
+    pick: Pick,
+}
+
+impl Subscriber<OrderEvent> {
+    async fn next_order(&mut self) -> Option<AppResult<OrderEvent>> {
+        let Pick::Orders(partner) = self.pick else {
+            return None;
+        };
+        loop {
+            if self.done {
+                return None;
+            }
+            if let Some(e) = self.pending.pop_front() {
+                self.hub.metrics.sent("orderEvents", e.at());
+                return Some(Ok(e));
+            }
+            if let Some(read) = self.behind {
+                let page = match feed::order_events(&self.hub.db, self.seen, partner, PAGE).await {
+                    Ok(page) => page,
+                    Err(e) => return self.fail(e),
+                };
+                if let Some(err) = self.too_far(read + page.len()) {
+                    return Some(Err(err));
+                }
+                self.behind = (page.len() as u64 == PAGE).then_some(read + page.len());
+                if let Some(last) = page.last() {
+                    self.seen = last.position;
+                }
+                self.pending.extend(page);
+                continue;
+            }
+            match self.rx.recv().await {
+                Ok(batch) => {
+                    for e in &batch.orders {
+                        if e.position > self.seen && partner.is_none_or(|p| p == e.partner_id) {
+                            self.seen = e.position;
+                            self.pending.push_back(e.clone());
+                        }
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => self.lagged(),
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    }
+}
+
+impl Subscriber<StockEvent> {
+    async fn next_stock(&mut self) -> Option<AppResult<StockEvent>> {
+        let Pick::Stock(filter) = &self.pick else {
+            return None;
+        };
+        let filter = filter.clone();
+        loop {
+            if self.done {
+                return None;
+            }
+            if let Some(e) = self.pending.pop_front() {
+                self.hub.metrics.sent("stockChanged", e.at);
+                return Some(Ok(e));
+            }
+            if let Some(read) = self.behind {
+                let page = match feed::stock_events(
+                    &self.hub.db,
+                    self.seen,
+                    &filter,
+                    PAGE,
+                    self.hub.limits.default_reorder_point,
+                )
+                .await
+                {
+                    Ok(page) => page,
+                    Err(e) => return self.fail(e),
+                };
+                let read = read + page.events.len();
+                if let Some(err) = self.too_far(read) {
+                    return Some(Err(err));
+                }
+                self.behind = (page.rows as u64 == PAGE).then_some(read);
+                if let Some(last) = page.last {
+                    self.seen = last;
+                }
+                let page = page.events;
+                self.pending.extend(page);
+                continue;
+            }
+            match self.rx.recv().await {
+                Ok(batch) => {
+                    for e in &batch.stock {
+                        if e.position > self.seen && filter.wants(e) {
+                            self.pending.push_back(e.clone());
+                        }
+                    }
+                    // Ledger rows of other levels move the position too.
+                    if let Some(last) = batch.stock.iter().map(|e| e.position).max() {
+                        self.seen = self.seen.max(last);
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => self.lagged(),
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    }
+}
+
+impl<E> Subscriber<E> {
+    fn lagged(&mut self) {
+        self.hub.metrics.resynced();
+        self.behind = Some(0);
+    }
+
+    fn fail<T>(&mut self, e: AppError) -> Option<AppResult<T>> {
+        self.done = true;
+        Some(Err(e))
+    }
+
+    /// Past the bound, the stream ends with an error naming where it got
+    /// to, so the client can subscribe again from there.
+    fn too_far(&mut self, behind: usize) -> Option<AppError> {
+        if behind <= self.hub.limits.max_behind {
+            return None;
+        }
+        self.done = true;
+        Some(AppError::conflict(format!(
+            "this subscriber fell more than {} events behind and was ended; subscribe again with since: \"{}\"",
+            self.hub.limits.max_behind,
+            self.seen.cursor()
+        )))
+    }
+}

@@ -1,0 +1,15 @@
+//! Live events: `stockChanged` and `orderEvents` over graphql-transport-ws
+//! on `/graphql/ws`.
+//!
+//! The order events and the stock ledger, written in the same transaction
+//! as the changes they record, are the outbox (`feed`). After a commit,
+//! only a wake-up travels (`wake`: in-process on SQLite, LISTEN/NOTIFY on
+//! PostgreSQL, so every replica hears every commit); one dispatcher per
+//! replica then reads what is new once and fans it out (`hub`), and each
+//! subscriber filters it for its caller. Events carry opaque cursors, so a
+//! client that reconnects with `since` misses nothing.
+
+pub mod feed;
+pub mod hub;
+pub mod wake;
+pub mod ws;

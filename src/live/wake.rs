@@ -1,0 +1,116 @@
+//! Wake-ups: a small signal, after a commit, that the outboxes have
+//! something new. One trait, two implementations, chosen by the database:
+//! on SQLite (one process owns the file's writers) the pool's own
+//! end-of-write signal; on PostgreSQL, LISTEN/NOTIFY, so a commit on any
+//! replica wakes every replica. A wake-up carries nothing: readers re-read
+//! the outboxes from their position, so a lost or doubled one costs at
+//! most a delay until the next poll.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sea_orm::sqlx::postgres::PgListener;
+use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+use tokio::sync::Notify;
+
+use crate::db::Db;
+
+pub const CHANNEL: &str = "ocop_events";
+
+#[async_trait::async_trait]
+pub trait WakeSource: Send + Sync {
+    /// Runs for the life of the process, notifying `wake` after commits.
+    async fn run(self: Box<Self>, wake: Arc<Notify>);
+}
+
+/// Picks the implementation for the database behind `db`.
+pub fn for_database(db: &Db, url: &str) -> Box<dyn WakeSource> {
+    match db.get_database_backend() {
+        DatabaseBackend::Postgres => Box::new(PgNotify {
+            db: db.clone(),
+            url: url.to_owned(),
+        }),
+        _ => Box::new(InProcess { db: db.clone() }),
+    }
+}
+
+/// SQLite: the writers of this pool are the only writers.
+pub struct InProcess {
+    db: Db,
+}
+
+#[async_trait::async_trait]
+impl WakeSource for InProcess {
+    async fn run(self: Box<Self>, wake: Arc<Notify>) {
+        let ended = self.db.writes_ended();
+        loop {
+            ended.notified().await;
+            wake.notify_one();
+        }
+    }
+}
+
+/// PostgreSQL: this replica's commits are announced with NOTIFY (after the
+/// commit, coalesced: a burst of commits sends one), and one LISTEN
+/// connection per replica hears every replica's.
+pub struct PgNotify {
+    db: Db,
+    url: String,
+}
+
+#[async_trait::async_trait]
+impl WakeSource for PgNotify {
+    async fn run(self: Box<Self>, wake: Arc<Notify>) {
+        let announce = {
+            let db = self.db.clone();
+            async move {
+                let ended = db.writes_ended();
+                let sql = format!("SELECT pg_notify('{CHANNEL}', '')");
+                loop {
+                    ended.notified().await;
+                    if let Err(e) = db
+                        .execute_raw(Statement::from_string(
+                            DatabaseBackend::Postgres,
+                            sql.clone(),
+                        ))
+                        .await
+                    {
+                        tracing::warn!(error = %e, "live events: NOTIFY failed; subscribers catch up at the next poll");
+                    }
+                }
+            }
+        };
+        let listen = async move {
+            let mut backoff = Duration::from_millis(100);
+            loop {
+                match listen_once(&self.url, &wake).await {
+                    Ok(()) => backoff = Duration::from_millis(100),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "live events: LISTEN connection lost; reconnecting");
+                    }
+                }
+                // Whatever was announced while away is read now.
+                wake.notify_one();
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+        };
+        tokio::join!(announce, listen);
+    }
+}
+
+async fn listen_once(url: &str, wake: &Notify) -> Result<(), sea_orm::sqlx::Error> {
+    let mut listener = PgListener::connect(url).await?;
+    listener.listen(CHANNEL).await?;
+    // Connected: anything missed before is read now.
+    wake.notify_one();
+    loop {
+        // `None`: the connection was lost; the next call reconnects and
+        // listens again, and what was announced meanwhile is lost, so
+        // readers re-read either way.
+        if listener.try_recv().await?.is_none() {
+            tracing::warn!("live events: LISTEN connection lost; reconnecting");
+        }
+        wake.notify_one();
+    }
+}

@@ -1,0 +1,423 @@
+//! `/graphql/ws`: the graphql-transport-ws protocol (the npm `graphql-ws`
+//! client's), written here rather than taken from async-graphql-axum,
+//! whose handler closes a refused `connection_init` with 1002 instead of
+//! 4403, never times out a socket that does not initialise, lets a second
+//! `subscribe` with a live id silently replace the first and has no cap on
+//! streams per socket.
+//!
+//! - The token travels in the `connection_init` payload (`Authorization`
+//!   or `authorization`: `Bearer <JWT>`) and is checked as on HTTP; a bad
+//!   one closes the socket with 4403. A socket that has not initialised
+//!   after `INIT_TIMEOUT` is closed with 4408.
+//! - When the token expires, or its partner is suspended or its tokens
+//!   revoked (checked at every keep-alive), the socket closes with 4403:
+//!   the client reconnects with a new token (graphql-ws retries 4403).
+//! - Only subscriptions are served here; queries and mutations go to
+//!   `POST /graphql`. Each `subscribe` is measured like an HTTP request
+//!   (document limits, rate budget, query cost) before it starts.
+//! - A `ping` goes out every `KEEPALIVE`; a socket that cannot take a
+//!   message within `SEND_TIMEOUT` is dropped (its subscriptions end).
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::response::Response;
+use futures_util::StreamExt;
+use futures_util::stream::{BoxStream, SelectAll};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+use tokio::time::{Instant, sleep_until};
+
+use crate::auth::{self, Claims};
+use crate::error::AppError;
+use crate::graphql::context::{self, RequestData};
+use crate::graphql::{codes, measure};
+use crate::state::AppState;
+
+pub const PROTOCOL: &str = "graphql-transport-ws";
+const INIT_TIMEOUT: Duration = Duration::from_secs(5);
+const KEEPALIVE: Duration = Duration::from_secs(15);
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// Largest client message (a subscribe document and its variables).
+const MAX_MESSAGE: usize = 64 * 1024;
+
+pub async fn handler(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+    let ws = ws.protocols([PROTOCOL]).max_message_size(MAX_MESSAGE);
+    let agreed = ws.selected_protocol().is_some();
+    ws.on_upgrade(move |socket| async move {
+        let live = state.metrics.live.clone();
+        live.socket(1);
+        let mut conn = Connection {
+            state,
+            socket,
+            session: None,
+            active: HashMap::new(),
+            streams: SelectAll::new(),
+            generation: 0,
+        };
+        if agreed {
+            conn.run().await;
+        } else {
+            conn.close(4406, "Subprotocol not acceptable: use graphql-transport-ws")
+                .await;
+        }
+        live.socket(-1);
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ClientMessage {
+    ConnectionInit {
+        #[serde(default)]
+        payload: Option<Value>,
+    },
+    Ping {},
+    Pong {},
+    Subscribe {
+        id: String,
+        payload: SubscribePayload,
+    },
+    Complete {
+        id: String,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SubscribePayload {
+    query: String,
+    #[serde(default)]
+    variables: Option<Value>,
+    #[serde(default)]
+    operation_name: Option<String>,
+}
+
+struct Session {
+    claims: Claims,
+    viewer: auth::Viewer,
+    budget: std::sync::Arc<crate::rate_limit::Budget>,
+    expires: Instant,
+}
+
+enum Out {
+    Next(String, u64, Box<async_graphql::Response>),
+    Done(String, u64),
+}
+
+struct Active {
+    generation: u64,
+    /// Dropping it ends the stream.
+    _cancel: oneshot::Sender<()>,
+    started: bool,
+}
+
+struct Connection {
+    state: AppState,
+    socket: WebSocket,
+    session: Option<Session>,
+    active: HashMap<String, Active>,
+    streams: SelectAll<BoxStream<'static, Out>>,
+    generation: u64,
+}
+
+/// Why the loop stops: the socket is closed (with this code) or gone.
+enum Stop {
+    Close(u16, String),
+    Gone,
+}
+
+impl Connection {
+    async fn run(&mut self) {
+        let init_deadline = Instant::now() + INIT_TIMEOUT;
+        let mut keepalive = tokio::time::interval_at(Instant::now() + KEEPALIVE, KEEPALIVE);
+        let stop = loop {
+            let expires = self.session.as_ref().map_or(init_deadline, |s| s.expires);
+            let step = tokio::select! {
+                message = self.socket.recv() => match message {
+                    Some(Ok(Message::Text(text))) => self.on_text(&text).await,
+                    Some(Ok(Message::Binary(_))) => Err(Stop::Close(4400, "binary messages are not part of the protocol".into())),
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => Err(Stop::Gone),
+                    Some(Ok(_)) => Ok(()),
+                },
+                out = self.streams.next(), if !self.streams.is_empty() => match out {
+                    Some(out) => self.on_out(out).await,
+                    None => Ok(()),
+                },
+                _ = sleep_until(expires) => Err(match self.session {
+                    None => Stop::Close(4408, "Connection initialisation timeout".into()),
+                    Some(_) => Stop::Close(4403, "Forbidden: the token has expired".into()),
+                }),
+                _ = keepalive.tick() => self.keepalive().await,
+            };
+            if let Err(stop) = step {
+                break stop;
+            }
+        };
+        if let Stop::Close(code, reason) = stop {
+            self.close(code, &reason).await;
+        }
+    }
+
+    async fn send(&mut self, value: Value) -> Result<(), Stop> {
+        let text = Utf8Bytes::from(value.to_string());
+        match tokio::time::timeout(SEND_TIMEOUT, self.socket.send(Message::Text(text))).await {
+            Ok(Ok(())) => Ok(()),
+            // Too slow to take a message, or gone: drop it.
+            _ => Err(Stop::Gone),
+        }
+    }
+
+    async fn close(&mut self, code: u16, reason: &str) {
+        // A close reason is at most 123 bytes.
+        let mut end = reason.len().min(120);
+        while !reason.is_char_boundary(end) {
+            end -= 1;
+        }
+        let frame = CloseFrame {
+            code,
+            reason: Utf8Bytes::from(&reason[..end]),
+        };
+        let _ =
+            tokio::time::timeout(SEND_TIMEOUT, self.socket.send(Message::Close(Some(frame)))).await;
+    }
+
+    async fn on_text(&mut self, text: &str) -> Result<(), Stop> {
+        let Ok(message) = serde_json::from_str::<ClientMessage>(text) else {
+            return Err(Stop::Close(4400, "Invalid message received".into()));
+        };
+        match message {
+            ClientMessage::ConnectionInit { payload } => {
+                if self.session.is_some() {
+                    return Err(Stop::Close(4429, "Too many initialisation requests".into()));
+                }
+                match authenticate(&self.state, payload).await {
+                    Ok(session) => {
+                        self.session = Some(session);
+                        self.send(json!({ "type": "connection_ack" })).await
+                    }
+                    Err(e) => Err(Stop::Close(
+                        4403,
+                        format!("Forbidden: {}", e.public_message()),
+                    )),
+                }
+            }
+            ClientMessage::Ping {} => self.send(json!({ "type": "pong" })).await,
+            ClientMessage::Pong {} => Ok(()),
+            ClientMessage::Subscribe { id, payload } => self.subscribe(id, payload).await,
+            ClientMessage::Complete { id } => {
+                // Dropping the entry ends its stream; nothing is sent back.
+                self.active.remove(&id);
+                Ok(())
+            }
+        }
+    }
+
+    /// Pings the client, and checks that its partner may still connect.
+    async fn keepalive(&mut self) -> Result<(), Stop> {
+        if let Some(session) = &self.session {
+            let partner = self
+                .state
+                .partners
+                .get(&self.state.db, &session.claims.sub)
+                .await;
+            let refused = match partner {
+                Ok(Some(p)) => auth::viewer_for(p, &session.claims).err(),
+                Ok(None) => Some(AppError::Unauthenticated(
+                    "the token's partner is not known".into(),
+                )),
+                // The database is away: keep serving what is flowing.
+                Err(_) => None,
+            };
+            if let Some(e) = refused {
+                return Err(Stop::Close(
+                    4403,
+                    format!("Forbidden: {}", e.public_message()),
+                ));
+            }
+        }
+        self.send(json!({ "type": "ping" })).await
+    }
+
+    async fn refuse(&mut self, id: &str, e: AppError) -> Result<(), Stop> {
+        let errors = serde_json::to_value(vec![e.request_error()]).unwrap_or(Value::Null);
+        self.send(json!({ "type": "error", "id": id, "payload": errors }))
+            .await
+    }
+
+    async fn subscribe(&mut self, id: String, payload: SubscribePayload) -> Result<(), Stop> {
+        let Some(session) = &self.session else {
+            return Err(Stop::Close(4401, "Unauthorized".into()));
+        };
+        if self.active.contains_key(&id) {
+            return Err(Stop::Close(
+                4409,
+                format!("Subscriber for {id} already exists"),
+            ));
+        }
+        let hub = self.state.live.clone();
+        if self.active.len() >= hub.limits.per_socket {
+            let e = AppError::RateLimited {
+                retry_after_secs: 1,
+            };
+            return self.refuse(&id, e).await;
+        }
+        if let Err(retry_after_secs) = session.budget.take_request() {
+            return self
+                .refuse(&id, AppError::RateLimited { retry_after_secs })
+                .await;
+        }
+        let state = &self.state;
+        let measured = match measure::measure(&payload.query, &state.document_limits) {
+            Ok(m) => m,
+            Err(e) => return self.refuse(&id, e).await,
+        };
+        let mut request = async_graphql::Request::new(payload.query);
+        if let Some(variables) = payload.variables {
+            request = request.variables(async_graphql::Variables::from_json(variables));
+        }
+        if let Some(name) = &payload.operation_name {
+            request = request.operation_name(name);
+        }
+        let mut extra_cost = 0;
+        if let Some(m) = measured {
+            if !is_subscription(&m.doc, payload.operation_name.as_deref()) {
+                let e = AppError::bad_input(
+                    "only subscriptions are served on /graphql/ws; send queries and mutations to POST /graphql",
+                );
+                return self.refuse(&id, e).await;
+            }
+            extra_cost = m.extra_cost;
+            request.set_parsed_query(m.doc);
+        }
+        let data = RequestData {
+            db: state.db.clone(),
+            viewer: Some(session.viewer.clone()),
+            budget: Some(session.budget.clone()),
+            locations: state.locations.clone(),
+            max_page_size: state.config.max_page_size,
+            extra_cost,
+            max_complexity: state.config.max_query_complexity,
+        };
+        let request = context::prepare_live(request, data).data(hub);
+        self.generation += 1;
+        let generation = self.generation;
+        let (cancel, cancelled) = oneshot::channel::<()>();
+        let next_id = id.clone();
+        let stream = state
+            .schema
+            .execute_stream(request)
+            .take_until(cancelled)
+            .map(move |r| Out::Next(next_id.clone(), generation, Box::new(r)))
+            .chain(futures_util::stream::once({
+                let id = id.clone();
+                async move { Out::Done(id, generation) }
+            }));
+        self.streams.push(stream.boxed());
+        self.active.insert(
+            id,
+            Active {
+                generation,
+                _cancel: cancel,
+                started: false,
+            },
+        );
+        Ok(())
+    }
+
+    async fn on_out(&mut self, out: Out) -> Result<(), Stop> {
+        match out {
+            Out::Next(id, generation, mut response) => {
+                let Some(active) = self
+                    .active
+                    .get_mut(&id)
+                    .filter(|a| a.generation == generation)
+                else {
+                    return Ok(());
+                };
+                let first = !active.started;
+                active.started = true;
+                response.errors = std::mem::take(&mut response.errors)
+                    .into_iter()
+                    .map(codes::coded)
+                    .collect();
+                // Refused before it produced anything (validation, scope,
+                // a bad argument): an `error`, which ends the operation.
+                if first
+                    && !response.errors.is_empty()
+                    && response.data == async_graphql::Value::Null
+                {
+                    self.active.remove(&id);
+                    let errors = serde_json::to_value(&response.errors).unwrap_or(Value::Null);
+                    return self
+                        .send(json!({ "type": "error", "id": id, "payload": errors }))
+                        .await;
+                }
+                let payload = serde_json::to_value(&response).unwrap_or(Value::Null);
+                self.send(json!({ "type": "next", "id": id, "payload": payload }))
+                    .await
+            }
+            Out::Done(id, generation) => {
+                if self
+                    .active
+                    .get(&id)
+                    .is_some_and(|a| a.generation == generation)
+                {
+                    self.active.remove(&id);
+                    return self.send(json!({ "type": "complete", "id": id })).await;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+async fn authenticate(state: &AppState, payload: Option<Value>) -> Result<Session, AppError> {
+    let header = payload
+        .as_ref()
+        .and_then(|p| p.get("Authorization").or_else(|| p.get("authorization")))
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            AppError::Unauthenticated(
+                "send {\"Authorization\": \"Bearer <JWT>\"} in connection_init".into(),
+            )
+        })?;
+    let claims = state.auth.verify(auth::bearer_token(header)?)?;
+    let partner = state
+        .partners
+        .get(&state.db, &claims.sub)
+        .await?
+        .ok_or_else(|| AppError::Unauthenticated("the token's partner is not known".into()))?;
+    let budget = state.limiter.budget(&partner);
+    let viewer = auth::viewer_for(partner, &claims)?;
+    budget
+        .take_request()
+        .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
+    let left = claims.exp.saturating_sub(auth::now_secs());
+    Ok(Session {
+        expires: Instant::now() + Duration::from_secs(left),
+        claims,
+        viewer,
+        budget,
+    })
+}
+
+fn is_subscription(
+    doc: &async_graphql::parser::types::ExecutableDocument,
+    name: Option<&str>,
+) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let ty = match (&doc.operations, name) {
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.values().next().map(|op| op.node.ty)
+        }
+        _ => None,
+    };
+    // Unknown: let async-graphql say what is wrong with the document.
+    ty.is_none_or(|t| t == OperationType::Subscription)
+}

@@ -1,0 +1,489 @@
+//! Live events over graphql-transport-ws, with a real WebSocket client
+//! speaking the protocol to a real server on a random port, on both
+//! databases: delivery, isolation between partners, replay with `since`,
+//! the protocol's refusals, token expiry and the limits.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::{Message, http::HeaderValue};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+
+use crate::helpers::*;
+use crate::orders::{PLACE, input, products, store_of};
+
+pub const ORDER_EVENTS: &str = "subscription($since: String) { orderEvents(since: $since) { cursor at status order { id status } } }";
+const STOCK: &str = "subscription($p: [ID!], $l: [ID!]) { stockChanged(productIds: $p, locationIds: $l) { product { id sku } location { id code } onHand reserved available reorderPoint lowStock at } }";
+
+/// What the server said.
+#[derive(Debug)]
+pub enum Said {
+    Message(Value),
+    Closed(u16, String),
+    Nothing,
+}
+
+pub struct Ws(WebSocketStream<MaybeTlsStream<TcpStream>>);
+
+impl Ws {
+    pub async fn open(addr: SocketAddr) -> Ws {
+        let mut request = format!("ws://{addr}/graphql/ws")
+            .into_client_request()
+            .expect("request");
+        request.headers_mut().insert(
+            "sec-websocket-protocol",
+            HeaderValue::from_static("graphql-transport-ws"),
+        );
+        let (stream, response) = connect_async(request).await.expect("connect");
+        assert_eq!(
+            response
+                .headers()
+                .get("sec-websocket-protocol")
+                .and_then(|v| v.to_str().ok()),
+            Some("graphql-transport-ws")
+        );
+        Ws(stream)
+    }
+
+    /// Opens and initialises with `token`; panics unless acknowledged.
+    pub async fn connect(addr: SocketAddr, token: &str) -> Ws {
+        let mut ws = Ws::open(addr).await;
+        ws.send(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } }))
+            .await;
+        match ws.recv(Duration::from_secs(5)).await {
+            Said::Message(m) if m["type"] == "connection_ack" => ws,
+            other => panic!("not acknowledged: {other:?}"),
+        }
+    }
+
+    pub async fn send(&mut self, v: Value) {
+        self.0
+            .send(Message::Text(v.to_string().into()))
+            .await
+            .expect("send");
+    }
+
+    pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+        self.send(json!({ "type": "subscribe", "id": id, "payload": { "query": query, "variables": variables } }))
+            .await;
+    }
+
+    /// The next protocol message (pings are answered and skipped).
+    pub async fn recv(&mut self, within: Duration) -> Said {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let next = tokio::time::timeout_at(deadline, self.0.next()).await;
+            match next {
+                Err(_) => return Said::Nothing,
+                Ok(None) | Ok(Some(Err(_))) => return Said::Closed(1006, String::new()),
+                Ok(Some(Ok(Message::Close(frame)))) => {
+                    return frame.map_or(Said::Closed(1005, String::new()), |f| {
+                        Said::Closed(u16::from(f.code), f.reason.to_string())
+                    });
+                }
+                Ok(Some(Ok(Message::Text(t)))) => {
+                    let v: Value = serde_json::from_str(&t).expect("json");
+                    if v["type"] == "ping" {
+                        self.send(json!({ "type": "pong" })).await;
+                        continue;
+                    }
+                    return Said::Message(v);
+                }
+                Ok(Some(Ok(_))) => continue,
+            }
+        }
+    }
+
+    /// The payload of the next `next` message for `id`.
+    pub async fn next(&mut self, id: &str, within: Duration) -> Value {
+        match self.recv(within).await {
+            Said::Message(m) if m["type"] == "next" && m["id"] == id => m["payload"].clone(),
+            other => panic!("expected next for {id}: {other:?}"),
+        }
+    }
+
+    pub async fn closed(&mut self, within: Duration) -> (u16, String) {
+        loop {
+            match self.recv(within).await {
+                Said::Closed(code, reason) => return (code, reason),
+                Said::Message(_) => continue,
+                Said::Nothing => panic!("the socket stayed open"),
+            }
+        }
+    }
+
+    pub async fn close(mut self) {
+        let _ = self
+            .0
+            .close(Some(tokio_tungstenite::tungstenite::protocol::CloseFrame {
+                code: CloseCode::Normal,
+                reason: "".into(),
+            }))
+            .await;
+    }
+}
+
+const SECOND: Duration = Duration::from_secs(1);
+
+pub async fn place(app: &TestApp, partner: &str, key: &str) -> Value {
+    let store = store_of(app, partner).await;
+    let ps = products(app, 1).await;
+    let (p, moq, _) = &ps[0];
+    app.gql_as(
+        partner,
+        ALL_RETAIL_SCOPES,
+        PLACE,
+        input(key, &store, vec![(p.clone(), *moq)]),
+    )
+    .await
+    .ok()["placeOrder"]["order"]["id"]
+        .clone()
+}
+
+#[tokio::test]
+async fn an_order_reaches_its_partner_and_the_operator_within_a_second_and_no_one_else() {
+    let app = TestApp::new().await;
+    let addr = app.serve().await;
+    let mut aeon = Ws::connect(addr, &app.token("aeon-vn", "orders:read")).await;
+    let mut winmart = Ws::connect(addr, &app.token("winmart", "orders:read")).await;
+    let mut hub = Ws::connect(addr, &app.token("hanoi-ocop-hub", OPERATOR_SCOPES)).await;
+    for ws in [&mut aeon, &mut winmart, &mut hub] {
+        ws.subscribe("o", ORDER_EVENTS, json!({})).await;
+    }
+    // Subscribed before the order: give the subscriptions a moment to start.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let id = place(&app, "aeon-vn", "live-1").await;
+    for ws in [&mut aeon, &mut hub] {
+        let event = ws.next("o", SECOND).await;
+        let e = &event["data"]["orderEvents"];
+        assert_eq!(e["order"]["id"], id, "{event}");
+        assert_eq!(e["status"], "PLACED");
+        assert!(e["cursor"].as_str().is_some_and(|c| !c.is_empty()));
+    }
+    // Winmart sees nothing of it: its first event is its own order.
+    assert!(matches!(
+        winmart.recv(Duration::from_millis(300)).await,
+        Said::Nothing
+    ));
+    let own = place(&app, "winmart", "live-2").await;
+    let event = winmart.next("o", SECOND).await;
+    assert_eq!(event["data"]["orderEvents"]["order"]["id"], own);
+    // The cancellation is an event too, with the order as it is now.
+    app.gql_as(
+        "winmart",
+        ALL_RETAIL_SCOPES,
+        "mutation($id: ID!) { cancelOrder(id: $id) { status } }",
+        json!({ "id": own }),
+    )
+    .await
+    .ok();
+    let event = winmart.next("o", SECOND).await;
+    assert_eq!(event["data"]["orderEvents"]["status"], "CANCELLED");
+    assert_eq!(event["data"]["orderEvents"]["order"]["status"], "CANCELLED");
+}
+
+#[tokio::test]
+async fn a_stock_receipt_reaches_stock_subscribers_with_the_new_level() {
+    // Every level counts as low here, so `lowStock` must say so.
+    let app = TestApp::with_config(|c| c.default_reorder_point = 1_000_000_000).await;
+    let addr = app.serve().await;
+    let data = app
+        .gql_as(
+            "hanoi-ocop-hub",
+            OPERATOR_SCOPES,
+            "{ products(first: 2) { nodes { id sku stock { location { id code } onHand reserved } } } }",
+            json!({}),
+        )
+        .await;
+    let nodes = data.ok()["products"]["nodes"].clone();
+    let (product, other) = (&nodes[0], &nodes[1]);
+    let level = &product["stock"][0];
+    let mut ws = Ws::connect(addr, &app.token("aeon-vn", "inventory:read catalog:read")).await;
+    ws.subscribe("s", STOCK, json!({ "p": [product["id"]] }))
+        .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let receive = "mutation($p: ID!, $l: ID!) { receiveStock(input: { productId: $p, locationId: $l, quantity: 7 }) { onHand } }";
+    // A receipt of another product is not this subscriber's.
+    app.gql_as(
+        "hanoi-ocop-hub",
+        OPERATOR_SCOPES,
+        receive,
+        json!({ "p": other["id"], "l": other["stock"][0]["location"]["id"] }),
+    )
+    .await
+    .ok();
+    app.gql_as(
+        "hanoi-ocop-hub",
+        OPERATOR_SCOPES,
+        receive,
+        json!({ "p": product["id"], "l": level["location"]["id"] }),
+    )
+    .await
+    .ok();
+    let event = ws.next("s", SECOND).await;
+    let e = &event["data"]["stockChanged"];
+    assert_eq!(e["product"]["id"], product["id"], "{event}");
+    assert_eq!(e["location"]["id"], level["location"]["id"]);
+    let on_hand = level["onHand"].as_i64().unwrap_or(-1) + 7;
+    assert_eq!(e["onHand"], on_hand);
+    assert_eq!(
+        e["available"].as_i64(),
+        e["onHand"]
+            .as_i64()
+            .zip(e["reserved"].as_i64())
+            .map(|(h, r)| h - r)
+    );
+    assert_eq!(e["lowStock"], true);
+    // An order reserving it is a stock change too.
+    let store = store_of(&app, "aeon-vn").await;
+    app.gql_as(
+        "aeon-vn",
+        ALL_RETAIL_SCOPES,
+        "query($id: ID!) { product(id: $id) { minOrderQuantity } }",
+        json!({ "id": product["id"] }),
+    )
+    .await
+    .ok();
+    let moq = app
+        .gql_as(
+            "aeon-vn",
+            ALL_RETAIL_SCOPES,
+            "query($id: ID!) { product(id: $id) { minOrderQuantity } }",
+            json!({ "id": product["id"] }),
+        )
+        .await
+        .ok()["product"]["minOrderQuantity"]
+        .as_i64()
+        .unwrap_or(1);
+    app.gql_as(
+        "aeon-vn",
+        ALL_RETAIL_SCOPES,
+        PLACE,
+        input("live-s", &store, vec![(product["id"].clone(), moq)]),
+    )
+    .await
+    .ok();
+    let event = ws.next("s", SECOND).await;
+    let reserved = event["data"]["stockChanged"]["reserved"]
+        .as_i64()
+        .unwrap_or(0);
+    assert!(reserved >= moq, "{event}");
+}
+
+#[tokio::test]
+async fn since_replays_what_happened_after_the_cursor_then_goes_live() {
+    let app = TestApp::new().await;
+    let addr = app.serve().await;
+    let token = app.token("hapro", "orders:read");
+    let mut ws = Ws::connect(addr, &token).await;
+    ws.subscribe("o", ORDER_EVENTS, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let first = place(&app, "hapro", "since-1").await;
+    let cursor = ws.next("o", SECOND).await["data"]["orderEvents"]["cursor"].clone();
+    ws.close().await;
+    // While away: two more orders.
+    let second = place(&app, "hapro", "since-2").await;
+    let third = place(&app, "hapro", "since-3").await;
+    let mut ws = Ws::connect(addr, &token).await;
+    ws.subscribe("o", ORDER_EVENTS, json!({ "since": cursor }))
+        .await;
+    let a = ws.next("o", SECOND).await;
+    let b = ws.next("o", SECOND).await;
+    assert_eq!(a["data"]["orderEvents"]["order"]["id"], second);
+    assert_eq!(b["data"]["orderEvents"]["order"]["id"], third);
+    assert_ne!(second, first);
+    // Then live.
+    let fourth = place(&app, "hapro", "since-4").await;
+    let c = ws.next("o", SECOND).await;
+    assert_eq!(c["data"]["orderEvents"]["order"]["id"], fourth);
+    // A cursor that is not one, or too old, is BAD_USER_INPUT.
+    ws.subscribe("bad", ORDER_EVENTS, json!({ "since": "bm90LWEtY3Vyc29y" }))
+        .await;
+    match ws.recv(SECOND).await {
+        Said::Message(m) => {
+            assert_eq!(m["type"], "error", "{m}");
+            assert_eq!(m["payload"][0]["extensions"]["code"], "BAD_USER_INPUT");
+        }
+        other => panic!("{other:?}"),
+    }
+    app.exec("UPDATE order_event SET created_at = '2020-01-01T00:00:00+00:00'")
+        .await;
+    ws.subscribe("old", ORDER_EVENTS, json!({ "since": cursor }))
+        .await;
+    match ws.recv(SECOND).await {
+        Said::Message(m) => {
+            assert_eq!(m["type"], "error", "{m}");
+            assert!(
+                m["payload"][0]["message"]
+                    .as_str()
+                    .is_some_and(|s| s.contains("days old")),
+                "{m}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_protocol_refuses_bad_tokens_strangers_and_misuse() {
+    let app = TestApp::new().await;
+    let addr = app.serve().await;
+    // A bad token: 4403.
+    let mut ws = Ws::open(addr).await;
+    ws.send(
+        json!({ "type": "connection_init", "payload": { "authorization": "Bearer not-a-jwt" } }),
+    )
+    .await;
+    assert_eq!(ws.closed(SECOND).await.0, 4403);
+    // No token at all: 4403.
+    let mut ws = Ws::open(addr).await;
+    ws.send(json!({ "type": "connection_init" })).await;
+    assert_eq!(ws.closed(SECOND).await.0, 4403);
+    // Subscribing before connection_init: 4401.
+    let mut ws = Ws::open(addr).await;
+    ws.subscribe("x", ORDER_EVENTS, json!({})).await;
+    assert_eq!(ws.closed(SECOND).await.0, 4401);
+    // Garbage: 4400.
+    let mut ws = Ws::open(addr).await;
+    ws.0.send(Message::Text("{nope".into()))
+        .await
+        .expect("send");
+    assert_eq!(ws.closed(SECOND).await.0, 4400);
+    let token = app.token("aeon-vn", "orders:read");
+    // A second connection_init: 4429.
+    let mut ws = Ws::connect(addr, &token).await;
+    ws.send(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } }))
+        .await;
+    assert_eq!(ws.closed(SECOND).await.0, 4429);
+    // A scope the token lacks: an error for that operation only.
+    let mut ws = Ws::connect(addr, &token).await;
+    ws.subscribe("s", STOCK, json!({})).await;
+    match ws.recv(SECOND).await {
+        Said::Message(m) => {
+            assert_eq!(m["type"], "error", "{m}");
+            assert_eq!(m["id"], "s");
+            assert_eq!(m["payload"][0]["extensions"]["code"], "FORBIDDEN");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Queries belong to POST /graphql.
+    ws.subscribe("q", "{ viewer { scopes } }", json!({})).await;
+    match ws.recv(SECOND).await {
+        Said::Message(m) => {
+            assert_eq!(m["type"], "error", "{m}");
+            assert_eq!(m["payload"][0]["extensions"]["code"], "BAD_USER_INPUT");
+        }
+        other => panic!("{other:?}"),
+    }
+    // A ping is answered.
+    ws.send(json!({ "type": "ping" })).await;
+    match ws.recv(SECOND).await {
+        Said::Message(m) => assert_eq!(m["type"], "pong"),
+        other => panic!("{other:?}"),
+    }
+    // The same id twice while the first is live: 4409.
+    ws.subscribe("o", ORDER_EVENTS, json!({})).await;
+    ws.subscribe("o", ORDER_EVENTS, json!({})).await;
+    assert_eq!(ws.closed(SECOND).await.0, 4409);
+    // Without the subprotocol: 4406.
+    let (mut plain, _) = connect_async(format!("ws://{addr}/graphql/ws"))
+        .await
+        .expect("connect");
+    let code = loop {
+        match plain.next().await {
+            Some(Ok(Message::Close(Some(f)))) => break u16::from(f.code),
+            Some(Ok(_)) => continue,
+            _ => break 0,
+        }
+    };
+    assert_eq!(code, 4406);
+}
+
+#[tokio::test]
+async fn a_socket_that_never_initialises_is_closed() {
+    let app = TestApp::new().await;
+    let addr = app.serve().await;
+    let mut ws = Ws::open(addr).await;
+    assert_eq!(ws.closed(Duration::from_secs(8)).await.0, 4408);
+}
+
+#[tokio::test]
+async fn the_stream_ends_when_the_token_expires() {
+    let app = TestApp::new().await;
+    let addr = app.serve().await;
+    let token = app
+        .state
+        .auth
+        .mint(
+            "aeon-vn",
+            &ocop_gateway::auth::ScopeSet::parse("orders:read"),
+            Duration::from_secs(2),
+        )
+        .expect("mint");
+    let mut ws = Ws::connect(addr, &token).await;
+    ws.subscribe("o", ORDER_EVENTS, json!({})).await;
+    let (code, reason) = ws.closed(Duration::from_secs(5)).await;
+    assert_eq!(code, 4403);
+    assert!(reason.contains("expired"), "{reason}");
+}
+
+#[tokio::test]
+async fn subscriptions_are_limited_per_partner_and_per_socket_and_counted() {
+    let app = TestApp::with_config(|c| {
+        c.subscriptions_per_partner = 2;
+        c.subscriptions_per_socket = 3;
+    })
+    .await;
+    let addr = app.serve().await;
+    let token = app.token("central-retail", "orders:read");
+    let mut ws = Ws::connect(addr, &token).await;
+    for id in ["a", "b", "c"] {
+        ws.subscribe(id, ORDER_EVENTS, json!({})).await;
+    }
+    match ws.recv(SECOND).await {
+        Said::Message(m) => {
+            assert_eq!(
+                (m["type"].as_str(), m["id"].as_str()),
+                (Some("error"), Some("c")),
+                "{m}"
+            );
+            assert_eq!(m["payload"][0]["extensions"]["code"], "RATE_LIMITED");
+        }
+        other => panic!("{other:?}"),
+    }
+    let (_, _, metrics) = app.get("/metrics").await;
+    assert!(
+        metrics.contains("ocop_gateway_subscriptions{subscription=\"orderEvents\"} 2"),
+        "{metrics}"
+    );
+    // Completing one frees its place.
+    ws.send(json!({ "type": "complete", "id": "a" })).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    ws.subscribe("d", ORDER_EVENTS, json!({})).await;
+    place(&app, "central-retail", "limits-1").await;
+    let mut got = Vec::new();
+    for _ in 0..2 {
+        match ws.recv(SECOND).await {
+            Said::Message(m) if m["type"] == "next" => {
+                got.push(m["id"].as_str().unwrap_or("").to_owned())
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    got.sort();
+    assert_eq!(got, ["b", "d"]);
+    let (_, _, metrics) = app.get("/metrics").await;
+    assert!(
+        metrics.contains("ocop_gateway_subscription_events_total{subscription=\"orderEvents\"} 2"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("ocop_gateway_subscription_delay_seconds_count"),
+        "{metrics}"
+    );
+}

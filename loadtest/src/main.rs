@@ -160,7 +160,8 @@ async fn graphql(
     }
 }
 
-const SALES: &str = "query($from: Date!, $to: Date!, $g: SalesGroupBy!) { salesReport(from: $from, to: $to, groupBy: $g) { key units revenue } }";
+/// A dashboard shows the top 50 products (every row is in the CSV export).
+const SALES: &str = "query($from: Date!, $to: Date!, $g: SalesGroupBy!) { salesReport(from: $from, to: $to, groupBy: $g, first: 50) { key units revenue } }";
 const FULFILMENT: &str = "query($from: Date!, $to: Date!) { fulfillmentReport(from: $from, to: $to) { orders fillRate onTimeRate cancelRate leadTimeHours { placedToConfirmed { p50 p90 } placedToDelivered { p50 p90 } } } }";
 const LOW_STOCK: &str = "{ lowStock(maxDaysOfCover: 30) { product { sku } location { code } available dailyUnits daysOfCover } }";
 

@@ -131,6 +131,18 @@ async fn sales_move_with_orders_and_cancellations() {
     let week = sales(&app, "aeon-vn", &today, &today, "WEEK").await;
     let iso = chrono::Datelike::iso_week(&local_today());
     assert_eq!(week[0]["key"], format!("{}-W{:02}", iso.year(), iso.week()));
+    // `first` keeps the top rows; 0 is refused.
+    let top = "query($d: Date!, $n: Int) { salesReport(from: $d, to: $d, groupBy: PRODUCT, first: $n) { key revenue } }";
+    let all = sales(&app, "aeon-vn", &today, &today, "PRODUCT").await;
+    let one = app
+        .gql_as("aeon-vn", "reports:read", top, json!({ "d": today, "n": 1 }))
+        .await;
+    assert_eq!(one.ok()["salesReport"].as_array().map(Vec::len), Some(1));
+    assert_eq!(one.ok()["salesReport"][0]["key"], all[0]["key"]);
+    let zero = app
+        .gql_as("aeon-vn", "reports:read", top, json!({ "d": today, "n": 0 }))
+        .await;
+    assert_eq!(zero.code(), Some("BAD_USER_INPUT"));
     let category = sales(&app, "aeon-vn", &today, &today, "CATEGORY").await;
     assert_eq!(category[0]["key"], "HANDICRAFTS_SOUVENIRS");
     assert_consistent(&app).await;

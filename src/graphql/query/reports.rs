@@ -1,6 +1,7 @@
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 
 use crate::auth::Scope;
+use crate::error::AppError;
 use crate::domain::reports::{self, SalesGroupBy as DomainGroupBy, Window};
 use crate::graphql::context::{db, loader, viewer};
 use crate::graphql::guard::ScopeGuard;
@@ -158,12 +159,24 @@ impl ReportQuery {
         to: Date,
         group_by: SalesGroupBy,
         partner_id: Option<ID>,
+        #[graphql(
+            desc = "At most this many rows, 1 to 10,000: the largest revenue first, or for DAY, WEEK and MONTH the earliest periods. All rows when omitted (the CSV export always has them all)."
+        )]
+        first: Option<i32>,
     ) -> async_graphql::Result<Vec<SalesRow>> {
         let window = Window::new(from.0, to.0)?;
+        let first = match first {
+            None => usize::MAX,
+            Some(n @ 1..=10_000) => n as usize,
+            Some(_) => {
+                return Err(AppError::bad_field("first", "first must be 1 to 10,000").into());
+            }
+        };
         let scope = reports::scope(viewer(ctx)?, partner(partner_id)?)?;
         let rows = reports::sales(db(ctx)?, window, DomainGroupBy::from(group_by), scope).await?;
         Ok(rows
             .into_iter()
+            .take(first)
             .map(|r| SalesRow {
                 key: r.key,
                 label: r.label,

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::OwnedSemaphorePermit;
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, Response as GqlResponse};
 use axum::Extension;
 use axum::Router;
@@ -185,13 +184,10 @@ async fn metrics(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-async fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("ocop-gateway")
-            .finish(),
-    )
+/// GraphiQL, wired for subscriptions too: the Headers tab's JSON is also
+/// the `connection_init` payload of `/graphql/ws`.
+async fn graphiql() -> Html<&'static str> {
+    Html(include_str!("../static/graphiql.html"))
 }
 
 /// Authenticates the request. No header means an anonymous caller (only

@@ -30,6 +30,9 @@ pub struct Model {
     pub min_order_qty: i32,
     pub status: ProductStatus,
     pub producer_id: i64,
+    /// Below this many available units at a location, a stock change is
+    /// flagged low (`stockChanged.lowStock`); none: the gateway's default.
+    pub reorder_point: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -14,6 +14,8 @@ async fn health_readiness_and_graphiql() {
     let (status, _, body) = app.get("/graphql").await;
     assert_eq!(status, 200);
     assert!(body.contains("graphiql"), "GraphiQL page");
+    // Wired for subscriptions: the Headers tab's token opens /graphql/ws.
+    assert!(body.contains("/graphql/ws") && body.contains("wsConnectionParams"));
 }
 
 #[tokio::test]

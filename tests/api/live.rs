@@ -239,16 +239,49 @@ async fn a_stock_receipt_reaches_stock_subscribers_with_the_new_level() {
             .map(|(h, r)| h - r)
     );
     assert_eq!(e["lowStock"], true);
-    // An order reserving it is a stock change too.
-    let store = store_of(&app, "aeon-vn").await;
+    // The product's own reorder point overrides the default.
+    let set =
+        "mutation($p: ID!, $u: Int) { setReorderPoint(productId: $p, units: $u) { reorderPoint } }";
+    let r = app
+        .gql_as(
+            "hanoi-ocop-hub",
+            OPERATOR_SCOPES,
+            set,
+            json!({ "p": product["id"], "u": 0 }),
+        )
+        .await;
+    assert_eq!(r.ok()["setReorderPoint"]["reorderPoint"], 0);
+    for (who, scopes, units, code) in [
+        (
+            "hanoi-ocop-hub",
+            OPERATOR_SCOPES,
+            json!(-1),
+            "BAD_USER_INPUT",
+        ),
+        ("aeon-vn", ALL_RETAIL_SCOPES, json!(5), "FORBIDDEN"),
+    ] {
+        let r = app
+            .gql_as(who, scopes, set, json!({ "p": product["id"], "u": units }))
+            .await;
+        assert_eq!(r.code(), Some(code));
+    }
     app.gql_as(
-        "aeon-vn",
-        ALL_RETAIL_SCOPES,
-        "query($id: ID!) { product(id: $id) { minOrderQuantity } }",
-        json!({ "id": product["id"] }),
+        "hanoi-ocop-hub",
+        OPERATOR_SCOPES,
+        receive,
+        json!({ "p": product["id"], "l": level["location"]["id"] }),
     )
     .await
     .ok();
+    let event = ws.next("s", SECOND).await;
+    let e = &event["data"]["stockChanged"];
+    assert_eq!(
+        (e["reorderPoint"].as_i64(), e["lowStock"].as_bool()),
+        (Some(0), Some(false)),
+        "{event}"
+    );
+    // An order reserving it is a stock change too.
+    let store = store_of(&app, "aeon-vn").await;
     let moq = app
         .gql_as(
             "aeon-vn",

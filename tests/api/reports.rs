@@ -135,12 +135,22 @@ async fn sales_move_with_orders_and_cancellations() {
     let top = "query($d: Date!, $n: Int) { salesReport(from: $d, to: $d, groupBy: PRODUCT, first: $n) { key revenue } }";
     let all = sales(&app, "aeon-vn", &today, &today, "PRODUCT").await;
     let one = app
-        .gql_as("aeon-vn", "reports:read", top, json!({ "d": today, "n": 1 }))
+        .gql_as(
+            "aeon-vn",
+            "reports:read",
+            top,
+            json!({ "d": today, "n": 1 }),
+        )
         .await;
     assert_eq!(one.ok()["salesReport"].as_array().map(Vec::len), Some(1));
     assert_eq!(one.ok()["salesReport"][0]["key"], all[0]["key"]);
     let zero = app
-        .gql_as("aeon-vn", "reports:read", top, json!({ "d": today, "n": 0 }))
+        .gql_as(
+            "aeon-vn",
+            "reports:read",
+            top,
+            json!({ "d": today, "n": 0 }),
+        )
         .await;
     assert_eq!(zero.code(), Some("BAD_USER_INPUT"));
     let category = sales(&app, "aeon-vn", &today, &today, "CATEGORY").await;

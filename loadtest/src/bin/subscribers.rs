@@ -28,7 +28,11 @@ struct Stats {
 
 impl Stats {
     fn percentile(&self, q: f64) -> usize {
-        let total: u64 = self.delay_ms.iter().map(|b| b.load(Ordering::Relaxed)).sum();
+        let total: u64 = self
+            .delay_ms
+            .iter()
+            .map(|b| b.load(Ordering::Relaxed))
+            .sum();
         let rank = ((q * total as f64).ceil() as u64).max(1);
         let mut seen = 0;
         for (ms, b) in self.delay_ms.iter().enumerate() {
@@ -164,7 +168,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     println!("{summary}");
     if let Ok(path) = std::env::var("OCOP_SUMMARY") {
         use std::io::Write;
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
         writeln!(f, "{summary}")?;
     }
     std::process::exit(0);

@@ -153,6 +153,37 @@ async fn add_on_hand(
     Ok(())
 }
 
+/// Most units a reorder point may name.
+pub const MAX_REORDER_POINT: i64 = 1_000_000;
+
+/// Sets (or with `None` clears, falling back to the gateway's default) the
+/// product's reorder point: below it, `stockChanged` flags a level low.
+pub async fn set_reorder_point(
+    db: &Db,
+    product_id: i64,
+    units: Option<i64>,
+) -> AppResult<product::Model> {
+    if units.is_some_and(|u| !(0..=MAX_REORDER_POINT).contains(&u)) {
+        return Err(AppError::bad_field(
+            "units",
+            format!("a reorder point is 0 to {MAX_REORDER_POINT} units"),
+        ));
+    }
+    let updated = product::Entity::update_many()
+        .col_expr(product::Column::ReorderPoint, Expr::value(units))
+        .col_expr(product::Column::UpdatedAt, Expr::value(clock::now()))
+        .filter(product::Column::Id.eq(product_id))
+        .exec(db.conn())
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(AppError::not_found("product"));
+    }
+    product::Entity::find_by_id(product_id)
+        .one(db.conn())
+        .await?
+        .ok_or_else(|| AppError::not_found("product"))
+}
+
 /// Adds received units to on-hand at a location (creating the level if the
 /// product was never stocked there).
 pub async fn receive_stock(

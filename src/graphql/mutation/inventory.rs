@@ -89,4 +89,24 @@ impl InventoryMutation {
         .await?;
         stock_update(ctx, level).await
     }
+
+    /// Sets the product's reorder point, 0 to 1,000,000 units (operator;
+    /// `inventory:write`): below it at a location, `stockChanged` says
+    /// `lowStock: true`. `null` falls back to the gateway's default
+    /// (`DEFAULT_REORDER_POINT`).
+    #[graphql(
+        guard = "ScopeGuard(Scope::InventoryWrite)",
+        complexity = "cost::MUTATION + child_complexity"
+    )]
+    async fn set_reorder_point(
+        &self,
+        ctx: &Context<'_>,
+        product_id: async_graphql::ID,
+        units: Option<i64>,
+    ) -> async_graphql::Result<ProductNode> {
+        let product_id = ids::decode(Kind::Product, &product_id, "productId")?;
+        Ok(ProductNode(
+            inventory::set_reorder_point(db(ctx)?, product_id, units).await?,
+        ))
+    }
 }

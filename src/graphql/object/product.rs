@@ -201,6 +201,13 @@ impl ProductNode {
                 AppError::internal(std::io::Error::other("product without producer")).into()
             })
     }
+    /// Its own reorder point (`setReorderPoint`): below it at a location,
+    /// `stockChanged` flags the level low. Null: the gateway's default
+    /// applies. Needs `inventory:read`.
+    #[graphql(guard = "ScopeGuard(Scope::InventoryRead)")]
+    async fn reorder_point(&self) -> Option<i64> {
+        self.0.reorder_point
+    }
     /// Stock per location. Needs `inventory:read` (null with a FORBIDDEN
     /// error otherwise, while the rest of the product is served).
     #[graphql(guard = "ScopeGuard(Scope::InventoryRead)")]

@@ -1,8 +1,8 @@
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 
 use crate::auth::Scope;
-use crate::error::AppError;
 use crate::domain::reports::{self, SalesGroupBy as DomainGroupBy, Window};
+use crate::error::AppError;
 use crate::graphql::context::{db, loader, viewer};
 use crate::graphql::guard::ScopeGuard;
 use crate::graphql::loader::{LocationLoader, ProductLoader};

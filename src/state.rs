@@ -95,6 +95,7 @@ impl AppState {
                 max_behind: config.events_max_behind,
                 default_reorder_point: config.default_reorder_point,
                 poll: std::time::Duration::from_millis(config.events_poll_ms.max(10)),
+                ring: 256,
             },
             metrics.live.clone(),
         );

@@ -34,7 +34,7 @@ use sea_orm::{
 };
 
 use crate::domain::clock::BUSINESS_UTC_OFFSET_HOURS;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 #[derive(Clone, Copy)]
 enum Kind {
@@ -308,46 +308,93 @@ type Rows = BTreeMap<Vec<KeyPart>, Vec<i64>>;
 /// transaction.
 pub struct Contribution([Rows; 3]);
 
-async fn read(db: &impl ConnectionTrait, table: &Table, filter: &Filter) -> AppResult<Rows> {
-    let backend = db.get_database_backend();
-    let mut out = Rows::new();
-    for row in db
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            (table.select)(backend, filter),
-            filter.values(),
-        ))
-        .await?
-    {
-        let mut key = Vec::with_capacity(table.keys.len());
-        for (name, kind) in table.keys {
-            key.push(match kind {
-                Kind::Int => KeyPart::Int(row.try_get("", name)?),
-                Kind::Text => KeyPart::Text(row.try_get("", name)?),
+/// Most key and counter columns of any rollup.
+const KEYS: usize = 4;
+const COUNTERS: usize = 10;
+
+/// One statement for all three rollups (fewer round trips inside the
+/// order's transaction): each table's rows as `t`, keys as text `k0..`,
+/// counters `c0..`, padded.
+fn contribution_sql(backend: DatabaseBackend, filter: &Filter) -> String {
+    TABLES
+        .iter()
+        .enumerate()
+        .map(|(t, table)| {
+            let keys = (0..KEYS).map(|i| match table.keys.get(i) {
+                Some((name, _)) => format!("CAST({name} AS TEXT) AS k{i}"),
+                None => format!("CAST('' AS TEXT) AS k{i}"),
             });
-        }
-        let mut counters = Vec::with_capacity(table.counters.len());
-        for name in table.counters {
-            counters.push(row.try_get::<Option<i64>>("", name)?.unwrap_or(0));
-        }
-        out.insert(key, counters);
-    }
-    Ok(out)
+            let counters = (0..COUNTERS).map(|i| match table.counters.get(i) {
+                Some(name) => format!("CAST({name} AS BIGINT) AS c{i}"),
+                None => format!("CAST(0 AS BIGINT) AS c{i}"),
+            });
+            format!(
+                "SELECT CAST({t} AS BIGINT) AS t, {} FROM ({}) r{t}",
+                keys.chain(counters).collect::<Vec<_>>().join(", "),
+                (table.select)(backend, filter)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ")
 }
 
 /// The order's contribution now (empty for an order not yet written).
 pub async fn contribution(db: &impl ConnectionTrait, order_id: i64) -> AppResult<Contribution> {
+    let backend = db.get_database_backend();
     let filter = Filter::Order(order_id);
-    Ok(Contribution([
-        read(db, &SALES, &filter).await?,
-        read(db, &LEVEL_SALES, &filter).await?,
-        read(db, &FULFILLMENT, &filter).await?,
-    ]))
+    let mut out = Contribution::none();
+    for row in db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            contribution_sql(backend, &filter),
+            filter.values(),
+        ))
+        .await?
+    {
+        let t: i64 = row.try_get("", "t")?;
+        let Some(table) = TABLES.get(t as usize) else {
+            continue;
+        };
+        let mut key = Vec::with_capacity(table.keys.len());
+        for (i, (_, kind)) in table.keys.iter().enumerate() {
+            let text: String = row.try_get("", &format!("k{i}"))?;
+            key.push(match kind {
+                Kind::Int => KeyPart::Int(text.parse().map_err(AppError::internal)?),
+                Kind::Text => KeyPart::Text(text),
+            });
+        }
+        let mut counters = Vec::with_capacity(table.counters.len());
+        for i in 0..table.counters.len() {
+            counters.push(
+                row.try_get::<Option<i64>>("", &format!("c{i}"))?
+                    .unwrap_or(0),
+            );
+        }
+        out.0[t as usize].insert(key, counters);
+    }
+    Ok(out)
 }
 
 impl Contribution {
     pub fn none() -> Contribution {
         Contribution([Rows::new(), Rows::new(), Rows::new()])
+    }
+
+    /// What moved from `before` to `self`: the rows to add.
+    fn less(self, before: Contribution) -> Contribution {
+        let mut out = self;
+        for ((table, delta), before) in TABLES.iter().zip(out.0.iter_mut()).zip(before.0) {
+            for (key, old) in before {
+                let counters = delta
+                    .entry(key)
+                    .or_insert_with(|| vec![0; table.counters.len()]);
+                for (c, o) in counters.iter_mut().zip(old) {
+                    *c -= o;
+                }
+            }
+            delta.retain(|_, counters| counters.iter().any(|c| *c != 0));
+        }
+        out
     }
 }
 
@@ -359,29 +406,68 @@ pub async fn settle(
     before: Contribution,
 ) -> AppResult<()> {
     let after = contribution(db, order_id).await?;
-    for ((table, before), after) in TABLES.iter().zip(before.0).zip(after.0) {
-        let mut delta = after;
-        for (key, old) in before {
-            let counters = delta
-                .entry(key)
-                .or_insert_with(|| vec![0; table.counters.len()]);
-            for (c, o) in counters.iter_mut().zip(old) {
-                *c -= o;
-            }
+    add(db, after.less(before)).await
+}
+
+/// Adds a new order's contribution, read earlier in its transaction
+/// (before its stock rows were locked, so that the locks are held for as
+/// short a tail as possible).
+pub async fn add_new(db: &impl ConnectionTrait, contribution: Contribution) -> AppResult<()> {
+    add(db, contribution.less(Contribution::none())).await
+}
+
+/// Upserts the rows of every table, in key order. On PostgreSQL all
+/// tables go in one statement (data-modifying CTEs); SQLite takes one per
+/// table.
+async fn add(db: &impl ConnectionTrait, delta: Contribution) -> AppResult<()> {
+    let backend = db.get_database_backend();
+    let mut values: Vec<Value> = Vec::new();
+    let mut inserts = Vec::new();
+    for (table, rows) in TABLES.iter().zip(delta.0) {
+        if rows.is_empty() {
+            continue;
         }
-        delta.retain(|_, counters| counters.iter().any(|c| *c != 0));
-        upsert(db, table, delta).await?;
+        if backend != DatabaseBackend::Postgres {
+            values.clear();
+        }
+        let sql = upsert_sql(backend, table, rows, &mut values);
+        if backend == DatabaseBackend::Postgres {
+            inserts.push(sql);
+        } else {
+            db.execute_raw(Statement::from_sql_and_values(
+                backend,
+                sql,
+                std::mem::take(&mut values),
+            ))
+            .await?;
+        }
+    }
+    if let Some(last) = inserts.pop() {
+        let ctes: Vec<String> = inserts
+            .iter()
+            .enumerate()
+            .map(|(i, sql)| format!("u{i} AS ({sql})"))
+            .collect();
+        let sql = if ctes.is_empty() {
+            last
+        } else {
+            format!("WITH {} {last}", ctes.join(", "))
+        };
+        db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await?;
     }
     Ok(())
 }
 
-async fn upsert(db: &impl ConnectionTrait, table: &Table, rows: Rows) -> AppResult<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let backend = db.get_database_backend();
+/// `INSERT .. ON CONFLICT DO UPDATE` adding `rows`; its values are
+/// appended to `values` (PostgreSQL placeholders number on from there).
+fn upsert_sql(
+    backend: DatabaseBackend,
+    table: &Table,
+    rows: Rows,
+    values: &mut Vec<Value>,
+) -> String {
     let width = table.keys.len() + table.counters.len();
-    let mut values: Vec<Value> = Vec::with_capacity(rows.len() * width);
     let mut tuples = Vec::with_capacity(rows.len());
     for (key, counters) in rows {
         let mut tuple = Vec::with_capacity(width);
@@ -399,7 +485,7 @@ async fn upsert(db: &impl ConnectionTrait, table: &Table, rows: Rows) -> AppResu
         tuples.push(format!("({})", tuple.join(", ")));
     }
     let keys: Vec<&str> = table.keys.iter().map(|(k, _)| *k).collect();
-    let sql = format!(
+    format!(
         "INSERT INTO {t} ({keys}, {counters}) VALUES {tuples} ON CONFLICT ({keys}) DO UPDATE SET {set}",
         t = table.name,
         keys = keys.join(", "),
@@ -411,10 +497,7 @@ async fn upsert(db: &impl ConnectionTrait, table: &Table, rows: Rows) -> AppResu
             .map(|c| format!("{c} = {t}.{c} + excluded.{c}", t = table.name))
             .collect::<Vec<_>>()
             .join(", "),
-    );
-    db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
-        .await?;
-    Ok(())
+    )
 }
 
 fn columns(table: &Table) -> String {

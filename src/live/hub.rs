@@ -35,6 +35,8 @@ pub struct LiveLimits {
     pub default_reorder_point: i64,
     /// Re-read even without a wake-up this often.
     pub poll: Duration,
+    /// Batches kept for subscribers that are a little behind.
+    pub ring: usize,
 }
 
 /// One read of the outboxes, shared by every subscriber.
@@ -44,8 +46,6 @@ pub struct Batch {
     pub stock: Vec<StockEvent>,
 }
 
-/// Batches kept for subscribers that are a little behind.
-const RING: usize = 256;
 /// Rows read per outbox and statement.
 const PAGE: u64 = 500;
 
@@ -64,12 +64,13 @@ pub struct Hub {
 
 impl Hub {
     pub fn new(db: Db, url: &str, limits: LiveLimits, metrics: LiveMetrics) -> Arc<Hub> {
+        let sender = broadcast::channel(limits.ring.max(1)).0;
         Arc::new(Hub {
             db,
             url: url.to_owned(),
             limits,
             metrics,
-            sender: broadcast::channel(RING).0,
+            sender,
             wake: Arc::new(Notify::new()),
             started: OnceCell::new(),
             heads: Mutex::new(Default::default()),

@@ -463,3 +463,54 @@ async fn partner_changes_reach_every_replica_within_five_seconds() {
         assert!(took.is_some(), "revocation reached port {port} within 5 s");
     }
 }
+
+/// An order placed through one server process reaches a subscriber on the
+/// other: on PostgreSQL through LISTEN/NOTIFY within a second; on SQLite
+/// (where the other process has no wake-up) by its next poll.
+#[tokio::test]
+#[ignore = "spawns the server binary; .ci/run runs it"]
+async fn an_order_placed_on_one_server_reaches_a_subscriber_on_the_other() {
+    use crate::live::{ORDER_EVENTS, Ws};
+    let servers = TwoServers::start(30).await;
+    let TwoServers {
+        client, ports, app, ..
+    } = &servers;
+    let token = app.token("aeon-vn", ALL_RETAIL_SCOPES);
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{}", ports[1]).parse().expect("addr");
+    let mut ws = Ws::connect(addr, &token).await;
+    ws.subscribe("o", ORDER_EVENTS, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let data = post(
+        client,
+        ports[0],
+        &token,
+        "{ viewer { partner { stores { id } } } products(first: 1) { nodes { id minOrderQuantity } } }",
+        json!({}),
+    )
+    .await
+    .expect("setup");
+    let (store, product, moq) = (
+        data["data"]["viewer"]["partner"]["stores"][0]["id"].clone(),
+        data["data"]["products"]["nodes"][0]["id"].clone(),
+        data["data"]["products"]["nodes"][0]["minOrderQuantity"]
+            .as_i64()
+            .unwrap_or(1),
+    );
+    let placed = post(
+        client,
+        ports[0],
+        &token,
+        crate::orders::PLACE,
+        crate::orders::input("across", &store, vec![(product, moq)]),
+    )
+    .await
+    .expect("placed");
+    let id = placed["data"]["placeOrder"]["order"]["id"].clone();
+    assert!(id.is_string(), "{placed}");
+    let within = match backend() {
+        Backend::Postgres => Duration::from_secs(1),
+        Backend::Sqlite => Duration::from_secs(3),
+    };
+    let event = ws.next("o", within).await;
+    assert_eq!(event["data"]["orderEvents"]["order"]["id"], id, "{event}");
+}

@@ -520,3 +520,139 @@ async fn subscriptions_are_limited_per_partner_and_per_socket_and_counted() {
         "{metrics}"
     );
 }
+
+/// A hub of its own with a tiny ring, on the app's database.
+fn small_hub(app: &TestApp, max_behind: usize) -> std::sync::Arc<ocop_gateway::live::hub::Hub> {
+    ocop_gateway::live::hub::Hub::new(
+        app.state.db.clone(),
+        &app.url,
+        ocop_gateway::live::hub::LiveLimits {
+            per_partner: 10,
+            per_socket: 10,
+            replay_days: 7,
+            max_behind,
+            default_reorder_point: 20,
+            poll: Duration::from_millis(200),
+            ring: 2,
+        },
+        app.state.metrics.live.clone(),
+    )
+}
+
+/// Places and cancels `n` orders of `partner`: 2n events.
+async fn churn(app: &TestApp, partner: &str, n: usize) {
+    let store = store_of(app, partner).await;
+    let ps = products(app, 1).await;
+    let (p, moq, _) = &ps[0];
+    for i in 0..n {
+        let placed = app
+            .gql_as(
+                partner,
+                ALL_RETAIL_SCOPES,
+                PLACE,
+                input(&format!("churn-{i}"), &store, vec![(p.clone(), *moq)]),
+            )
+            .await;
+        let id = placed.ok()["placeOrder"]["order"]["id"].clone();
+        app.gql_as(
+            partner,
+            ALL_RETAIL_SCOPES,
+            "mutation($id: ID!) { cancelOrder(id: $id) { status } }",
+            json!({ "id": id }),
+        )
+        .await
+        .ok();
+        // Let the dispatcher publish (most) events as batches of their own.
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_subscriber_that_falls_behind_catches_up_from_the_database_in_order() {
+    let app = TestApp::new().await;
+    let hub = small_hub(&app, 10_000);
+    let partner = app
+        .scalar_i64("SELECT id FROM partner WHERE code = 'hapro'")
+        .await;
+    let admitted = hub.admit(partner, "orderEvents").expect("admitted");
+    let stream = hub
+        .order_events(admitted, Some(partner), None)
+        .await
+        .expect("stream");
+    tokio::pin!(stream);
+    // Live (caught up, waiting on the ring) ...
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), stream.next())
+            .await
+            .is_err()
+    );
+    // ... then not read while 40 events happen: far past the 2-batch ring.
+    churn(&app, "hapro", 20).await;
+    let (_, _, before) = app.get("/metrics").await;
+    let mut positions = Vec::new();
+    for _ in 0..40 {
+        let event = tokio::time::timeout(Duration::from_secs(5), stream.next())
+            .await
+            .expect("an event in time")
+            .expect("the stream goes on")
+            .expect("no error");
+        positions.push(event.position);
+    }
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "in commit order, no duplicate"
+    );
+    let (_, _, after) = app.get("/metrics").await;
+    let resyncs = |m: &str| {
+        m.lines()
+            .find(|l| l.starts_with("ocop_gateway_subscription_resyncs_total"))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    assert!(resyncs(&after) >= 1.0, "{before}\n{after}");
+    // Nothing more than what happened.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), stream.next())
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn a_subscriber_too_far_behind_is_ended_with_the_cursor_to_resume_from() {
+    let app = TestApp::new().await;
+    let hub = small_hub(&app, 10);
+    let partner = app
+        .scalar_i64("SELECT id FROM partner WHERE code = 'hapro'")
+        .await;
+    let admitted = hub.admit(partner, "orderEvents").expect("admitted");
+    let stream = hub
+        .order_events(admitted, Some(partner), None)
+        .await
+        .expect("stream");
+    tokio::pin!(stream);
+    churn(&app, "hapro", 15).await;
+    let mut ended = None;
+    for _ in 0..40 {
+        match tokio::time::timeout(Duration::from_secs(5), stream.next())
+            .await
+            .expect("in time")
+        {
+            Some(Ok(_)) => continue,
+            Some(Err(e)) => {
+                ended = Some(e);
+                break;
+            }
+            None => break,
+        }
+    }
+    let e = ended.expect("ended with an error");
+    assert_eq!(e.code(), "CONFLICT");
+    assert!(
+        e.public_message().contains("since"),
+        "{}",
+        e.public_message()
+    );
+    assert!(stream.next().await.is_none(), "and then it ends");
+}

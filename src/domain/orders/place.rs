@@ -191,15 +191,17 @@ async fn place_once(db: &Db, caller: Caller, order: &ValidOrder) -> Result<Place
     let header = insert_header(&txn, partner_id, order, priced.total).await?;
     let plan = plan_allocations(&txn, &priced.lines, caller.sees_stock).await?;
     let line_ids = insert_lines(&txn, header.id, &priced.lines).await?;
+    insert_allocations(&txn, header.id, &plan, &line_ids).await?;
+    record_event(&txn, header.id, None, OrderStatus::Placed, partner_id, None).await?;
+    let sold = rollup::contribution(&txn, header.id).await?;
     // Reserving comes last: row locks are held only for the tail of the
-    // transaction, and only on the rows actually reserved.
+    // transaction (the reservation, the rollups, the commit), and only on
+    // the rows actually reserved. A refusal rolls all of it back.
     let units: Vec<Units> = plan.iter().map(|p| p.units).collect();
     if !inventory::reserve(&txn, &units, header.id, partner_id).await? {
         return Err(PlaceError::StockMoved);
     }
-    insert_allocations(&txn, header.id, &plan, &line_ids).await?;
-    record_event(&txn, header.id, None, OrderStatus::Placed, partner_id, None).await?;
-    rollup::settle(&txn, header.id, rollup::Contribution::none()).await?;
+    rollup::add_new(&txn, sold).await?;
     txn.commit().await?;
     Ok(Placed {
         order: header,

@@ -249,6 +249,11 @@ pub struct Config {
     )]
     pub partner_cache_ttl_ms: u64,
 
+    /// `lowStock` is the same for every caller: each replica computes it
+    /// at most once this often per set of arguments (0: every time).
+    #[arg(long, global = true, env = "REPORT_CACHE_MS", default_value_t = 5_000)]
+    pub report_cache_ms: u64,
+
     /// Live events: concurrent subscriptions per partner, over all its
     /// sockets on this replica.
     #[arg(

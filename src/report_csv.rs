@@ -96,7 +96,7 @@ async fn render(
         .map(|id| ids::decode(Kind::Partner, &async_graphql::ID(id), "partnerId"))
         .transpose()?;
     let scope = reports::scope(viewer, partner)?;
-    let rows = reports::sales(&state.db, window, group, scope).await?;
+    let rows = reports::sales(&state.db, window, group, scope, None).await?;
     let mut out = String::from("\u{feff}key,label,orders,units,revenue_vnd\r\n");
     for r in rows {
         out.push_str(&format!(

@@ -52,6 +52,7 @@ impl AppState {
             max_depth: config.max_query_depth,
             max_complexity: config.max_query_complexity,
             introspection: config.introspection() != config::Introspection::Off,
+            report_cache: std::time::Duration::from_millis(config.report_cache_ms),
         });
         let anonymous = rate_limit::AddressLimiter::new(
             config.anon_rate_limit_rps,

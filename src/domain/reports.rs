@@ -15,7 +15,8 @@
 //! the day they were placed; a line counts its accepted units once it is
 //! acknowledged (its ordered units before), at the price it was charged.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 use entity::enums::Category;
@@ -114,17 +115,26 @@ pub async fn sales(
     window: Window,
     group_by: SalesGroupBy,
     partner: Option<i64>,
+    first: Option<usize>,
 ) -> AppResult<Vec<SalesRow>> {
     let mut values = Vec::new();
     let filter = rollup_filter(&window, partner, &mut values);
     let sums = "CAST(SUM(orders) AS BIGINT) AS orders, CAST(SUM(units) AS BIGINT) AS units, \
                 CAST(SUM(revenue) AS BIGINT) AS revenue";
+    // The top rows by revenue are chosen before they are named, so only
+    // those are joined (periods are folded first, then cut, below).
+    let top = match (group_by, first) {
+        (SalesGroupBy::Day | SalesGroupBy::Week | SalesGroupBy::Month, _) | (_, None) => {
+            String::new()
+        }
+        (_, Some(n)) => format!(" ORDER BY revenue DESC, g LIMIT {n}"),
+    };
     // Sums one dimension's rows by `by`, then names the groups.
     let grouped = |dim: &str, by: &str, join: &str, key: &str, label: &str| {
         format!(
             "SELECT {key} AS k, {label} AS label, s.orders, s.units, s.revenue
              FROM (SELECT {by} AS g, {sums} FROM sales_rollup
-                   WHERE dim = '{dim}' AND {filter} GROUP BY {by}) s {join}"
+                   WHERE dim = '{dim}' AND {filter} GROUP BY {by}{top}) s {join}"
         )
     };
     let by_id = |table: &str| format!("JOIN {table} ON {table}.id = CAST(s.g AS BIGINT)");
@@ -164,7 +174,7 @@ pub async fn sales(
         }
     };
     let rows = read_rows(db, sql, values).await?;
-    Ok(match group_by {
+    let mut rows = match group_by {
         SalesGroupBy::Day => by_period(rows, |d| (d.to_string(), d.format("%d/%m/%Y").to_string())),
         SalesGroupBy::Week => by_period(rows, |d| {
             let w = d.iso_week();
@@ -190,7 +200,9 @@ pub async fn sales(
                 .collect(),
         ),
         _ => by_revenue(rows),
-    })
+    };
+    rows.truncate(first.unwrap_or(usize::MAX));
+    Ok(rows)
 }
 
 async fn read_rows(
@@ -448,6 +460,55 @@ pub async fn low_stock(
     });
     rows.truncate(limit as usize);
     Ok(rows)
+}
+
+/// `lowStock` answers the same to every caller (stock is shared), so each
+/// replica computes it at most once per `ttl` for one set of arguments;
+/// callers that ask meanwhile, even concurrently, share that answer.
+pub struct LowStockCache {
+    ttl: std::time::Duration,
+    entries: tokio::sync::Mutex<HashMap<LowStockKey, (std::time::Instant, Arc<Vec<LowStockRow>>)>>,
+}
+
+type LowStockKey = (Option<i64>, Option<i64>, u64, NaiveDate);
+
+impl LowStockCache {
+    pub fn new(ttl: std::time::Duration) -> Self {
+        Self {
+            ttl,
+            entries: tokio::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub async fn low_stock(
+        &self,
+        db: &DatabaseConnection,
+        location_id: Option<i64>,
+        max_days_of_cover: Option<i64>,
+        limit: u64,
+    ) -> AppResult<Arc<Vec<LowStockRow>>> {
+        if self.ttl.is_zero() {
+            return Ok(Arc::new(
+                low_stock(db, location_id, max_days_of_cover, limit).await?,
+            ));
+        }
+        let key = (
+            location_id,
+            max_days_of_cover,
+            limit,
+            clock::business_today(),
+        );
+        // Held while computing: concurrent callers wait for one answer.
+        let mut entries = self.entries.lock().await;
+        let now = std::time::Instant::now();
+        entries.retain(|_, (at, _)| now.duration_since(*at) < self.ttl);
+        if let Some((_, rows)) = entries.get(&key) {
+            return Ok(rows.clone());
+        }
+        let rows = Arc::new(low_stock(db, location_id, max_days_of_cover, limit).await?);
+        entries.insert(key, (std::time::Instant::now(), rows.clone()));
+        Ok(rows)
+    }
 }
 
 /// The query cost of a sales report: by its window and its grouping.

@@ -43,6 +43,8 @@ pub struct SchemaLimits {
     pub max_complexity: usize,
     /// `INTROSPECTION=off`: `__schema` and `__type` answer nothing.
     pub introspection: bool,
+    /// How long a `lowStock` answer is shared (`REPORT_CACHE_MS`).
+    pub report_cache: std::time::Duration,
 }
 
 pub fn build_schema(limits: SchemaLimits) -> GatewaySchema {
@@ -56,6 +58,7 @@ pub fn build_schema(limits: SchemaLimits) -> GatewaySchema {
     // Bounds on what the parser accepts, before any resolver runs.
     .limit_recursive_depth(32)
     .limit_directives(8)
+    .data(crate::domain::reports::LowStockCache::new(limits.report_cache))
     .extension(cost::QueryCost);
     if limits.introspection {
         builder.finish()
@@ -70,6 +73,7 @@ pub fn sdl() -> String {
         max_depth: 1,
         max_complexity: 1,
         introspection: true,
+        report_cache: std::time::Duration::ZERO,
     })
     .sdl()
 }

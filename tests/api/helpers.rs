@@ -238,6 +238,8 @@ pub fn test_config(database_url: &str) -> Config {
     // limits have their own tests.
     config.rate_limit_rps = 0;
     config.rate_limit_cost_per_sec = 0;
+    // Reports must show each test's changes at once; the cache has its own test.
+    config.report_cache_ms = 0;
     config
 }
 

@@ -434,3 +434,26 @@ async fn sales_export_as_csv_with_the_same_numbers() {
         .expect("router");
     assert_eq!(response.status(), 403);
 }
+
+#[tokio::test]
+async fn low_stock_is_computed_once_per_cache_period_for_everyone() {
+    let app = TestApp::with_config(|c| c.report_cache_ms = 60_000).await;
+    place(&app, "aeon-vn", "r-cache", 5).await;
+    let q = "{ lowStock { available daysOfCover } }";
+    let first = app
+        .gql_as("aeon-vn", "reports:read", q, json!({}))
+        .await
+        .ok()
+        .clone();
+    assert!(first["lowStock"].as_array().is_some_and(|r| !r.is_empty()));
+    // Another partner, within the period: the same answer, and the report's
+    // own statements do not run again (the partner's record is read once).
+    app.reset_statements();
+    let second = app
+        .gql_as("winmart", "reports:read", q, json!({}))
+        .await
+        .ok()
+        .clone();
+    assert_eq!(second, first);
+    assert!(app.statement_count() <= 1, "{}", app.statement_count());
+}

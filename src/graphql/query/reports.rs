@@ -166,17 +166,23 @@ impl ReportQuery {
     ) -> async_graphql::Result<Vec<SalesRow>> {
         let window = Window::new(from.0, to.0)?;
         let first = match first {
-            None => usize::MAX,
-            Some(n @ 1..=10_000) => n as usize,
+            None => None,
+            Some(n @ 1..=10_000) => Some(n as usize),
             Some(_) => {
                 return Err(AppError::bad_field("first", "first must be 1 to 10,000").into());
             }
         };
         let scope = reports::scope(viewer(ctx)?, partner(partner_id)?)?;
-        let rows = reports::sales(db(ctx)?, window, DomainGroupBy::from(group_by), scope).await?;
+        let rows = reports::sales(
+            db(ctx)?,
+            window,
+            DomainGroupBy::from(group_by),
+            scope,
+            first,
+        )
+        .await?;
         Ok(rows
             .into_iter()
-            .take(first)
             .map(|r| SalesRow {
                 key: r.key,
                 label: r.label,
@@ -228,7 +234,8 @@ impl ReportQuery {
     /// that sold in the last 28 days, available units, daily units sold and
     /// days of cover, those at or under `maxDaysOfCover` (at most 200
     /// rows). Stock is shared by every partner, so this is the same for all
-    /// callers.
+    /// callers, and each replica computes it at most once every
+    /// `REPORT_CACHE_MS` (5 s) for one set of arguments.
     #[graphql(
         guard = "ScopeGuard(Scope::ReportsRead)",
         complexity = "200 + child_complexity * 20"
@@ -242,8 +249,12 @@ impl ReportQuery {
         let location = location_id
             .map(|id| ids::decode(Kind::Location, &id, "locationId"))
             .transpose()?;
-        let rows =
-            reports::low_stock(db(ctx)?, location, max_days_of_cover.map(i64::from), 200).await?;
-        Ok(rows.into_iter().map(LowStockRow).collect())
+        let cache = ctx
+            .data::<reports::LowStockCache>()
+            .map_err(|_| AppError::internal(std::io::Error::other("report cache missing")))?;
+        let rows = cache
+            .low_stock(db(ctx)?, location, max_days_of_cover.map(i64::from), 200)
+            .await?;
+        Ok(rows.iter().cloned().map(LowStockRow).collect())
     }
 }

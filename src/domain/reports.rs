@@ -467,10 +467,11 @@ pub async fn low_stock(
 /// callers that ask meanwhile, even concurrently, share that answer.
 pub struct LowStockCache {
     ttl: std::time::Duration,
-    entries: tokio::sync::Mutex<HashMap<LowStockKey, (std::time::Instant, Arc<Vec<LowStockRow>>)>>,
+    entries: tokio::sync::Mutex<HashMap<LowStockKey, LowStockEntry>>,
 }
 
 type LowStockKey = (Option<i64>, Option<i64>, u64, NaiveDate);
+type LowStockEntry = (std::time::Instant, Arc<Vec<LowStockRow>>);
 
 impl LowStockCache {
     pub fn new(ttl: std::time::Duration) -> Self {

@@ -45,7 +45,14 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_MESSAGE: usize = 64 * 1024;
 
 pub async fn handler(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
-    let ws = ws.protocols([PROTOCOL]).max_message_size(MAX_MESSAGE);
+    // Small buffers: most sockets are idle subscribers, and a thousand of
+    // them must not cost tungstenite's 128 KiB read buffer each.
+    let ws = ws
+        .protocols([PROTOCOL])
+        .max_message_size(MAX_MESSAGE)
+        .max_frame_size(MAX_MESSAGE)
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0);
     let agreed = ws.selected_protocol().is_some();
     ws.on_upgrade(move |socket| async move {
         let live = state.metrics.live.clone();

@@ -58,7 +58,9 @@ pub fn build_schema(limits: SchemaLimits) -> GatewaySchema {
     // Bounds on what the parser accepts, before any resolver runs.
     .limit_recursive_depth(32)
     .limit_directives(8)
-    .data(crate::domain::reports::LowStockCache::new(limits.report_cache))
+    .data(crate::domain::reports::LowStockCache::new(
+        limits.report_cache,
+    ))
     .extension(cost::QueryCost);
     if limits.introspection {
         builder.finish()

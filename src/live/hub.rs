@@ -5,8 +5,9 @@
 //! re-reads from its own position in the database, so a slow socket costs
 //! neither memory nor other subscribers anything.
 
+use std::collections::HashMap;
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use dashmap::DashMap;
@@ -39,84 +40,102 @@ pub struct LiveLimits {
     pub ring: usize,
 }
 
-/// One read of the outboxes, shared by every subscriber.
-#[derive(Debug, Default)]
-pub struct Batch {
-    pub orders: Vec<OrderEvent>,
-    pub stock: Vec<StockEvent>,
-}
-
 /// Rows read per outbox and statement.
 const PAGE: u64 = 500;
+/// Shortest pause between two reads of the outboxes: under a stream of
+/// commits, each read takes what several commits wrote.
+const MIN_READ_INTERVAL: Duration = Duration::from_millis(5);
+/// Connections of the hub's own pool (the dispatcher and subscribers
+/// catching up), so that they never queue behind requests.
+const READERS: u32 = 4;
+
+type OrderBatch = Arc<Vec<OrderEvent>>;
+type StockBatch = Arc<Vec<StockEvent>>;
 
 pub struct Hub {
     db: Db,
     url: String,
     pub limits: LiveLimits,
     metrics: LiveMetrics,
-    sender: broadcast::Sender<Arc<Batch>>,
+    /// Every partner's order events (the operator's subscriptions).
+    orders_all: broadcast::Sender<OrderBatch>,
+    /// One partner's order events: only its subscribers wake for them.
+    orders_by_partner: DashMap<i64, broadcast::Sender<OrderBatch>>,
+    stock: broadcast::Sender<StockBatch>,
+    /// The dispatcher's positions (orders, stock), moved only after what
+    /// they cover was published: a subscriber that starts there misses
+    /// nothing.
+    heads: std::sync::Mutex<(Position, Position)>,
     wake: Arc<Notify>,
-    started: OnceCell<()>,
-    /// The dispatcher's positions: (orders, stock).
-    heads: Mutex<(Position, Position)>,
+    started: OnceCell<Db>,
     per_partner: DashMap<i64, usize>,
 }
 
 impl Hub {
     pub fn new(db: Db, url: &str, limits: LiveLimits, metrics: LiveMetrics) -> Arc<Hub> {
-        let sender = broadcast::channel(limits.ring.max(1)).0;
+        let ring = limits.ring.max(1);
         Arc::new(Hub {
             db,
             url: url.to_owned(),
             limits,
             metrics,
-            sender,
+            orders_all: broadcast::channel(ring).0,
+            orders_by_partner: DashMap::new(),
+            stock: broadcast::channel(ring).0,
+            heads: std::sync::Mutex::new(Default::default()),
             wake: Arc::new(Notify::new()),
             started: OnceCell::new(),
-            heads: Mutex::new(Default::default()),
             per_partner: DashMap::new(),
         })
     }
 
-    /// Starts the dispatcher and the wake-ups on first use (a replica that
-    /// serves no subscriber reads nothing).
-    async fn start(self: &Arc<Self>) -> AppResult<()> {
+    /// Starts the dispatcher, its pool and the wake-ups on first use (a
+    /// replica that serves no subscriber reads nothing); returns the pool.
+    async fn start(self: &Arc<Self>) -> AppResult<&Db> {
         self.started
             .get_or_try_init(|| async {
-                let heads = (
-                    feed::head(&self.db, feed::ORDER_EVENTS).await?,
-                    feed::head(&self.db, feed::STOCK_MOVEMENTS).await?,
+                let reader = crate::db::connect_url(&self.url, READERS, 5_000).await?;
+                *self.heads.lock().map_err(poisoned)? = (
+                    feed::head(&reader, feed::ORDER_EVENTS).await?,
+                    feed::head(&reader, feed::STOCK_MOVEMENTS).await?,
                 );
-                *self.heads.lock().map_err(poisoned)? = heads;
                 let source = wake::for_database(&self.db, &self.url);
                 tokio::spawn(source.run(self.wake.clone()));
-                tokio::spawn(self.clone().dispatch());
-                Ok::<(), AppError>(())
+                tokio::spawn(self.clone().dispatch(reader.clone()));
+                Ok::<Db, AppError>(reader)
             })
-            .await?;
-        Ok(())
+            .await
     }
 
-    async fn dispatch(self: Arc<Self>) {
+    fn partner_channel(&self, partner: i64) -> broadcast::Sender<OrderBatch> {
+        self.orders_by_partner
+            .entry(partner)
+            .or_insert_with(|| broadcast::channel(self.limits.ring.max(1)).0)
+            .clone()
+    }
+
+    async fn dispatch(self: Arc<Self>, reader: Db) {
         loop {
             tokio::select! {
                 _ = self.wake.notified() => {}
                 _ = tokio::time::sleep(self.limits.poll) => {}
             }
-            if let Err(e) = self.read_new().await {
+            if let Err(e) = self.read_new(&reader).await {
                 tracing::warn!(error = ?e, "live events: reading the outboxes failed; retrying");
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
+            tokio::time::sleep(MIN_READ_INTERVAL).await;
         }
     }
 
-    /// Reads everything new (in pages) and publishes it.
-    async fn read_new(&self) -> AppResult<()> {
+    /// Reads everything new (in pages) and publishes it, then moves the
+    /// heads.
+    async fn read_new(&self, reader: &Db) -> AppResult<()> {
+        let (mut orders_at, mut stock_at) = *self.heads.lock().map_err(poisoned)?;
         loop {
-            let (orders_at, stock_at) = *self.heads.lock().map_err(poisoned)?;
-            let orders = feed::order_events(&self.db, orders_at, None, PAGE).await?;
+            let orders = feed::order_events(reader, orders_at, None, PAGE).await?;
             let stock = feed::stock_events(
-                &self.db,
+                reader,
                 stock_at,
                 &StockFilter::default(),
                 PAGE,
@@ -124,21 +143,40 @@ impl Hub {
             )
             .await?;
             let more = orders.len() as u64 == PAGE || stock.rows as u64 == PAGE;
-            let new_heads = (
-                orders.last().map_or(orders_at, |e| e.position),
-                stock.last.unwrap_or(stock_at),
-            );
-            let stock = stock.events;
-            if orders.is_empty() && stock.is_empty() {
-                *self.heads.lock().map_err(poisoned)? = new_heads;
-                return Ok(());
+            if let Some(last) = orders.last() {
+                orders_at = last.position;
+                self.publish_orders(orders);
             }
-            *self.heads.lock().map_err(poisoned)? = new_heads;
-            // No receiver is fine: nobody is subscribed on this replica.
-            let _ = self.sender.send(Arc::new(Batch { orders, stock }));
+            if let Some(last) = stock.last {
+                stock_at = last;
+                if !stock.events.is_empty() {
+                    // No receiver is fine: nobody is subscribed here.
+                    let _ = self.stock.send(Arc::new(stock.events));
+                }
+            }
+            *self.heads.lock().map_err(poisoned)? = (orders_at, stock_at);
             if !more {
                 return Ok(());
             }
+        }
+    }
+
+    /// Each partner's events go to its own subscribers only; all of them
+    /// to the operator's.
+    fn publish_orders(&self, orders: Vec<OrderEvent>) {
+        let mut by_partner: HashMap<i64, Vec<OrderEvent>> = HashMap::new();
+        for e in &orders {
+            if self.orders_by_partner.contains_key(&e.partner_id) {
+                by_partner.entry(e.partner_id).or_default().push(e.clone());
+            }
+        }
+        for (partner, events) in by_partner {
+            if let Some(tx) = self.orders_by_partner.get(&partner) {
+                let _ = tx.send(Arc::new(events));
+            }
+        }
+        if self.orders_all.receiver_count() > 0 {
+            let _ = self.orders_all.send(Arc::new(orders));
         }
     }
 
@@ -168,17 +206,22 @@ impl Hub {
         partner: Option<i64>,
         since: Option<Position>,
     ) -> AppResult<impl Stream<Item = AppResult<OrderEvent>> + use<>> {
-        self.start().await?;
-        let rx = self.sender.subscribe();
+        let reader = self.start().await?.clone();
+        // Subscribed before its position is read: nothing falls between.
+        let rx = match partner {
+            Some(p) => self.partner_channel(p).subscribe(),
+            None => self.orders_all.subscribe(),
+        };
         let seen = match since {
             Some(p) => {
-                self.check_replay(p).await?;
+                self.check_replay(&reader, p).await?;
                 p
             }
             None => self.heads.lock().map_err(poisoned)?.0,
         };
         let sub = Subscriber {
             hub: self.clone(),
+            reader,
             rx,
             seen,
             pending: VecDeque::new(),
@@ -199,11 +242,12 @@ impl Hub {
         admitted: Admitted,
         filter: StockFilter,
     ) -> AppResult<impl Stream<Item = AppResult<StockEvent>> + use<>> {
-        self.start().await?;
-        let rx = self.sender.subscribe();
+        let reader = self.start().await?.clone();
+        let rx = self.stock.subscribe();
         let seen = self.heads.lock().map_err(poisoned)?.1;
         let sub = Subscriber {
             hub: self.clone(),
+            reader,
             rx,
             seen,
             pending: VecDeque::new(),
@@ -219,11 +263,10 @@ impl Hub {
     }
 
     /// A `since` cursor must name an event of the last `replay_days`.
-    async fn check_replay(&self, p: Position) -> AppResult<()> {
+    async fn check_replay(&self, reader: &Db, p: Position) -> AppResult<()> {
         use sea_orm::{ConnectionTrait, Statement};
-        let backend = self.db.get_database_backend();
-        let row = self
-            .db
+        let backend = reader.get_database_backend();
+        let row = reader
             .query_one_raw(Statement::from_string(
                 backend,
                 format!(
@@ -280,7 +323,9 @@ enum Pick {
 
 struct Subscriber<E> {
     hub: Arc<Hub>,
-    rx: broadcast::Receiver<Arc<Batch>>,
+    /// The hub's own pool, for catching up.
+    reader: Db,
+    rx: broadcast::Receiver<Arc<Vec<E>>>,
     /// Everything up to here was queued or sent.
     seen: Position,
     pending: VecDeque<E>,
@@ -305,7 +350,7 @@ impl Subscriber<OrderEvent> {
                 return Some(Ok(e));
             }
             if let Some(read) = self.behind {
-                let page = match feed::order_events(&self.hub.db, self.seen, partner, PAGE).await {
+                let page = match feed::order_events(&self.reader, self.seen, partner, PAGE).await {
                     Ok(page) => page,
                     Err(e) => return self.fail(e),
                 };
@@ -321,7 +366,7 @@ impl Subscriber<OrderEvent> {
             }
             match self.rx.recv().await {
                 Ok(batch) => {
-                    for e in &batch.orders {
+                    for e in batch.iter() {
                         if e.position > self.seen && partner.is_none_or(|p| p == e.partner_id) {
                             self.seen = e.position;
                             self.pending.push_back(e.clone());
@@ -351,7 +396,7 @@ impl Subscriber<StockEvent> {
             }
             if let Some(read) = self.behind {
                 let page = match feed::stock_events(
-                    &self.hub.db,
+                    &self.reader,
                     self.seen,
                     &filter,
                     PAGE,
@@ -376,13 +421,13 @@ impl Subscriber<StockEvent> {
             }
             match self.rx.recv().await {
                 Ok(batch) => {
-                    for e in &batch.stock {
+                    for e in batch.iter() {
                         if e.position > self.seen && filter.wants(e) {
                             self.pending.push_back(e.clone());
                         }
                     }
                     // Ledger rows of other levels move the position too.
-                    if let Some(last) = batch.stock.iter().map(|e| e.position).max() {
+                    if let Some(last) = batch.iter().map(|e| e.position).max() {
                         self.seen = self.seen.max(last);
                     }
                 }

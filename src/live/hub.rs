@@ -99,7 +99,7 @@ impl Hub {
                     feed::head(&reader, feed::ORDER_EVENTS).await?,
                     feed::head(&reader, feed::STOCK_MOVEMENTS).await?,
                 );
-                let source = wake::for_database(&self.db, &self.url);
+                let source = wake::for_database(&self.db, &reader, &self.url);
                 tokio::spawn(source.run(self.wake.clone()));
                 tokio::spawn(self.clone().dispatch(reader.clone()));
                 Ok::<Db, AppError>(reader)
@@ -143,6 +143,9 @@ impl Hub {
             )
             .await?;
             let more = orders.len() as u64 == PAGE || stock.rows as u64 == PAGE;
+            // Published and moved under the lock a new subscriber takes to
+            // join: it either gets this batch or starts after it.
+            let mut heads = self.heads.lock().map_err(poisoned)?;
             if let Some(last) = orders.last() {
                 orders_at = last.position;
                 self.publish_orders(orders);
@@ -154,7 +157,8 @@ impl Hub {
                     let _ = self.stock.send(Arc::new(stock.events));
                 }
             }
-            *self.heads.lock().map_err(poisoned)? = (orders_at, stock_at);
+            *heads = (orders_at, stock_at);
+            drop(heads);
             if !more {
                 return Ok(());
             }
@@ -207,25 +211,27 @@ impl Hub {
         since: Option<Position>,
     ) -> AppResult<impl Stream<Item = AppResult<OrderEvent>> + use<>> {
         let reader = self.start().await?.clone();
-        // Subscribed before its position is read: nothing falls between.
-        let rx = match partner {
-            Some(p) => self.partner_channel(p).subscribe(),
-            None => self.orders_all.subscribe(),
+        if let Some(p) = since {
+            self.check_replay(&reader, p).await?;
+        }
+        // Joined under the dispatcher's lock: every batch after `head` is
+        // in `rx`, so only a `since` needs reading from the database.
+        let (rx, head) = {
+            let heads = self.heads.lock().map_err(poisoned)?;
+            let rx = match partner {
+                Some(p) => self.partner_channel(p).subscribe(),
+                None => self.orders_all.subscribe(),
+            };
+            (rx, heads.0)
         };
-        let seen = match since {
-            Some(p) => {
-                self.check_replay(&reader, p).await?;
-                p
-            }
-            None => self.heads.lock().map_err(poisoned)?.0,
-        };
+        let seen = since.unwrap_or(head);
         let sub = Subscriber {
             hub: self.clone(),
             reader,
             rx,
             seen,
             pending: VecDeque::new(),
-            behind: Some(0),
+            behind: since.map(|_| 0),
             done: false,
             _admitted: admitted,
             pick: Pick::Orders(partner),
@@ -243,15 +249,17 @@ impl Hub {
         filter: StockFilter,
     ) -> AppResult<impl Stream<Item = AppResult<StockEvent>> + use<>> {
         let reader = self.start().await?.clone();
-        let rx = self.stock.subscribe();
-        let seen = self.heads.lock().map_err(poisoned)?.1;
+        let (rx, seen) = {
+            let heads = self.heads.lock().map_err(poisoned)?;
+            (self.stock.subscribe(), heads.1)
+        };
         let sub = Subscriber {
             hub: self.clone(),
             reader,
             rx,
             seen,
             pending: VecDeque::new(),
-            behind: Some(0),
+            behind: None,
             done: false,
             _admitted: admitted,
             pick: Pick::Stock(filter),

@@ -23,11 +23,14 @@ pub trait WakeSource: Send + Sync {
     async fn run(self: Box<Self>, wake: Arc<Notify>);
 }
 
-/// Picks the implementation for the database behind `db`.
-pub fn for_database(db: &Db, url: &str) -> Box<dyn WakeSource> {
+/// Picks the implementation for the database behind `db` (whose writes
+/// are announced); `own` is a pool of the hub's, so that an announcement
+/// never queues behind requests for a connection.
+pub fn for_database(db: &Db, own: &Db, url: &str) -> Box<dyn WakeSource> {
     match db.get_database_backend() {
         DatabaseBackend::Postgres => Box::new(PgNotify {
-            db: db.clone(),
+            ended: db.writes_ended(),
+            db: own.clone(),
             url: url.to_owned(),
         }),
         _ => Box::new(InProcess { db: db.clone() }),
@@ -54,6 +57,7 @@ impl WakeSource for InProcess {
 /// commit, coalesced: a burst of commits sends one), and one LISTEN
 /// connection per replica hears every replica's.
 pub struct PgNotify {
+    ended: Arc<Notify>,
     db: Db,
     url: String,
 }
@@ -62,9 +66,8 @@ pub struct PgNotify {
 impl WakeSource for PgNotify {
     async fn run(self: Box<Self>, wake: Arc<Notify>) {
         let announce = {
-            let db = self.db.clone();
+            let (db, ended) = (self.db.clone(), self.ended.clone());
             async move {
-                let ended = db.writes_ended();
                 let sql = format!("SELECT pg_notify('{CHANNEL}', '')");
                 loop {
                     ended.notified().await;

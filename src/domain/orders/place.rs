@@ -192,7 +192,6 @@ async fn place_once(db: &Db, caller: Caller, order: &ValidOrder) -> Result<Place
     let plan = plan_allocations(&txn, &priced.lines, caller.sees_stock).await?;
     let line_ids = insert_lines(&txn, header.id, &priced.lines).await?;
     insert_allocations(&txn, header.id, &plan, &line_ids).await?;
-    record_event(&txn, header.id, None, OrderStatus::Placed, partner_id, None).await?;
     let sold = rollup::contribution(&txn, header.id).await?;
     // Reserving comes last: row locks are held only for the tail of the
     // transaction (the reservation, the rollups, the commit), and only on
@@ -201,6 +200,8 @@ async fn place_once(db: &Db, caller: Caller, order: &ValidOrder) -> Result<Place
     if !inventory::reserve(&txn, &units, header.id, partner_id).await? {
         return Err(PlaceError::StockMoved);
     }
+    // The event last: its time is as close to the commit as it can be.
+    record_event(&txn, header.id, None, OrderStatus::Placed, partner_id, None).await?;
     rollup::add_new(&txn, sold).await?;
     txn.commit().await?;
     Ok(Placed {

@@ -204,7 +204,17 @@ pub(crate) async fn authenticate(
     let value = value.to_str().map_err(|_| {
         AppError::Unauthenticated("the Authorization header is not valid text".into())
     })?;
-    let token = auth::bearer_token(value)?;
+    let (caller, _) = authenticate_token(state, auth::bearer_token(value)?).await?;
+    Ok(Some(caller))
+}
+
+/// The checks every bearer token passes, on HTTP and in a WebSocket's
+/// `connection_init`: signature and claims, a known and active partner,
+/// revocation, the effective scopes, and one request of its rate budget.
+pub(crate) async fn authenticate_token(
+    state: &AppState,
+    token: &str,
+) -> Result<(Caller, auth::Claims), AppError> {
     let claims = state.auth.verify(token)?;
     let partner = state
         .partners
@@ -216,7 +226,7 @@ pub(crate) async fn authenticate(
     budget
         .take_request()
         .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
-    Ok(Some(Caller { viewer, budget }))
+    Ok((Caller { viewer, budget }, claims))
 }
 
 /// A request without a token can only introspect: it is refused unless
@@ -246,8 +256,8 @@ impl Caller {
 }
 
 pub(crate) struct Caller {
-    viewer: Viewer,
-    budget: Arc<Budget>,
+    pub(crate) viewer: Viewer,
+    pub(crate) budget: Arc<Budget>,
 }
 
 async fn graphql_post(

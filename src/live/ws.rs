@@ -392,23 +392,14 @@ async fn authenticate(state: &AppState, payload: Option<Value>) -> Result<Sessio
                 "send {\"Authorization\": \"Bearer <JWT>\"} in connection_init".into(),
             )
         })?;
-    let claims = state.auth.verify(auth::bearer_token(header)?)?;
-    let partner = state
-        .partners
-        .get(&state.db, &claims.sub)
-        .await?
-        .ok_or_else(|| AppError::Unauthenticated("the token's partner is not known".into()))?;
-    let budget = state.limiter.budget(&partner);
-    let viewer = auth::viewer_for(partner, &claims)?;
-    budget
-        .take_request()
-        .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
+    let (caller, claims) =
+        crate::http::authenticate_token(state, auth::bearer_token(header)?).await?;
     let left = claims.exp.saturating_sub(auth::now_secs());
     Ok(Session {
         expires: Instant::now() + Duration::from_secs(left),
         claims,
-        viewer,
-        budget,
+        viewer: caller.viewer,
+        budget: caller.budget,
     })
 }
 

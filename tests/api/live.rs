@@ -567,18 +567,27 @@ async fn churn(app: &TestApp, partner: &str, n: usize) {
     }
 }
 
-#[tokio::test]
-async fn a_subscriber_that_falls_behind_catches_up_from_the_database_in_order() {
-    let app = TestApp::new().await;
-    let hub = small_hub(&app, 10_000);
+/// Hapro's order events from now on, straight from `hub`.
+async fn hapro_events(
+    app: &TestApp,
+    hub: &std::sync::Arc<ocop_gateway::live::hub::Hub>,
+) -> impl futures_util::Stream<
+    Item = Result<ocop_gateway::live::feed::OrderEvent, ocop_gateway::error::AppError>,
+> {
     let partner = app
         .scalar_i64("SELECT id FROM partner WHERE code = 'hapro'")
         .await;
     let admitted = hub.admit(partner, "orderEvents").expect("admitted");
-    let stream = hub
-        .order_events(admitted, Some(partner), None)
+    hub.order_events(admitted, Some(partner), None)
         .await
-        .expect("stream");
+        .expect("stream")
+}
+
+#[tokio::test]
+async fn a_subscriber_that_falls_behind_catches_up_from_the_database_in_order() {
+    let app = TestApp::new().await;
+    let hub = small_hub(&app, 10_000);
+    let stream = hapro_events(&app, &hub).await;
     tokio::pin!(stream);
     // Live (caught up, waiting on the ring) ...
     assert!(
@@ -623,14 +632,7 @@ async fn a_subscriber_that_falls_behind_catches_up_from_the_database_in_order() 
 async fn a_subscriber_too_far_behind_is_ended_with_the_cursor_to_resume_from() {
     let app = TestApp::new().await;
     let hub = small_hub(&app, 10);
-    let partner = app
-        .scalar_i64("SELECT id FROM partner WHERE code = 'hapro'")
-        .await;
-    let admitted = hub.admit(partner, "orderEvents").expect("admitted");
-    let stream = hub
-        .order_events(admitted, Some(partner), None)
-        .await
-        .expect("stream");
+    let stream = hapro_events(&app, &hub).await;
     tokio::pin!(stream);
     churn(&app, "hapro", 15).await;
     let mut ended = None;

@@ -281,6 +281,7 @@ pub async fn stock_events(
 }
 
 /// One read of the stock ledger.
+#[derive(Default)]
 pub struct StockPage {
     pub events: Vec<StockEvent>,
     /// The last ledger row read, if any.

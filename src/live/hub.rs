@@ -131,17 +131,32 @@ impl Hub {
     /// Reads everything new (in pages) and publishes it, then moves the
     /// heads.
     async fn read_new(&self, reader: &Db) -> AppResult<()> {
+        // Nobody follows stock here: move past it without reading it. The
+        // move is made under the lock a subscriber joins under, and only if
+        // still nobody has joined; a subscriber that joins first gets the
+        // full read from the old position.
+        if self.stock.receiver_count() == 0 {
+            let newest = feed::head(reader, feed::STOCK_MOVEMENTS).await?;
+            let mut heads = self.heads.lock().map_err(poisoned)?;
+            if self.stock.receiver_count() == 0 {
+                heads.1 = heads.1.max(newest);
+            }
+        }
         let (mut orders_at, mut stock_at) = *self.heads.lock().map_err(poisoned)?;
         loop {
             let orders = feed::order_events(reader, orders_at, None, PAGE).await?;
-            let stock = feed::stock_events(
-                reader,
-                stock_at,
-                &StockFilter::default(),
-                PAGE,
-                self.limits.default_reorder_point,
-            )
-            .await?;
+            let stock = if self.stock.receiver_count() == 0 {
+                feed::StockPage::default()
+            } else {
+                feed::stock_events(
+                    reader,
+                    stock_at,
+                    &StockFilter::default(),
+                    PAGE,
+                    self.limits.default_reorder_point,
+                )
+                .await?
+            };
             let more = orders.len() as u64 == PAGE || stock.rows as u64 == PAGE;
             // Published and moved under the lock a new subscriber takes to
             // join: it either gets this batch or starts after it.

@@ -15,8 +15,8 @@ use std::time::Instant;
 use chrono::{DateTime, Duration, Utc};
 use entity::enums::MovementKind;
 use sea_orm::{
-    ActiveEnum, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
-    Statement, TransactionTrait, Value,
+    ActiveEnum, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, Statement,
+    TransactionTrait, Value,
 };
 
 use crate::domain::inventory;
@@ -114,7 +114,7 @@ pub async fn seed_scale(db: &DatabaseConnection, sizes: Sizes) -> Result<ScaleRe
     let mut rng = names::Rng(0x0C0F_2026);
     let now = crate::domain::clock::now();
 
-    let txn = bulk_transaction(db).await?;
+    let txn = db.begin().await?;
     let (first_location, locations) = catalogue::write_locations(&txn, sizes, now).await?;
     let (first_partner, partners) = catalogue::write_partners(&txn, sizes, now).await?;
     let (first_store, stores) =
@@ -123,7 +123,7 @@ pub async fn seed_scale(db: &DatabaseConnection, sizes: Sizes) -> Result<ScaleRe
     (report.locations, report.partners, report.stores) = (locations, partners, stores);
     progress("partners and locations", partners + stores, started);
 
-    let txn = bulk_transaction(db).await?;
+    let txn = db.begin().await?;
     let producers = catalogue::write_producers(&txn, sizes, &mut rng, now).await?;
     let products = catalogue::write_products(&txn, sizes, &mut rng, &producers, now, |n| {
         progress("products", n, started)
@@ -138,7 +138,7 @@ pub async fn seed_scale(db: &DatabaseConnection, sizes: Sizes) -> Result<ScaleRe
     report.ledger_rows += write_opening_stock(db, first_product, first_location, now).await?;
     progress("opening stock", report.ledger_rows, started);
 
-    let txn = bulk_transaction(db).await?;
+    let txn = db.begin().await?;
     let first = history::FirstIds {
         partner: first_partner,
         store: first_store,
@@ -154,13 +154,13 @@ pub async fn seed_scale(db: &DatabaseConnection, sizes: Sizes) -> Result<ScaleRe
     report.ledger_rows += written.ledger_rows;
     progress("orders", written.orders, started);
 
-    let txn = bulk_transaction(db).await?;
+    let txn = db.begin().await?;
     report.stock_rows =
         inventory::open_levels_from_ledger(&txn, first_product, first_location).await?;
     txn.commit().await?;
     progress("stock levels", report.stock_rows, started);
 
-    let txn = bulk_transaction(db).await?;
+    let txn = db.begin().await?;
     crate::domain::rollup::rebuild(&txn).await?;
     txn.commit().await?;
     progress("report rollups", report.orders, started);
@@ -191,7 +191,7 @@ async fn write_opening_stock(
     first_location: i64,
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
-    let txn = bulk_transaction(db).await?;
+    let txn = db.begin().await?;
     let sql = "INSERT INTO stock_movement (product_id, location_id, kind, on_hand_delta, reserved_delta, reason, created_at)
                SELECT p.id, l.id, $4, 500 + ((p.id * 37 + l.id * 53) % 1500), 0, 'opening stock', $1
                FROM product p CROSS JOIN location l
@@ -211,18 +211,6 @@ async fn write_opening_stock(
         .rows_affected();
     txn.commit().await?;
     Ok(opened)
-}
-
-/// A transaction for a bulk phase. On SQLite its connection gets a page
-/// cache large enough for the phase's indexes (the default 2 MB made the
-/// orders phase re-read its pages from the WAL for minutes).
-async fn bulk_transaction(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    let txn = db.begin().await?;
-    if txn.get_database_backend() == DatabaseBackend::Sqlite {
-        txn.execute_unprepared("PRAGMA cache_size = -262144")
-            .await?;
-    }
-    Ok(txn)
 }
 
 /// After explicit ids, PostgreSQL's sequences must move past them; and the

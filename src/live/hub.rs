@@ -240,16 +240,10 @@ impl Hub {
             (rx, heads.0)
         };
         let seen = since.unwrap_or(head);
+        let sub = Subscriber::new(self, reader, rx, seen, admitted, Pick::Orders(partner));
         let sub = Subscriber {
-            hub: self.clone(),
-            reader,
-            rx,
-            seen,
-            pending: VecDeque::new(),
             behind: since.map(|_| 0),
-            done: false,
-            _admitted: admitted,
-            pick: Pick::Orders(partner),
+            ..sub
         };
         Ok(futures_util::stream::unfold(sub, |mut sub| async move {
             let next = sub.next_order().await?;
@@ -268,17 +262,7 @@ impl Hub {
             let heads = self.heads.lock().map_err(poisoned)?;
             (self.stock.subscribe(), heads.1)
         };
-        let sub = Subscriber {
-            hub: self.clone(),
-            reader,
-            rx,
-            seen,
-            pending: VecDeque::new(),
-            behind: None,
-            done: false,
-            _admitted: admitted,
-            pick: Pick::Stock(filter),
-        };
+        let sub = Subscriber::new(self, reader, rx, seen, admitted, Pick::Stock(filter));
         Ok(futures_util::stream::unfold(sub, |mut sub| async move {
             let next = sub.next_stock().await?;
             Some((next, sub))
@@ -357,6 +341,30 @@ struct Subscriber<E> {
     done: bool,
     _admitted: Admitted,
     pick: Pick,
+}
+
+impl<E> Subscriber<E> {
+    /// Live from `seen` (nothing to catch up from the database).
+    fn new(
+        hub: &Arc<Hub>,
+        reader: Db,
+        rx: broadcast::Receiver<Arc<Vec<E>>>,
+        seen: Position,
+        admitted: Admitted,
+        pick: Pick,
+    ) -> Self {
+        Subscriber {
+            hub: hub.clone(),
+            reader,
+            rx,
+            seen,
+            pending: VecDeque::new(),
+            behind: None,
+            done: false,
+            _admitted: admitted,
+            pick,
+        }
+    }
 }
 
 impl Subscriber<OrderEvent> {

@@ -207,24 +207,23 @@ async fn a_stock_receipt_reaches_stock_subscribers_with_the_new_level() {
     ws.subscribe("s", STOCK, json!({ "p": [product["id"]] }))
         .await;
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let receive = "mutation($p: ID!, $l: ID!) { receiveStock(input: { productId: $p, locationId: $l, quantity: 7 }) { onHand } }";
+    let receive = |p: &Value, l: &Value| {
+        let vars = json!({ "p": p, "l": l });
+        let app = &app;
+        async move {
+            app.gql_as(
+                "hanoi-ocop-hub",
+                OPERATOR_SCOPES,
+                "mutation($p: ID!, $l: ID!) { receiveStock(input: { productId: $p, locationId: $l, quantity: 7 }) { onHand } }",
+                vars,
+            )
+            .await
+            .ok();
+        }
+    };
     // A receipt of another product is not this subscriber's.
-    app.gql_as(
-        "hanoi-ocop-hub",
-        OPERATOR_SCOPES,
-        receive,
-        json!({ "p": other["id"], "l": other["stock"][0]["location"]["id"] }),
-    )
-    .await
-    .ok();
-    app.gql_as(
-        "hanoi-ocop-hub",
-        OPERATOR_SCOPES,
-        receive,
-        json!({ "p": product["id"], "l": level["location"]["id"] }),
-    )
-    .await
-    .ok();
+    receive(&other["id"], &other["stock"][0]["location"]["id"]).await;
+    receive(&product["id"], &level["location"]["id"]).await;
     let event = ws.next("s", SECOND).await;
     let e = &event["data"]["stockChanged"];
     assert_eq!(e["product"]["id"], product["id"], "{event}");
@@ -265,14 +264,7 @@ async fn a_stock_receipt_reaches_stock_subscribers_with_the_new_level() {
             .await;
         assert_eq!(r.code(), Some(code));
     }
-    app.gql_as(
-        "hanoi-ocop-hub",
-        OPERATOR_SCOPES,
-        receive,
-        json!({ "p": product["id"], "l": level["location"]["id"] }),
-    )
-    .await
-    .ok();
+    receive(&product["id"], &level["location"]["id"]).await;
     let event = ws.next("s", SECOND).await;
     let e = &event["data"]["stockChanged"];
     assert_eq!(

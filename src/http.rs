@@ -371,6 +371,13 @@ async fn execute(
     // expanding fragments (see graphql::measure).
     let (extra_cost, doc) = match measure::measure(&request.query, &state.document_limits) {
         Ok(Some(measured)) => {
+            if is_definitely_subscription(&measured.doc, request.operation_name.as_deref()) {
+                let err = AppError::bad_input(
+                    "subscriptions are served on /graphql/ws (graphql-transport-ws; the token goes in connection_init)",
+                );
+                state.metrics.observe_graphql_error(err.code());
+                return GqlResponse::from_errors(vec![err.request_error()]);
+            }
             request.set_parsed_query(measured.doc.clone());
             (measured.extra_cost, Some(measured.doc))
         }
@@ -414,6 +421,22 @@ async fn execute(
         }
     }
     response
+}
+
+/// The operation to run is a subscription (an ambiguous document is left
+/// for async-graphql to refuse with its own message).
+fn is_definitely_subscription(
+    doc: &async_graphql::parser::types::ExecutableDocument,
+    name: Option<&str>,
+) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let op = match (&doc.operations, name) {
+        (DocumentOperations::Single(op), _) => Some(op),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
+        _ => None,
+    };
+    op.is_some_and(|op| op.node.ty == OperationType::Subscription)
 }
 
 /// A single operation refused by the query-cost budget answers 429 like a

@@ -405,6 +405,16 @@ async fn the_protocol_refuses_bad_tokens_strangers_and_misuse() {
         }
         other => panic!("{other:?}"),
     }
+    // And subscriptions do not go to POST /graphql.
+    let posted = app.gql(Some(&token), ORDER_EVENTS, json!({})).await;
+    assert_eq!(posted.code(), Some("BAD_USER_INPUT"));
+    assert!(
+        posted.body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("/graphql/ws")),
+        "{}",
+        posted.body
+    );
     // A ping is answered.
     ws.send(json!({ "type": "ping" })).await;
     match ws.recv(SECOND).await {

@@ -22,3 +22,4 @@ mod orders;
 mod reports;
 mod schema;
 mod seed;
+mod ws_client;

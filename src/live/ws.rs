@@ -26,8 +26,8 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgr
 use axum::response::Response;
 use futures_util::StreamExt;
 use futures_util::stream::{BoxStream, SelectAll};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio::time::{Instant, sleep_until};
 
@@ -103,6 +103,26 @@ struct SubscribePayload {
     operation_name: Option<String>,
 }
 
+/// What the server sends (graphql-transport-ws).
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ServerMessage<'a> {
+    ConnectionAck,
+    Ping,
+    Pong,
+    Next {
+        id: &'a str,
+        payload: &'a async_graphql::Response,
+    },
+    Error {
+        id: &'a str,
+        payload: &'a [async_graphql::ServerError],
+    },
+    Complete {
+        id: &'a str,
+    },
+}
+
 struct Session {
     claims: Claims,
     viewer: auth::Viewer,
@@ -169,8 +189,12 @@ impl Connection {
         }
     }
 
-    async fn send(&mut self, value: Value) -> Result<(), Stop> {
-        let text = Utf8Bytes::from(value.to_string());
+    /// Serialises `message` once, straight to the frame's text.
+    async fn send(&mut self, message: ServerMessage<'_>) -> Result<(), Stop> {
+        let Ok(text) = serde_json::to_string(&message) else {
+            return Err(Stop::Close(1011, "could not encode a message".into()));
+        };
+        let text = Utf8Bytes::from(text);
         match tokio::time::timeout(SEND_TIMEOUT, self.socket.send(Message::Text(text))).await {
             Ok(Ok(())) => Ok(()),
             // Too slow to take a message, or gone: drop it.
@@ -204,7 +228,7 @@ impl Connection {
                 match authenticate(&self.state, payload).await {
                     Ok(session) => {
                         self.session = Some(session);
-                        self.send(json!({ "type": "connection_ack" })).await
+                        self.send(ServerMessage::ConnectionAck).await
                     }
                     Err(e) => Err(Stop::Close(
                         4403,
@@ -212,7 +236,7 @@ impl Connection {
                     )),
                 }
             }
-            ClientMessage::Ping {} => self.send(json!({ "type": "pong" })).await,
+            ClientMessage::Ping {} => self.send(ServerMessage::Pong).await,
             ClientMessage::Pong {} => Ok(()),
             ClientMessage::Subscribe { id, payload } => self.subscribe(id, payload).await,
             ClientMessage::Complete { id } => {
@@ -246,13 +270,15 @@ impl Connection {
                 ));
             }
         }
-        self.send(json!({ "type": "ping" })).await
+        self.send(ServerMessage::Ping).await
     }
 
     async fn refuse(&mut self, id: &str, e: AppError) -> Result<(), Stop> {
-        let errors = serde_json::to_value(vec![e.request_error()]).unwrap_or(Value::Null);
-        self.send(json!({ "type": "error", "id": id, "payload": errors }))
-            .await
+        self.send(ServerMessage::Error {
+            id,
+            payload: &[e.request_error()],
+        })
+        .await
     }
 
     async fn subscribe(&mut self, id: String, payload: SubscribePayload) -> Result<(), Stop> {
@@ -358,14 +384,18 @@ impl Connection {
                     && response.data == async_graphql::Value::Null
                 {
                     self.active.remove(&id);
-                    let errors = serde_json::to_value(&response.errors).unwrap_or(Value::Null);
                     return self
-                        .send(json!({ "type": "error", "id": id, "payload": errors }))
+                        .send(ServerMessage::Error {
+                            id: &id,
+                            payload: &response.errors,
+                        })
                         .await;
                 }
-                let payload = serde_json::to_value(&response).unwrap_or(Value::Null);
-                self.send(json!({ "type": "next", "id": id, "payload": payload }))
-                    .await
+                self.send(ServerMessage::Next {
+                    id: &id,
+                    payload: &response,
+                })
+                .await
             }
             Out::Done(id, generation) => {
                 if self
@@ -374,7 +404,7 @@ impl Connection {
                     .is_some_and(|a| a.generation == generation)
                 {
                     self.active.remove(&id);
-                    return self.send(json!({ "type": "complete", "id": id })).await;
+                    return self.send(ServerMessage::Complete { id: &id }).await;
                 }
                 Ok(())
             }

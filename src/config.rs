@@ -337,6 +337,26 @@ pub struct Config {
     )]
     pub anon_max_complexity: usize,
 
+    /// Documents kept parsed and validated, and persisted queries kept,
+    /// per replica (each a bounded least-recently-used cache).
+    #[arg(
+        long,
+        global = true,
+        env = "DOCUMENT_CACHE_ENTRIES",
+        default_value_t = 2_000
+    )]
+    pub document_cache_entries: usize,
+
+    /// `Cache-Control: private, max-age=N` on a GET query's answer; an
+    /// unchanged poll revalidates with `If-None-Match` and gets a 304.
+    #[arg(
+        long,
+        global = true,
+        env = "HTTP_CACHE_MAX_AGE_SECS",
+        default_value_t = 5
+    )]
+    pub http_cache_max_age_secs: u32,
+
     /// Requests without a token worked on at once, out of `MAX_IN_FLIGHT`:
     /// they never take partners' slots beyond this.
     #[arg(long, global = true, env = "ANON_MAX_IN_FLIGHT", default_value_t = 8)]

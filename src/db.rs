@@ -3,6 +3,7 @@
 //! PostgreSQL (production), so backend differences are confined here.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::{Mutex, Notify, OwnedMutexGuard};
@@ -38,16 +39,62 @@ pub struct Db {
     /// events' wake-up (`crate::live`). Ending includes rolling back, which
     /// costs one read that finds nothing.
     writes_ended: Arc<Notify>,
+    version: Arc<DataVersion>,
+}
+
+/// What this replica knows of the data's version, for HTTP caching: an
+/// epoch that moves whenever a write transaction of this pool ends and
+/// whenever a commit elsewhere is announced (PostgreSQL's NOTIFY, see
+/// `crate::live::wake`). Equal epochs mean no commit was seen in between,
+/// so a response computed at one is still the answer at the other.
+///
+/// On SQLite the pool's writers are every writer (one process owns the
+/// file), so the epoch is always known. On PostgreSQL it is known only
+/// while this replica listens for the others' commits: while it does not,
+/// nothing may be answered from it.
+#[derive(Debug)]
+pub struct DataVersion {
+    epoch: AtomicU64,
+    known: AtomicBool,
+}
+
+impl DataVersion {
+    /// The epoch now, or `None` when this replica cannot know it.
+    pub fn current(&self) -> Option<u64> {
+        self.known
+            .load(Ordering::Acquire)
+            .then(|| self.epoch.load(Ordering::Acquire))
+    }
+
+    /// Something committed (or may have: a lost announcement counts too).
+    pub fn bump(&self) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Listening for other replicas' commits started (`true`) or stopped.
+    /// Either way what was answered before no longer holds.
+    pub fn set_known(&self, known: bool) {
+        self.bump();
+        self.known.store(known, Ordering::Release);
+    }
 }
 
 impl Db {
     pub fn new(conn: DatabaseConnection) -> Self {
         let writers = is_sqlite(&conn).then(|| Arc::new(Mutex::new(())));
         Self {
-            conn,
             writers,
             writes_ended: Arc::new(Notify::new()),
+            version: Arc::new(DataVersion {
+                epoch: AtomicU64::new(0),
+                known: AtomicBool::new(is_sqlite(&conn)),
+            }),
+            conn,
         }
+    }
+
+    pub fn version(&self) -> &Arc<DataVersion> {
+        &self.version
     }
 
     /// Notified after each write transaction of this pool ends (one stored
@@ -162,12 +209,14 @@ pub fn is_sqlite(db: &impl sea_orm::ConnectionTrait) -> bool {
 pub struct WriterSlot {
     _queue: Option<OwnedMutexGuard<()>>,
     ended: Arc<Notify>,
+    version: Arc<DataVersion>,
 }
 
 impl Drop for WriterSlot {
     // The slot outlives the transaction (`txn.commit()` consumes it first),
     // so waiters wake after the commit.
     fn drop(&mut self) {
+        self.version.bump();
         self.ended.notify_one();
     }
 }
@@ -193,6 +242,7 @@ pub async fn begin_write(db: &Db) -> Result<(DatabaseTransaction, WriterSlot), D
         WriterSlot {
             _queue: slot,
             ended: db.writes_ended.clone(),
+            version: db.version.clone(),
         },
     ))
 }

@@ -21,7 +21,19 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn name(self) -> &'static str {
+    const ALL: [Kind; 9] = [
+        Kind::Product,
+        Kind::Producer,
+        Kind::Location,
+        Kind::Store,
+        Kind::Partner,
+        Kind::Order,
+        Kind::OrderLine,
+        Kind::Shipment,
+        Kind::ContractPrice,
+    ];
+
+    pub fn name(self) -> &'static str {
         match self {
             Kind::Product => "Product",
             Kind::Producer => "Producer",
@@ -49,28 +61,26 @@ pub fn encode(kind: Kind, id: i64) -> ID {
 /// Decodes an id of the expected kind. A malformed id, or an id of another
 /// kind, is BAD_USER_INPUT naming `field`.
 pub fn decode(kind: Kind, id: &ID, field: &str) -> AppResult<i64> {
-    let invalid = || {
-        AppError::bad_field(
+    match decode_any(id) {
+        Some((k, n)) if k == kind => Ok(n),
+        _ => Err(AppError::bad_field(
             field,
             format!("`{field}` is not a valid {} id", kind.name()),
-        )
-    };
+        )),
+    }
+}
+
+/// The kind and number inside any of our ids.
+pub fn decode_any(id: &ID) -> Option<(Kind, i64)> {
     if id.len() > 64 {
-        return Err(invalid());
+        return None;
     }
-    let bytes = URL_SAFE_NO_PAD
-        .decode(id.as_bytes())
-        .map_err(|_| invalid())?;
-    let text = std::str::from_utf8(&bytes).map_err(|_| invalid())?;
-    let (prefix, number) = text.split_once(':').ok_or_else(invalid)?;
-    if prefix != kind.name() {
-        return Err(invalid());
-    }
-    number
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(invalid)
+    let bytes = URL_SAFE_NO_PAD.decode(id.as_bytes()).ok()?;
+    let text = std::str::from_utf8(&bytes).ok()?;
+    let (prefix, number) = text.split_once(':')?;
+    let kind = Kind::ALL.into_iter().find(|k| k.name() == prefix)?;
+    let number = number.parse::<i64>().ok().filter(|n| *n > 0)?;
+    Some((kind, number))
 }
 
 #[cfg(test)]

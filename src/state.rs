@@ -20,6 +20,12 @@ pub struct AppInner {
     pub config: Config,
     pub auth: Authenticator,
     pub schema: GatewaySchema,
+    /// Validates with every rule and computes costs (`graphql::admit`).
+    pub checker: GatewaySchema,
+    pub documents: graphql::documents::Documents,
+    /// Tells this process's entity tags from another's (a restarted or
+    /// different replica knows nothing of what it did not answer).
+    pub boot_id: u64,
     pub metrics: Metrics,
     pub limiter: rate_limit::PartnerLimiter,
     pub partners: partner_cache::PartnerCache,
@@ -48,12 +54,15 @@ impl AppState {
             return Err(config::ConfigError::BenchFloorInProduction);
         }
         let auth = Authenticator::from_config(&config)?;
-        let schema = graphql::build_schema(SchemaLimits {
+        let limits = SchemaLimits {
             max_depth: config.max_query_depth,
             max_complexity: config.max_query_complexity,
             introspection: config.introspection() != config::Introspection::Off,
             report_cache: std::time::Duration::from_millis(config.report_cache_ms),
-        });
+        };
+        let schema = graphql::build_schema(limits);
+        let checker = graphql::build_checker(limits);
+        let documents = graphql::documents::Documents::new(config.document_cache_entries);
         let anonymous = rate_limit::AddressLimiter::new(
             config.anon_rate_limit_rps,
             config.anon_rate_limit_burst,
@@ -100,12 +109,18 @@ impl AppState {
             },
             metrics.live.clone(),
         );
+        if tokio::runtime::Handle::try_current().is_ok() {
+            live.start_wakes();
+        }
         Ok(Self(Arc::new(AppInner {
             live,
             db,
             config,
             auth,
             schema,
+            checker,
+            documents,
+            boot_id: uuid::Uuid::new_v4().as_u64_pair().0,
             metrics,
             limiter,
             partners,

@@ -16,14 +16,11 @@ use crate::rate_limit::Budget;
 pub struct RequestData {
     pub db: Db,
     pub viewer: Option<Viewer>,
-    /// The caller's rate budget; the query's cost is spent from it.
+    /// The caller's rate budget (the query's cost is spent from it on
+    /// admission, `graphql::admit`).
     pub budget: Option<Arc<Budget>>,
     pub locations: Arc<LocationDirectory>,
     pub max_page_size: u32,
-    /// Cost the document measure found that async-graphql's complexity
-    /// does not count (`totalCount`s).
-    pub extra_cost: usize,
-    pub max_complexity: usize,
 }
 
 pub fn request_data<'a>(ctx: &'a Context<'_>) -> AppResult<&'a RequestData> {

@@ -2,16 +2,12 @@
 //! their selection by the page size, see [`connection`]) plus what the
 //! document measure adds (`totalCount`s). It must stay under
 //! `MAX_QUERY_COMPLEXITY`, and is charged to the caller's query-cost bucket,
-//! before any resolver runs: a partner sending costly queries is slowed by
+//! before any resolver runs (`admit`): a partner sending costly queries is slowed by
 //! what they cost, not just by how many there are.
-
-use std::sync::Arc;
-
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
-use async_graphql::{ServerError, ValidationResult};
-
-use crate::error::AppError;
-use crate::graphql::context::RequestData;
+//!
+//! A cost never depends on an `ID` or `String` argument: costs are cached
+//! by document and the values of its other variables
+//! (`documents::cost_key`).
 
 /// What reading one page costs whatever its size (the page query itself).
 pub const PAGE_COST: usize = 10;
@@ -30,48 +26,3 @@ pub fn connection(first: Option<i32>, last: Option<i32>, child_complexity: usize
 pub const MUTATION: usize = 50;
 /// Placing an order reads, plans and reserves every line: the costliest.
 pub const PLACE_ORDER: usize = 200;
-
-pub struct QueryCost;
-
-impl ExtensionFactory for QueryCost {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(QueryCostExtension)
-    }
-}
-
-struct QueryCostExtension;
-
-#[async_trait::async_trait]
-impl Extension for QueryCostExtension {
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let mut result = next.run(ctx).await?;
-        let data = ctx.data_opt::<RequestData>();
-        result.complexity = result
-            .complexity
-            .saturating_add(data.map_or(0, |d| d.extra_cost));
-        if let Some(max) = data.map(|d| d.max_complexity)
-            && result.complexity > max
-        {
-            return Err(vec![
-                AppError::QueryTooComplex(format!(
-                    "the query costs {}; at most {max} is allowed (each totalCount costs {})",
-                    result.complexity,
-                    crate::graphql::measure::COUNT_COST
-                ))
-                .request_error(),
-            ]);
-        }
-        if let Some(budget) = data.and_then(|d| d.budget.as_ref()) {
-            budget
-                .spend(result.complexity)
-                .map_err(|retry_after_secs| {
-                    vec![AppError::RateLimited { retry_after_secs }.request_error()]
-                })?;
-        }
-        Ok(result)
-    }
-}

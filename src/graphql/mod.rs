@@ -4,9 +4,11 @@
 
 use async_graphql::{MergedObject, Schema};
 
+pub mod admit;
 pub mod codes;
 pub mod context;
 pub mod cost;
+pub mod documents;
 pub mod guard;
 pub mod input;
 pub mod loader;
@@ -21,6 +23,7 @@ pub mod subscription;
 #[derive(MergedObject, Default)]
 pub struct Query(
     query::viewer::ViewerQuery,
+    query::node::NodeQuery,
     query::catalog::CatalogQuery,
     query::orders::OrderQuery,
     query::partners::PartnerQuery,
@@ -47,21 +50,43 @@ pub struct SchemaLimits {
     pub report_cache: std::time::Duration,
 }
 
+/// The schema that executes: no extension (see `admit`), and only the
+/// fast validation, as every document it runs passed the full rules in
+/// the checker first. Its complexity limit is a backstop.
 pub fn build_schema(limits: SchemaLimits) -> GatewaySchema {
-    let builder = Schema::build(
+    let builder = builder(limits)
+        .limit_complexity(limits.max_complexity)
+        .validation_mode(async_graphql::ValidationMode::Fast)
+        .data(crate::domain::reports::LowStockCache::new(
+            limits.report_cache,
+        ));
+    finish(builder, limits)
+}
+
+/// The schema that validates with every rule and computes the cost, and
+/// never executes (`admit::StopAfterValidation`).
+pub fn build_checker(limits: SchemaLimits) -> GatewaySchema {
+    finish(
+        builder(limits).extension(admit::StopAfterValidation),
+        limits,
+    )
+}
+
+type Builder = async_graphql::SchemaBuilder<Query, Mutation, subscription::Subscription>;
+
+fn builder(limits: SchemaLimits) -> Builder {
+    Schema::build(
         Query::default(),
         Mutation::default(),
         subscription::Subscription,
     )
     .limit_depth(limits.max_depth)
-    .limit_complexity(limits.max_complexity)
     // Bounds on what the parser accepts, before any resolver runs.
     .limit_recursive_depth(32)
     .limit_directives(8)
-    .data(crate::domain::reports::LowStockCache::new(
-        limits.report_cache,
-    ))
-    .extension(cost::QueryCost);
+}
+
+fn finish(builder: Builder, limits: SchemaLimits) -> GatewaySchema {
     if limits.introspection {
         builder.finish()
     } else {

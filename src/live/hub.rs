@@ -68,6 +68,7 @@ pub struct Hub {
     heads: std::sync::Mutex<(Position, Position)>,
     wake: Arc<Notify>,
     started: OnceCell<Db>,
+    wakes_started: std::sync::atomic::AtomicBool,
     per_partner: DashMap<i64, usize>,
 }
 
@@ -85,6 +86,7 @@ impl Hub {
             heads: std::sync::Mutex::new(Default::default()),
             wake: Arc::new(Notify::new()),
             started: OnceCell::new(),
+            wakes_started: Default::default(),
             per_partner: DashMap::new(),
         })
     }
@@ -99,12 +101,44 @@ impl Hub {
                     feed::head(&reader, feed::ORDER_EVENTS).await?,
                     feed::head(&reader, feed::STOCK_MOVEMENTS).await?,
                 );
-                let source = wake::for_database(&self.db, &reader, &self.url);
-                tokio::spawn(source.run(self.wake.clone()));
+                self.start_wakes();
                 tokio::spawn(self.clone().dispatch(reader.clone()));
                 Ok::<Db, AppError>(reader)
             })
             .await
+    }
+
+    /// Starts the wake-ups: this replica's commits are announced to the
+    /// others, and theirs heard, from the start, whether or not anyone
+    /// subscribes here, as HTTP caching relies on every replica's
+    /// announcements (`crate::db::DataVersion`). Needs a Tokio runtime.
+    pub fn start_wakes(self: &Arc<Self>) {
+        if self
+            .wakes_started
+            .swap(true, std::sync::atomic::Ordering::AcqRel)
+        {
+            return;
+        }
+        let hub = self.clone();
+        tokio::spawn(async move {
+            // Its own connection, so an announcement never queues behind
+            // requests for one.
+            let own = loop {
+                if crate::db::is_sqlite(hub.db.conn()) {
+                    break hub.db.clone();
+                }
+                match crate::db::connect_url(&hub.url, 1, 5_000).await {
+                    Ok(own) => break own,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "live events: cannot connect for wake-ups; retrying");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            };
+            wake::for_database(&hub.db, &own, &hub.url)
+                .run(hub.wake.clone())
+                .await;
+        });
     }
 
     fn partner_channel(&self, partner: i64) -> broadcast::Sender<OrderBatch> {

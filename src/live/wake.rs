@@ -13,7 +13,7 @@ use sea_orm::sqlx::postgres::PgListener;
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 use tokio::sync::Notify;
 
-use crate::db::Db;
+use crate::db::{DataVersion, Db};
 
 pub const CHANNEL: &str = "ocop_events";
 
@@ -30,6 +30,7 @@ pub fn for_database(db: &Db, own: &Db, url: &str) -> Box<dyn WakeSource> {
     match db.get_database_backend() {
         DatabaseBackend::Postgres => Box::new(PgNotify {
             ended: db.writes_ended(),
+            version: db.version().clone(),
             db: own.clone(),
             url: url.to_owned(),
         }),
@@ -58,6 +59,7 @@ impl WakeSource for InProcess {
 /// connection per replica hears every replica's.
 pub struct PgNotify {
     ended: Arc<Notify>,
+    version: Arc<DataVersion>,
     db: Db,
     url: String,
 }
@@ -86,13 +88,15 @@ impl WakeSource for PgNotify {
         let listen = async move {
             let mut backoff = Duration::from_millis(100);
             loop {
-                match listen_once(&self.url, &wake).await {
+                match listen_once(&self.url, &wake, &self.version).await {
                     Ok(()) => backoff = Duration::from_millis(100),
                     Err(e) => {
                         tracing::warn!(error = %e, "live events: LISTEN connection lost; reconnecting");
                     }
                 }
-                // Whatever was announced while away is read now.
+                // Whatever was announced while away is read now; and
+                // until listening again, nothing is known of others' commits.
+                self.version.set_known(false);
                 wake.notify_one();
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(5));
@@ -102,18 +106,24 @@ impl WakeSource for PgNotify {
     }
 }
 
-async fn listen_once(url: &str, wake: &Notify) -> Result<(), sea_orm::sqlx::Error> {
+async fn listen_once(
+    url: &str,
+    wake: &Notify,
+    version: &DataVersion,
+) -> Result<(), sea_orm::sqlx::Error> {
     let mut listener = PgListener::connect(url).await?;
     listener.listen(CHANNEL).await?;
     // Connected: anything missed before is read now.
+    version.set_known(true);
     wake.notify_one();
     loop {
-        // `None`: the connection was lost; the next call reconnects and
-        // listens again, and what was announced meanwhile is lost, so
-        // readers re-read either way.
         if listener.try_recv().await?.is_none() {
+            // Reconnected afresh by the caller, which marks the version
+            // unknown until then: what is committed meanwhile is not heard.
             tracing::warn!("live events: LISTEN connection lost; reconnecting");
+            return Ok(());
         }
+        version.bump();
         wake.notify_one();
     }
 }

@@ -34,8 +34,9 @@ use tokio::time::{Instant, sleep_until};
 use crate::auth::{self, Claims};
 use crate::error::AppError;
 use crate::graphql::context::{self, RequestData};
-use crate::graphql::{codes, measure};
+use crate::graphql::{admit, codes};
 use crate::state::AppState;
+use async_graphql::parser::types::OperationType;
 
 pub const PROTOCOL: &str = "graphql-transport-ws";
 const INIT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -304,10 +305,6 @@ impl Connection {
                 .await;
         }
         let state = &self.state;
-        let measured = match measure::measure(&payload.query, &state.document_limits) {
-            Ok(m) => m,
-            Err(e) => return self.refuse(&id, e).await,
-        };
         let mut request = async_graphql::Request::new(payload.query);
         if let Some(variables) = payload.variables {
             request = request.variables(async_graphql::Variables::from_json(variables));
@@ -315,25 +312,35 @@ impl Connection {
         if let Some(name) = &payload.operation_name {
             request = request.operation_name(name);
         }
-        let mut extra_cost = 0;
-        if let Some(m) = measured {
-            if !is_subscription(&m.doc, payload.operation_name.as_deref()) {
+        let asker = admit::Asker {
+            budget: Some(&session.budget),
+            max_complexity: state.config.max_query_complexity,
+        };
+        let request = match admit::admit(state, request, asker, &[OperationType::Subscription])
+            .await
+        {
+            Ok(admitted) => admitted.request,
+            Err(admit::Refused::Transport(_)) => {
                 let e = AppError::bad_input(
                     "only subscriptions are served on /graphql/ws; send queries and mutations to POST /graphql",
                 );
                 return self.refuse(&id, e).await;
             }
-            extra_cost = m.extra_cost;
-            request.set_parsed_query(m.doc);
-        }
+            Err(admit::Refused::Errors(errors)) => {
+                return self
+                    .send(ServerMessage::Error {
+                        id: &id,
+                        payload: &errors,
+                    })
+                    .await;
+            }
+        };
         let data = RequestData {
             db: state.db.clone(),
             viewer: Some(session.viewer.clone()),
             budget: Some(session.budget.clone()),
             locations: state.locations.clone(),
             max_page_size: state.config.max_page_size,
-            extra_cost,
-            max_complexity: state.config.max_query_complexity,
         };
         let request = context::prepare_live(request, data).data(hub);
         self.generation += 1;
@@ -431,21 +438,4 @@ async fn authenticate(state: &AppState, payload: Option<Value>) -> Result<Sessio
         viewer: caller.viewer,
         budget: caller.budget,
     })
-}
-
-fn is_subscription(
-    doc: &async_graphql::parser::types::ExecutableDocument,
-    name: Option<&str>,
-) -> bool {
-    use async_graphql::parser::types::{DocumentOperations, OperationType};
-    let ty = match (&doc.operations, name) {
-        (DocumentOperations::Single(op), _) => Some(op.node.ty),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
-            ops.values().next().map(|op| op.node.ty)
-        }
-        _ => None,
-    };
-    // Unknown: let async-graphql say what is wrong with the document.
-    ty.is_none_or(|t| t == OperationType::Subscription)
 }

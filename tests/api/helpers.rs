@@ -398,7 +398,27 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, axum::http::HeaderMap, String) {
-        let request = Request::get(path).body(Body::empty()).expect("request");
+        self.get_with(path, &[]).await
+    }
+
+    pub async fn get_accepting(
+        &self,
+        path: &str,
+        accept: &str,
+    ) -> (StatusCode, axum::http::HeaderMap, String) {
+        self.get_with(path, &[("accept", accept)]).await
+    }
+
+    pub async fn get_with(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, axum::http::HeaderMap, String) {
+        let mut request = Request::get(path);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request.body(Body::empty()).expect("request");
         let response = self
             .router
             .clone()

@@ -11,7 +11,7 @@ async fn health_readiness_and_graphiql() {
     assert_eq!((status.as_u16(), body.as_str()), (200, "ok"));
     let (status, _, _) = app.get("/readyz").await;
     assert_eq!(status, 200);
-    let (status, _, body) = app.get("/graphql").await;
+    let (status, _, body) = app.get_accepting("/graphql", "text/html").await;
     assert_eq!(status, 200);
     assert!(body.contains("graphiql"), "GraphiQL page");
     // Wired for subscriptions: the Headers tab's token opens /graphql/ws.

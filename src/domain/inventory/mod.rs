@@ -169,19 +169,22 @@ pub async fn set_reorder_point(
             format!("a reorder point is 0 to {MAX_REORDER_POINT} units"),
         ));
     }
+    let (txn, _slot) = db::begin_write(db).await?;
     let updated = product::Entity::update_many()
         .col_expr(product::Column::ReorderPoint, Expr::value(units))
         .col_expr(product::Column::UpdatedAt, Expr::value(clock::now()))
         .filter(product::Column::Id.eq(product_id))
-        .exec(db.conn())
+        .exec(&txn)
         .await?;
     if updated.rows_affected != 1 {
         return Err(AppError::not_found("product"));
     }
-    product::Entity::find_by_id(product_id)
-        .one(db.conn())
+    let product = product::Entity::find_by_id(product_id)
+        .one(&txn)
         .await?
-        .ok_or_else(|| AppError::not_found("product"))
+        .ok_or_else(|| AppError::not_found("product"))?;
+    txn.commit().await?;
+    Ok(product)
 }
 
 /// Adds received units to on-hand at a location (creating the level if the

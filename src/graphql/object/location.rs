@@ -10,7 +10,7 @@ pub struct LocationNode(pub Arc<location::Model>);
 
 #[Object(name = "Location")]
 impl LocationNode {
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         ids::encode(Kind::Location, self.0.id)
     }
     /// Short stable code, e.g. `HN-LONGBIEN`.

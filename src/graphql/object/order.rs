@@ -50,7 +50,7 @@ pub struct OrderNode(pub purchase_order::Model);
 
 #[Object(name = "Order")]
 impl OrderNode {
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         ids::encode(Kind::Order, self.0.id)
     }
     /// The key the order was placed with.

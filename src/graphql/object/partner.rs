@@ -41,7 +41,7 @@ pub struct PartnerNode(pub partner::Model);
 
 #[Object(name = "Partner")]
 impl PartnerNode {
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         ids::encode(Kind::Partner, self.0.id)
     }
     /// Stable partner code, the `sub` of its tokens (e.g. `aeon-vn`).
@@ -166,7 +166,7 @@ pub struct StoreNode(pub store::Model);
 #[Object(name = "Store")]
 impl StoreNode {
     /// Pass this as `storeId` when placing an order.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         ids::encode(Kind::Store, self.0.id)
     }
     /// The partner's own code for the branch.

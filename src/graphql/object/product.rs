@@ -67,7 +67,7 @@ pub struct ProducerNode(pub producer::Model);
 
 #[Object(name = "Producer")]
 impl ProducerNode {
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         ids::encode(Kind::Producer, self.0.id)
     }
     async fn code(&self) -> &str {
@@ -127,7 +127,7 @@ pub struct ProductNode(pub product::Model);
 
 #[Object(name = "Product")]
 impl ProductNode {
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         ids::encode(Kind::Product, self.0.id)
     }
     /// Stock-keeping unit, unique in the catalogue.

@@ -1,4 +1,5 @@
 pub mod catalog;
+pub mod node;
 pub mod orders;
 pub mod partners;
 pub mod reports;

@@ -1,20 +1,17 @@
-//! The HTTP surface: `/graphql` (POST queries, GET GraphiQL), health,
-//! readiness and metrics, behind request ids, tracing, timeouts and a body
-//! size limit.
+//! The HTTP surface: `/graphql` (see `graphql`), health, readiness and
+//! metrics, behind request ids, tracing, timeouts and a body size limit.
+
+mod graphql;
 
 use std::any::Any;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::IpAddr;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::OwnedSemaphorePermit;
 
-use async_graphql::{BatchRequest, Response as GqlResponse};
-use axum::Extension;
 use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -29,9 +26,7 @@ use tracing::Level;
 
 use crate::auth::{self, Viewer};
 use crate::config::Introspection;
-use crate::error::{AppError, code};
-use crate::graphql::context::{self, RequestData};
-use crate::graphql::{codes, measure, response_order};
+use crate::error::AppError;
 use crate::rate_limit::Budget;
 use crate::state::AppState;
 
@@ -46,7 +41,7 @@ pub fn build_app(state: AppState) -> Router {
         router = router.route("/metrics", get(metrics));
     }
     router
-        .route("/graphql", get(graphiql).post(graphql_post))
+        .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(crate::live::ws::handler))
         .route("/reports/sales.csv", get(crate::report_csv::sales_csv))
         .route("/healthz", get(healthz))
@@ -186,8 +181,8 @@ async fn metrics(State(state): State<AppState>) -> Response {
 
 /// GraphiQL, wired for subscriptions too: the Headers tab's JSON is also
 /// the `connection_init` payload of `/graphql/ws`.
-async fn graphiql() -> Html<&'static str> {
-    Html(include_str!("../static/graphiql.html"))
+fn graphiql() -> Response {
+    Html(include_str!("../../static/graphiql.html")).into_response()
 }
 
 /// Authenticates the request. No header means an anonymous caller (only
@@ -258,212 +253,4 @@ impl Caller {
 pub(crate) struct Caller {
     pub(crate) viewer: Viewer,
     pub(crate) budget: Arc<Budget>,
-}
-
-async fn graphql_post(
-    State(state): State<AppState>,
-    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => {
-            return if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::BodyTooLarge {
-                    max_bytes: state.config.max_body_bytes,
-                }
-            } else {
-                AppError::bad_input("the request body could not be read")
-            }
-            .into_response();
-        }
-    };
-    // Shed load instead of queueing: a request beyond the in-flight limit
-    // is answered at once, before authentication or any SQL.
-    let Ok(_permit) = state.in_flight.clone().try_acquire_owned() else {
-        state.metrics.observe_graphql_error(code::RATE_LIMITED);
-        return AppError::Overloaded.into_response();
-    };
-    let caller = match authenticate(&state, &headers).await {
-        Ok(caller) => caller,
-        Err(err) => {
-            state.metrics.observe_graphql_error(err.code());
-            return err.into_response();
-        }
-    };
-    let _anonymous_permit = match caller {
-        Some(_) => None,
-        None => {
-            let address = connect.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.0.ip());
-            match admit_anonymous(&state, address) {
-                Ok(permit) => Some(permit),
-                Err(err) => {
-                    state.metrics.observe_graphql_error(err.code());
-                    return err.into_response();
-                }
-            }
-        }
-    };
-    let batch = match parse_batch(&body) {
-        Some(batch) => batch,
-        None => {
-            return AppError::bad_input(
-                "the body must be a JSON GraphQL request {\"query\": \"...\", \"variables\": {...}} or an array of them",
-            )
-            .into_response();
-        }
-    };
-    match batch {
-        BatchRequest::Single(request) => {
-            let response = execute(&state, request, caller.as_ref()).await;
-            match rate_limited(&response) {
-                Some(retry_after_secs) => {
-                    AppError::RateLimited { retry_after_secs }.into_response()
-                }
-                None => json_response(&response),
-            }
-        }
-        BatchRequest::Batch(requests) => {
-            if requests.is_empty() || requests.len() > state.config.max_batch_size {
-                return AppError::bad_input(format!(
-                    "a batch must hold between 1 and {} operations",
-                    state.config.max_batch_size
-                ))
-                .into_response();
-            }
-            let mut responses = Vec::with_capacity(requests.len());
-            for request in requests {
-                responses.push(execute(&state, request, caller.as_ref()).await);
-            }
-            json_response(&responses)
-        }
-    }
-}
-
-/// Parses a GraphQL-over-HTTP body strictly: an object with a string
-/// `query`, or an array of such objects. (serde would otherwise accept a
-/// JSON array as a positional `Request`.)
-fn parse_batch(body: &[u8]) -> Option<BatchRequest> {
-    fn one(value: serde_json::Value) -> Option<async_graphql::Request> {
-        if !value.get("query").is_some_and(serde_json::Value::is_string) {
-            return None;
-        }
-        serde_json::from_value(value).ok()
-    }
-    match serde_json::from_slice::<serde_json::Value>(body).ok()? {
-        serde_json::Value::Array(items) => items
-            .into_iter()
-            .map(one)
-            .collect::<Option<Vec<_>>>()
-            .map(BatchRequest::Batch),
-        value @ serde_json::Value::Object(_) => one(value).map(BatchRequest::Single),
-        _ => None,
-    }
-}
-
-async fn execute(
-    state: &AppState,
-    mut request: async_graphql::Request,
-    caller: Option<&Caller>,
-) -> GqlResponse {
-    // Measured before validation, which could otherwise spend seconds
-    // expanding fragments (see graphql::measure).
-    let (extra_cost, doc) = match measure::measure(&request.query, &state.document_limits) {
-        Ok(Some(measured)) => {
-            if is_definitely_subscription(&measured.doc, request.operation_name.as_deref()) {
-                let err = AppError::bad_input(
-                    "subscriptions are served on /graphql/ws (graphql-transport-ws; the token goes in connection_init)",
-                );
-                state.metrics.observe_graphql_error(err.code());
-                return GqlResponse::from_errors(vec![err.request_error()]);
-            }
-            request.set_parsed_query(measured.doc.clone());
-            (measured.extra_cost, Some(measured.doc))
-        }
-        Ok(None) => (0, None),
-        Err(err) => {
-            state.metrics.observe_graphql_error(err.code());
-            return GqlResponse::from_errors(vec![err.request_error()]);
-        }
-    };
-    let data = RequestData {
-        db: state.db.clone(),
-        viewer: caller.map(|c| c.viewer.clone()),
-        budget: caller.map(|c| c.budget.clone()),
-        locations: state.locations.clone(),
-        max_page_size: state.config.max_page_size,
-        extra_cost,
-        max_complexity: match caller {
-            Some(_) => state.config.max_query_complexity,
-            None => state
-                .config
-                .anon_max_complexity
-                .min(state.config.max_query_complexity),
-        },
-    };
-    let operation_name = request.operation_name.clone();
-    let mut response = state.schema.execute(context::prepare(request, data)).await;
-    if let Some(doc) = &doc {
-        response_order::reorder(&mut response.data, doc, operation_name.as_deref());
-    }
-    // Every error must carry a SPEC code. Ours always do; what is left bare
-    // comes from async-graphql's input coercion, which is the caller's fault.
-    response.errors = std::mem::take(&mut response.errors)
-        .into_iter()
-        .map(codes::coded)
-        .collect();
-    for err in &response.errors {
-        if let Some(async_graphql::Value::String(c)) =
-            err.extensions.as_ref().and_then(|x| x.get("code"))
-        {
-            state.metrics.observe_graphql_error(c);
-        }
-    }
-    response
-}
-
-/// The operation to run is a subscription (an ambiguous document is left
-/// for async-graphql to refuse with its own message).
-fn is_definitely_subscription(
-    doc: &async_graphql::parser::types::ExecutableDocument,
-    name: Option<&str>,
-) -> bool {
-    use async_graphql::parser::types::{DocumentOperations, OperationType};
-    let op = match (&doc.operations, name) {
-        (DocumentOperations::Single(op), _) => Some(op),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
-        _ => None,
-    };
-    op.is_some_and(|op| op.node.ty == OperationType::Subscription)
-}
-
-/// A single operation refused by the query-cost budget answers 429 like a
-/// request over its rate, so clients handle both the same way.
-fn rate_limited(response: &GqlResponse) -> Option<u64> {
-    let [err] = response.errors.as_slice() else {
-        return None;
-    };
-    let ext = err.extensions.as_ref()?;
-    match (ext.get("code"), ext.get("retryAfterSeconds")) {
-        (Some(async_graphql::Value::String(c)), Some(async_graphql::Value::Number(n)))
-            if c == code::RATE_LIMITED =>
-        {
-            n.as_u64()
-        }
-        _ => None,
-    }
-}
-
-fn json_response<T: serde::Serialize>(body: &T) -> Response {
-    match serde_json::to_vec(body) {
-        Ok(bytes) => (
-            StatusCode::OK,
-            [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-            Body::from(bytes),
-        )
-            .into_response(),
-        Err(err) => AppError::internal(err).into_response(),
-    }
 }

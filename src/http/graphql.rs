@@ -1,0 +1,584 @@
+//! `/graphql` as GraphQL over HTTP specifies it:
+//! - `POST` with `Content-Type: application/json` runs queries and
+//!   mutations (a JSON array is a batch); a POST without that content type
+//!   is refused with 415.
+//! - `GET ?query=&variables=&operationName=&extensions=` runs queries only
+//!   (a mutation is 405); a browser asking for HTML without a query gets
+//!   GraphiQL.
+//! - The answer is `application/graphql-response+json` when the client
+//!   prefers it: then a request that could not run (parse, validation,
+//!   variables, limits) is a 4xx with no `data`. Otherwise it is
+//!   `application/json`, where such errors come with 200, as older clients
+//!   expect.
+//! - A GET answer carries an `ETag` made from the data version this replica
+//!   knows (`crate::db::DataVersion`), the caller and the request; a poll
+//!   whose `If-None-Match` still matches is answered 304 without running
+//!   anything.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use async_graphql::parser::types::OperationType;
+use async_graphql::{BatchRequest, Response as GqlResponse, ServerError};
+use axum::Extension;
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::http::header::{ACCEPT, ALLOW, CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, VARY};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+use tokio::sync::OwnedSemaphorePermit;
+
+use super::{Caller, admit_anonymous, authenticate, graphiql};
+use crate::error::{AppError, code};
+use crate::graphql::admit::{self, Asker, Refused};
+use crate::graphql::context::{self, RequestData};
+use crate::graphql::{codes, response_order};
+use crate::state::AppState;
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Media {
+    /// `application/json`: request errors come with 200.
+    Json,
+    /// `application/graphql-response+json`: request errors are 4xx.
+    GraphqlResponse,
+}
+
+impl Media {
+    fn content_type(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            Media::Json => "application/json",
+            Media::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+        })
+    }
+}
+
+/// The media type to answer in, from `Accept` (none: `application/json`).
+/// `None`: nothing the client accepts can be produced.
+fn negotiate(headers: &HeaderMap) -> Option<Media> {
+    let Some(accept) = headers.get(ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Some(Media::Json);
+    };
+    let mut best: Option<(f32, u8, Media)> = None;
+    for range in accept.split(',') {
+        let mut parts = range.split(';');
+        let name = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        // Ties go to the more specific range, then to the newer type.
+        let (rank, media) = match name.as_str() {
+            GRAPHQL_RESPONSE_JSON => (3, Media::GraphqlResponse),
+            "application/json" => (2, Media::Json),
+            "application/*" | "*/*" => (1, Media::Json),
+            _ => continue,
+        };
+        if q > 0.0 && best.is_none_or(|(bq, br, _)| (q, rank) > (bq, br)) {
+            best = Some((q, rank, media));
+        }
+    }
+    best.map(|(_, _, media)| media)
+}
+
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"))
+}
+
+/// Held while a request is worked on.
+struct Admission {
+    caller: Option<Caller>,
+    _permit: OwnedSemaphorePermit,
+    _anonymous: Option<OwnedSemaphorePermit>,
+}
+
+/// In-flight limit, authentication and the anonymous caller's limits, in
+/// that order, before any SQL.
+async fn admit_caller(
+    state: &AppState,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: &HeaderMap,
+) -> Result<Admission, Response> {
+    // Shed load instead of queueing: a request beyond the in-flight limit
+    // is answered at once, before authentication or any SQL.
+    let Ok(permit) = state.in_flight.clone().try_acquire_owned() else {
+        state.metrics.observe_graphql_error(code::RATE_LIMITED);
+        return Err(AppError::Overloaded.into_response());
+    };
+    let refuse = |err: AppError| {
+        state.metrics.observe_graphql_error(err.code());
+        err.into_response()
+    };
+    let caller = authenticate(state, headers).await.map_err(refuse)?;
+    let anonymous = match caller {
+        Some(_) => None,
+        None => {
+            let address = connect.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.0.ip());
+            Some(admit_anonymous(state, address).map_err(refuse)?)
+        }
+    };
+    Ok(Admission {
+        caller,
+        _permit: permit,
+        _anonymous: anonymous,
+    })
+}
+
+pub(super) async fn post(
+    State(state): State<AppState>,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    if !is_json(&headers) {
+        return (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::bad_input("send the request as `Content-Type: application/json`"),
+        )
+            .into_response();
+    }
+    let Some(media) = negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            return if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::BodyTooLarge {
+                    max_bytes: state.config.max_body_bytes,
+                }
+            } else {
+                AppError::bad_input("the request body could not be read")
+            }
+            .into_response();
+        }
+    };
+    let admission = match admit_caller(&state, connect, &headers).await {
+        Ok(a) => a,
+        Err(response) => return response,
+    };
+    let caller = admission.caller.as_ref();
+    let Some(batch) = parse_batch(&body) else {
+        return AppError::bad_input(
+            "the body must be a JSON GraphQL request {\"query\": \"...\", \"variables\": {...}} or an array of them",
+        )
+        .into_response();
+    };
+    const RUNS: &[OperationType] = &[OperationType::Query, OperationType::Mutation];
+    match batch {
+        BatchRequest::Single(request) => {
+            let outcome = run(&state, request, caller, RUNS).await;
+            respond(outcome, media)
+        }
+        BatchRequest::Batch(requests) => {
+            if requests.is_empty() || requests.len() > state.config.max_batch_size {
+                return AppError::bad_input(format!(
+                    "a batch must hold between 1 and {} operations",
+                    state.config.max_batch_size
+                ))
+                .into_response();
+            }
+            let mut responses = Vec::with_capacity(requests.len());
+            for request in requests {
+                responses.push(
+                    run(&state, request, caller, RUNS)
+                        .await
+                        .into_response_body(),
+                );
+            }
+            body_response(StatusCode::OK, media, &responses)
+        }
+    }
+}
+
+/// `application/json`, with `charset=utf-8` or no charset.
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let mut parts = value.split(';');
+    let essence = parts.next().unwrap_or("").trim();
+    essence.eq_ignore_ascii_case("application/json")
+        && parts.all(|p| {
+            let p = p.trim().to_ascii_lowercase();
+            !p.starts_with("charset=") || p == "charset=utf-8" || p == "charset=\"utf-8\""
+        })
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct GetParams {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+pub(super) async fn get(
+    State(state): State<AppState>,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let raw = raw.unwrap_or_default();
+    let Ok(params) = serde_urlencoded::from_str::<GetParams>(&raw) else {
+        return AppError::bad_input("the URL's query string could not be read").into_response();
+    };
+    if params.query.is_none() && params.extensions.is_none() {
+        if wants_html(&headers) {
+            return graphiql();
+        }
+        return AppError::bad_field("query", "the request has no `query`").into_response();
+    }
+    let Some(media) = negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let request = match get_request(params) {
+        Ok(r) => r,
+        Err(err) => return err.into_response(),
+    };
+    let admission = match admit_caller(&state, connect, &headers).await {
+        Ok(a) => a,
+        Err(response) => return response,
+    };
+    let caller = admission.caller.as_ref();
+    // Read before anything runs: a commit after this makes the tag stale.
+    let tag = state
+        .db
+        .version()
+        .current()
+        .map(|epoch| entity_tag(&state, epoch, caller, &raw, media));
+    let cache_headers = |response: &mut Response, tag: &HeaderValue| {
+        let h = response.headers_mut();
+        h.insert(ETAG, tag.clone());
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "private, max-age={}",
+            state.config.http_cache_max_age_secs
+        )) {
+            h.insert(CACHE_CONTROL, v);
+        }
+        h.insert(VARY, HeaderValue::from_static("Authorization, Accept"));
+    };
+    if let Some(tag) = &tag
+        && matches(&headers, tag)
+    {
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        cache_headers(&mut response, tag);
+        return response;
+    }
+    let outcome = run(&state, request, caller, &[OperationType::Query]).await;
+    let cacheable = matches!(&outcome, Outcome::Ran(r) if r.errors.is_empty());
+    let mut response = respond(outcome, media);
+    match tag {
+        Some(tag) if cacheable => cache_headers(&mut response, &tag),
+        _ => {
+            response
+                .headers_mut()
+                .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
+    }
+    response
+}
+
+fn get_request(params: GetParams) -> Result<async_graphql::Request, AppError> {
+    let mut request = async_graphql::Request::new(params.query.unwrap_or_default());
+    if let Some(name) = params.operation_name.filter(|n| !n.is_empty()) {
+        request = request.operation_name(name);
+    }
+    if let Some(text) = params.variables.filter(|v| !v.is_empty()) {
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|_| AppError::bad_field("variables", "`variables` must be a JSON object"))?;
+        if !value.is_object() {
+            return Err(AppError::bad_field(
+                "variables",
+                "`variables` must be a JSON object",
+            ));
+        }
+        request = request.variables(async_graphql::Variables::from_json(value));
+    }
+    if let Some(text) = params.extensions.filter(|v| !v.is_empty()) {
+        request.extensions = serde_json::from_str(&text)
+            .map_err(|_| AppError::bad_field("extensions", "`extensions` must be a JSON object"))?;
+    }
+    Ok(request)
+}
+
+/// The tag of a GET answer: this process, the data version, who asks
+/// (partner and effective scopes: they decide what is visible), the
+/// partners' business day (answers such as a certificate's validity turn
+/// with it), the request as sent, and the media type.
+fn entity_tag(
+    state: &AppState,
+    epoch: u64,
+    caller: Option<&Caller>,
+    raw_query: &str,
+    media: Media,
+) -> HeaderValue {
+    let mut h = Sha256::new();
+    h.update(state.boot_id.to_le_bytes());
+    h.update(epoch.to_le_bytes());
+    if let Some(c) = caller {
+        h.update(c.viewer.partner_id().to_le_bytes());
+        for scope in c.viewer.scopes.iter() {
+            h.update(scope.as_str().as_bytes());
+            h.update([0]);
+        }
+    }
+    h.update(
+        crate::domain::clock::business_today()
+            .to_string()
+            .as_bytes(),
+    );
+    h.update([media as u8]);
+    h.update(raw_query.as_bytes());
+    let digest = h.finalize();
+    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    HeaderValue::from_str(&format!("\"{hex}\"")).unwrap_or(HeaderValue::from_static("\"\""))
+}
+
+/// `If-None-Match` lists the tag (or is `*`).
+fn matches(headers: &HeaderMap, tag: &HeaderValue) -> bool {
+    let Ok(tag) = tag.to_str() else {
+        return false;
+    };
+    headers
+        .get_all(IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == tag || t == "*")
+}
+
+fn not_acceptable() -> Response {
+    (
+        StatusCode::NOT_ACCEPTABLE,
+        AppError::bad_input("accept application/graphql-response+json or application/json"),
+    )
+        .into_response()
+}
+
+/// Parses a GraphQL-over-HTTP body strictly: an object, or an array of
+/// objects, whose `query` (when present) is a string. (serde would
+/// otherwise accept a JSON array as a positional `Request`.)
+fn parse_batch(body: &[u8]) -> Option<BatchRequest> {
+    fn one(value: serde_json::Value) -> Option<async_graphql::Request> {
+        let obj = value.as_object()?;
+        let query_ok = match obj.get("query") {
+            Some(q) => q.is_string(),
+            // A persisted query's hash alone (`graphql::admit`).
+            None => obj.get("extensions").is_some_and(|e| e.is_object()),
+        };
+        let variables_ok = obj
+            .get("variables")
+            .is_none_or(|v| v.is_object() || v.is_null());
+        let extensions_ok = obj
+            .get("extensions")
+            .is_none_or(|v| v.is_object() || v.is_null());
+        if !(query_ok && variables_ok && extensions_ok) {
+            return None;
+        }
+        serde_json::from_value(value).ok()
+    }
+    match serde_json::from_slice::<serde_json::Value>(body).ok()? {
+        serde_json::Value::Array(items) => items
+            .into_iter()
+            .map(one)
+            .collect::<Option<Vec<_>>>()
+            .map(BatchRequest::Batch),
+        value @ serde_json::Value::Object(_) => one(value).map(BatchRequest::Single),
+        _ => None,
+    }
+}
+
+/// What became of one operation.
+enum Outcome {
+    /// Nothing ran.
+    Refused(Vec<ServerError>),
+    /// The operation is not run over this transport.
+    WrongMethod(OperationType),
+    Ran(GqlResponse),
+}
+
+impl Outcome {
+    fn into_response_body(self) -> GqlResponse {
+        match self {
+            Outcome::Refused(errors) => GqlResponse::from_errors(errors),
+            Outcome::WrongMethod(ty) => {
+                GqlResponse::from_errors(vec![wrong_method(ty).request_error()])
+            }
+            Outcome::Ran(response) => response,
+        }
+    }
+}
+
+fn wrong_method(ty: OperationType) -> AppError {
+    match ty {
+        OperationType::Subscription => AppError::bad_input(
+            "subscriptions are served on /graphql/ws (graphql-transport-ws; the token goes in connection_init)",
+        ),
+        _ => AppError::bad_input("mutations are sent with POST"),
+    }
+}
+
+async fn run(
+    state: &AppState,
+    request: async_graphql::Request,
+    caller: Option<&Caller>,
+    runs: &[OperationType],
+) -> Outcome {
+    let asker = Asker {
+        budget: caller.map(|c| &*c.budget),
+        max_complexity: match caller {
+            Some(_) => state.config.max_query_complexity,
+            None => state
+                .config
+                .anon_max_complexity
+                .min(state.config.max_query_complexity),
+        },
+    };
+    let admitted = match admit::admit(state, request, asker, runs).await {
+        Ok(a) => a,
+        Err(Refused::Transport(ty)) => {
+            state.metrics.observe_graphql_error(code::BAD_USER_INPUT);
+            return Outcome::WrongMethod(ty);
+        }
+        Err(Refused::Errors(errors)) => {
+            observe(state, &errors);
+            return Outcome::Refused(errors);
+        }
+    };
+    let data = RequestData {
+        db: state.db.clone(),
+        viewer: caller.map(|c| c.viewer.clone()),
+        budget: caller.map(|c| c.budget.clone()),
+        locations: state.locations.clone(),
+        max_page_size: state.config.max_page_size,
+    };
+    let operation_name = admitted.request.operation_name.clone();
+    let mut response = state
+        .schema
+        .execute(context::prepare(admitted.request, data))
+        .await;
+    response_order::reorder(
+        &mut response.data,
+        &admitted.measured.doc,
+        operation_name.as_deref(),
+    );
+    // Every error must carry a SPEC code. Ours always do; what is left bare
+    // comes from async-graphql's input coercion, which is the caller's fault.
+    response.errors = std::mem::take(&mut response.errors)
+        .into_iter()
+        .map(codes::coded)
+        .collect();
+    observe(state, &response.errors);
+    Outcome::Ran(response)
+}
+
+fn observe(state: &AppState, errors: &[ServerError]) {
+    for err in errors {
+        if let Some(async_graphql::Value::String(c)) =
+            err.extensions.as_ref().and_then(|x| x.get("code"))
+        {
+            state.metrics.observe_graphql_error(c);
+        }
+    }
+}
+
+/// One operation's HTTP answer.
+fn respond(outcome: Outcome, media: Media) -> Response {
+    match outcome {
+        Outcome::Ran(response) => body_response(StatusCode::OK, media, &response),
+        Outcome::WrongMethod(OperationType::Mutation) => {
+            let mut response = (
+                StatusCode::METHOD_NOT_ALLOWED,
+                wrong_method(OperationType::Mutation),
+            )
+                .into_response();
+            response
+                .headers_mut()
+                .insert(ALLOW, HeaderValue::from_static("POST"));
+            response
+        }
+        Outcome::WrongMethod(ty) => {
+            let body = GqlResponse::from_errors(vec![wrong_method(ty).request_error()]);
+            let status = match media {
+                Media::Json => StatusCode::OK,
+                Media::GraphqlResponse => StatusCode::BAD_REQUEST,
+            };
+            body_response(status, media, &body)
+        }
+        Outcome::Refused(errors) => {
+            // A request over its budget answers 429 like one over its rate,
+            // so clients handle both the same way.
+            if let Some(retry_after_secs) = rate_limited(&errors) {
+                return AppError::RateLimited { retry_after_secs }.into_response();
+            }
+            let status = match media {
+                Media::Json => StatusCode::OK,
+                Media::GraphqlResponse => StatusCode::BAD_REQUEST,
+            };
+            body_response(status, media, &GqlResponse::from_errors(errors))
+        }
+    }
+}
+
+fn rate_limited(errors: &[ServerError]) -> Option<u64> {
+    let [err] = errors else {
+        return None;
+    };
+    let ext = err.extensions.as_ref()?;
+    match (ext.get("code"), ext.get("retryAfterSeconds")) {
+        (Some(async_graphql::Value::String(c)), Some(async_graphql::Value::Number(n)))
+            if c == code::RATE_LIMITED =>
+        {
+            n.as_u64()
+        }
+        _ => None,
+    }
+}
+
+fn body_response<T: serde::Serialize>(status: StatusCode, media: Media, body: &T) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => (
+            status,
+            [(CONTENT_TYPE, media.content_type())],
+            Body::from(bytes),
+        )
+            .into_response(),
+        Err(err) => AppError::internal(err).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &str) -> Option<Media> {
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_str(value).expect("header"));
+        negotiate(&headers)
+    }
+
+    #[test]
+    fn accept_picks_the_preferred_media_type() {
+        assert_eq!(negotiate(&HeaderMap::new()), Some(Media::Json));
+        assert_eq!(accept("*/*"), Some(Media::Json));
+        assert_eq!(accept(GRAPHQL_RESPONSE_JSON), Some(Media::GraphqlResponse));
+        assert_eq!(
+            accept("application/graphql-response+json, application/json;q=0.9"),
+            Some(Media::GraphqlResponse)
+        );
+        assert_eq!(
+            accept("application/graphql-response+json;q=0.5, application/json"),
+            Some(Media::Json)
+        );
+        assert_eq!(accept("text/html"), None);
+        assert_eq!(accept("application/json;q=0"), None);
+    }
+}

@@ -506,12 +506,12 @@ fn respond(outcome: Outcome, media: Media) -> Response {
             response
         }
         Outcome::WrongMethod(ty) => {
-            let body = GqlResponse::from_errors(vec![wrong_method(ty).request_error()]);
-            let status = match media {
-                Media::Json => StatusCode::OK,
-                Media::GraphqlResponse => StatusCode::BAD_REQUEST,
-            };
-            body_response(status, media, &body)
+            let errors = [wrong_method(ty).request_error()];
+            body_response(
+                request_error_status(media),
+                media,
+                &RequestErrors { errors: &errors },
+            )
         }
         Outcome::Refused(errors) => {
             // A request over its budget answers 429 like one over its rate,
@@ -519,12 +519,27 @@ fn respond(outcome: Outcome, media: Media) -> Response {
             if let Some(retry_after_secs) = rate_limited(&errors) {
                 return AppError::RateLimited { retry_after_secs }.into_response();
             }
-            let status = match media {
-                Media::Json => StatusCode::OK,
-                Media::GraphqlResponse => StatusCode::BAD_REQUEST,
-            };
-            body_response(status, media, &GqlResponse::from_errors(errors))
+            body_response(
+                request_error_status(media),
+                media,
+                &RequestErrors { errors: &errors },
+            )
         }
+    }
+}
+
+/// A request error's body: no `data` entry, as nothing ran.
+#[derive(serde::Serialize)]
+struct RequestErrors<'a> {
+    errors: &'a [ServerError],
+}
+
+/// `application/json` keeps 200 for request errors, as clients older than
+/// the newer media type expect.
+fn request_error_status(media: Media) -> StatusCode {
+    match media {
+        Media::Json => StatusCode::OK,
+        Media::GraphqlResponse => StatusCode::BAD_REQUEST,
     }
 }
 

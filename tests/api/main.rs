@@ -19,6 +19,7 @@ mod limits;
 mod live;
 mod migrations;
 mod orders;
+mod over_http;
 mod reports;
 mod schema;
 mod seed;

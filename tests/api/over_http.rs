@@ -1,0 +1,377 @@
+//! GraphQL over HTTP: GET with entity tags, media types and their status
+//! codes, persisted queries, and Relay's `node`.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use crate::helpers::*;
+use crate::orders::products;
+
+const GRJ: &str = "application/graphql-response+json";
+
+struct Answer {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Value,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+async fn send(app: &TestApp, request: Request<Body>) -> Answer {
+    let response = app
+        .router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("router never fails");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), 16 * 1024 * 1024)
+        .await
+        .expect("body");
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn url(query: &str, variables: &Value) -> String {
+    let params = [
+        ("query", query.to_owned()),
+        ("variables", variables.to_string()),
+    ];
+    format!(
+        "/graphql?{}",
+        serde_urlencoded::to_string(params).expect("encode")
+    )
+}
+
+async fn get(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> Answer {
+    let mut request = Request::get(path);
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    send(app, request.body(Body::empty()).expect("request")).await
+}
+
+async fn post(app: &TestApp, body: Value, headers: &[(&str, &str)]) -> Answer {
+    let mut request = Request::post("/graphql");
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    send(
+        app,
+        request.body(Body::from(body.to_string())).expect("request"),
+    )
+    .await
+}
+
+const STOCK: &str = "query Stock($id: ID!) { product(id: $id) { sku available stock { location { code } available } } }";
+
+#[tokio::test]
+async fn an_unchanged_poll_is_answered_304_without_running_anything() {
+    let app = TestApp::new().await;
+    let product = products(&app, 1).await[0].0.clone();
+    let aeon = format!("Bearer {}", app.token("aeon-vn", ALL_RETAIL_SCOPES));
+    let path = url(STOCK, &json!({ "id": product }));
+
+    let first = get(&app, &path, &[("authorization", &aeon)]).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert!(first.body["data"]["product"]["sku"].is_string());
+    let tag = first.header("etag").to_owned();
+    assert!(tag.starts_with('"'), "a strong tag: {tag}");
+    assert_eq!(first.header("cache-control"), "private, max-age=5");
+    assert_eq!(first.header("vary"), "Authorization, Accept");
+
+    app.reset_statements();
+    let again = get(
+        &app,
+        &path,
+        &[("authorization", &aeon), ("if-none-match", &tag)],
+    )
+    .await;
+    assert_eq!(again.status, 304);
+    assert_eq!(again.header("etag"), tag);
+    assert_eq!(app.statement_count(), 0, "a 304 runs no SQL");
+
+    // Another partner sees other prices: its tag differs.
+    let winmart = format!("Bearer {}", app.token("winmart", ALL_RETAIL_SCOPES));
+    let other = get(
+        &app,
+        &path,
+        &[("authorization", &winmart), ("if-none-match", &tag)],
+    )
+    .await;
+    assert_eq!(other.status, 200);
+    assert_ne!(other.header("etag"), tag);
+
+    // A commit moves the data version: the same poll runs again.
+    let location = first.body["data"]["product"]["stock"][0]["location"]["code"].clone();
+    let location_id = app
+        .gql_as(
+            "hanoi-ocop-hub",
+            OPERATOR_SCOPES,
+            "{ locations { id code } }",
+            json!({}),
+        )
+        .await
+        .ok()["locations"]
+        .as_array()
+        .and_then(|ls| ls.iter().find(|l| l["code"] == location))
+        .map(|l| l["id"].clone())
+        .expect("location");
+    app.gql_as(
+        "hanoi-ocop-hub",
+        OPERATOR_SCOPES,
+        "mutation($p: ID!, $l: ID!) { receiveStock(input: { productId: $p, locationId: $l, quantity: 7 }) { onHand } }",
+        json!({ "p": product, "l": location_id }),
+    )
+    .await
+    .ok();
+    let changed = get(
+        &app,
+        &path,
+        &[("authorization", &aeon), ("if-none-match", &tag)],
+    )
+    .await;
+    assert_eq!(changed.status, 200);
+    assert_ne!(changed.header("etag"), tag);
+    assert_eq!(
+        changed.body["data"]["product"]["available"]
+            .as_i64()
+            .unwrap_or(0),
+        first.body["data"]["product"]["available"]
+            .as_i64()
+            .unwrap_or(0)
+            + 7
+    );
+
+    // An answer with errors is not cached.
+    let bad = get(
+        &app,
+        &url(STOCK, &json!({ "id": "nope" })),
+        &[("authorization", &aeon)],
+    )
+    .await;
+    assert_eq!(
+        bad.body["errors"][0]["extensions"]["code"],
+        "BAD_USER_INPUT"
+    );
+    assert_eq!(bad.header("cache-control"), "no-store");
+    assert_eq!(bad.header("etag"), "");
+}
+
+#[tokio::test]
+async fn methods_and_media_types_are_held_to_graphql_over_http() {
+    let app = TestApp::new().await;
+    let token = format!("Bearer {}", app.token("hanoi-ocop-hub", OPERATOR_SCOPES));
+    let auth = ("authorization", token.as_str());
+
+    // A mutation is never run by a GET.
+    let path = url(
+        "mutation { setReorderPoint(productId: \"x\", units: 1) { sku } }",
+        &json!({}),
+    );
+    let res = get(&app, &path, &[auth]).await;
+    assert_eq!(res.status, 405);
+    assert_eq!(res.header("allow"), "POST");
+    assert_eq!(
+        res.body["errors"][0]["extensions"]["code"],
+        "BAD_USER_INPUT"
+    );
+
+    // A POST must say it is JSON.
+    let body = json!({ "query": "{ __typename }" });
+    let res = post(&app, body.clone(), &[auth]).await;
+    assert_eq!(res.status, 415);
+    let res = post(&app, body.clone(), &[auth, ("content-type", "text/plain")]).await;
+    assert_eq!(res.status, 415);
+    let json_ct = ("content-type", "application/json; charset=utf-8");
+    let res = post(&app, body.clone(), &[auth, json_ct]).await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.header("content-type"), "application/json");
+
+    // Nothing the client accepts: 406.
+    let res = post(
+        &app,
+        body.clone(),
+        &[auth, json_ct, ("accept", "text/plain")],
+    )
+    .await;
+    assert_eq!(res.status, 406);
+
+    // The newer media type when asked for; request errors are then 400
+    // with no `data`, and 200 with application/json.
+    let grj = ("accept", GRJ);
+    let res = post(&app, body, &[auth, json_ct, grj]).await;
+    assert_eq!(res.status, 200);
+    assert!(res.header("content-type").starts_with(GRJ));
+    for (query, variables) in [
+        ("{ products(first: 1) { nodes { id }", json!({})),
+        ("{ noSuchField }", json!({})),
+        ("query($id: ID!) { product(id: $id) { sku } }", json!({})),
+        (
+            "query($n: Int) { products(first: $n) { nodes { id } } }",
+            json!({ "n": "ten" }),
+        ),
+    ] {
+        let body = json!({ "query": query, "variables": variables });
+        let res = post(&app, body.clone(), &[auth, json_ct, grj]).await;
+        assert_eq!(res.status, 400, "{query}: {}", res.body);
+        assert!(res.body.get("data").is_none(), "{}", res.body);
+        assert_eq!(
+            res.body["errors"][0]["extensions"]["code"],
+            "BAD_USER_INPUT"
+        );
+        let res = post(&app, body, &[auth, json_ct]).await;
+        assert_eq!(res.status, 200, "{query}");
+        assert_eq!(
+            res.body["errors"][0]["extensions"]["code"],
+            "BAD_USER_INPUT"
+        );
+    }
+
+    // A browser asking for the page gets GraphiQL; anyone else a 400.
+    let res = get(&app, "/graphql", &[("accept", "text/html")]).await;
+    assert_eq!(res.status, 200);
+    let res = get(&app, "/graphql", &[auth]).await;
+    assert_eq!(res.status, 400);
+}
+
+#[tokio::test]
+async fn persisted_queries_run_from_their_hash() {
+    let app = TestApp::new().await;
+    let token = format!("Bearer {}", app.token("aeon-vn", ALL_RETAIL_SCOPES));
+    let headers = [
+        ("authorization", token.as_str()),
+        ("content-type", "application/json"),
+    ];
+    let query = "{ products(first: 2) { nodes { sku } } }";
+    let hash = sha256_hex(query);
+    let ext = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
+
+    // Unknown hash: Apollo's clients then send the text.
+    let res = post(&app, json!({ "extensions": ext }), &headers).await;
+    assert_eq!(res.body["errors"][0]["message"], "PersistedQueryNotFound");
+    assert_eq!(res.body["errors"][0]["extensions"]["code"], "NOT_FOUND");
+    let res = post(&app, json!({ "query": query, "extensions": ext }), &headers).await;
+    assert!(res.body["data"]["products"]["nodes"][1]["sku"].is_string());
+    // Known now: the hash alone runs it, by POST and by GET.
+    let res = post(&app, json!({ "extensions": ext }), &headers).await;
+    assert!(res.body.get("errors").is_none(), "{}", res.body);
+    let path = format!(
+        "/graphql?{}",
+        serde_urlencoded::to_string([("extensions", ext.to_string())]).expect("encode")
+    );
+    let res = get(&app, &path, &headers[..1]).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert!(res.body["data"]["products"]["nodes"].is_array());
+
+    // A hash that is not the text's is refused.
+    let wrong = json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256_hex("{ x }") } });
+    let res = post(
+        &app,
+        json!({ "query": query, "extensions": wrong }),
+        &headers,
+    )
+    .await;
+    assert_eq!(
+        res.body["errors"][0]["extensions"]["code"],
+        "BAD_USER_INPUT"
+    );
+    assert_eq!(
+        res.body["errors"][0]["extensions"]["field"],
+        "extensions.persistedQuery.sha256Hash"
+    );
+}
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_cached_cost_still_follows_the_page_size() {
+    let app = TestApp::with_config(|c| c.max_query_complexity = 300).await;
+    let query = "query($n: Int) { products(first: $n) { nodes { sku nameVi producer { name } } } }";
+    let small = app
+        .gql_as("aeon-vn", "catalog:read", query, json!({ "n": 5 }))
+        .await;
+    small.ok();
+    // Same document, a larger page: its own cost, refused.
+    let large = app
+        .gql_as("aeon-vn", "catalog:read", query, json!({ "n": 100 }))
+        .await;
+    assert_eq!(large.code(), Some("QUERY_TOO_COMPLEX"));
+    let small = app
+        .gql_as("aeon-vn", "catalog:read", query, json!({ "n": 5 }))
+        .await;
+    small.ok();
+}
+
+#[tokio::test]
+async fn node_refetches_what_the_token_may_see() {
+    let app = TestApp::new().await;
+    const NODE: &str = "query($id: ID!) { node(id: $id) { __typename id ... on Product { sku } ... on Order { buyerReference } } }";
+    let (product, moq, _) = products(&app, 1).await[0].clone();
+    let res = app
+        .gql_as("aeon-vn", "catalog:read", NODE, json!({ "id": product }))
+        .await;
+    assert_eq!(res.ok()["node"]["__typename"], "Product");
+    assert_eq!(res.ok()["node"]["id"], product);
+    let res = app
+        .gql_as("aeon-vn", "orders:read", NODE, json!({ "id": product }))
+        .await;
+    assert_eq!(res.code(), Some("FORBIDDEN"), "needs catalog:read");
+
+    // An order: its owner sees it; another partner gets null, as if missing.
+    let store = crate::orders::store_of(&app, "aeon-vn").await;
+    let placed = app
+        .gql_as(
+            "aeon-vn",
+            ALL_RETAIL_SCOPES,
+            crate::orders::PLACE,
+            crate::orders::input("node-1", &store, vec![(product.clone(), moq)]),
+        )
+        .await;
+    let order = placed.ok()["placeOrder"]["order"]["id"].clone();
+    let res = app
+        .gql_as("aeon-vn", "orders:read", NODE, json!({ "id": order }))
+        .await;
+    assert_eq!(res.ok()["node"]["__typename"], "Order");
+    let res = app
+        .gql_as("winmart", "orders:read", NODE, json!({ "id": order }))
+        .await;
+    assert_eq!(res.ok()["node"], Value::Null);
+
+    // Stores and partners: one's own; another's needs partners:admin.
+    let res = app
+        .gql_as("aeon-vn", "catalog:read", NODE, json!({ "id": store }))
+        .await;
+    assert_eq!(res.ok()["node"]["__typename"], "Store");
+    let res = app
+        .gql_as("winmart", "catalog:read", NODE, json!({ "id": store }))
+        .await;
+    assert_eq!(res.ok()["node"], Value::Null);
+
+    for bad in ["nope", "T3JkZXJMaW5lOjE"] {
+        let res = app
+            .gql_as("aeon-vn", ALL_RETAIL_SCOPES, NODE, json!({ "id": bad }))
+            .await;
+        assert_eq!(res.code(), Some("BAD_USER_INPUT"), "{bad}");
+    }
+}

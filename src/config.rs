@@ -347,6 +347,15 @@ pub struct Config {
     )]
     pub document_cache_entries: usize,
 
+    /// Queries' answers kept per replica until the next commit (0: none).
+    #[arg(
+        long,
+        global = true,
+        env = "RESPONSE_CACHE_ENTRIES",
+        default_value_t = 2_000
+    )]
+    pub response_cache_entries: usize,
+
     /// `Cache-Control: private, max-age=N` on a GET query's answer; an
     /// unchanged poll revalidates with `If-None-Match` and gets a 304.
     #[arg(

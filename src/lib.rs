@@ -18,6 +18,7 @@ pub mod live;
 pub mod metrics;
 pub mod partner_cache;
 pub mod rate_limit;
+pub mod recent;
 pub mod report_csv;
 pub mod seed;
 pub mod state;

@@ -23,9 +23,8 @@ pub struct AppInner {
     /// Validates with every rule and computes costs (`graphql::admit`).
     pub checker: GatewaySchema,
     pub documents: graphql::documents::Documents,
-    /// Tells this process's entity tags from another's (a restarted or
-    /// different replica knows nothing of what it did not answer).
-    pub boot_id: u64,
+    /// Queries' answers, kept until the next commit (`http::cache`).
+    pub responses: crate::http::cache::Responses,
     pub metrics: Metrics,
     pub limiter: rate_limit::PartnerLimiter,
     pub partners: partner_cache::PartnerCache,
@@ -63,6 +62,7 @@ impl AppState {
         let schema = graphql::build_schema(limits);
         let checker = graphql::build_checker(limits);
         let documents = graphql::documents::Documents::new(config.document_cache_entries);
+        let responses = crate::http::cache::Responses::new(config.response_cache_entries);
         let anonymous = rate_limit::AddressLimiter::new(
             config.anon_rate_limit_rps,
             config.anon_rate_limit_burst,
@@ -120,7 +120,7 @@ impl AppState {
             schema,
             checker,
             documents,
-            boot_id: uuid::Uuid::new_v4().as_u64_pair().0,
+            responses,
             metrics,
             limiter,
             partners,

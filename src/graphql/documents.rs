@@ -6,18 +6,15 @@
 //! - persisted queries (Apollo's automatic persisted queries): the text
 //!   of a document, by its hash, so a client may send the hash alone.
 //!
-//! Each is bounded: two generations of at most `capacity / 2` entries;
-//! a hit in the old generation moves the entry to the new one, and when
-//! the new one fills, the old one is dropped. That is least-recently-used
-//! eviction in halves, with one lock and no list to maintain.
+//! Each is bounded (`crate::recent`).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use async_graphql::parser::types::{BaseType, ExecutableDocument, OperationDefinition};
 use sha2::{Digest, Sha256};
 
 use crate::graphql::measure::Measured;
+use crate::recent::Recent;
 
 pub type Hash = [u8; 32];
 
@@ -39,51 +36,6 @@ pub fn parse_hex(text: &str) -> Option<Hash> {
         *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
     }
     Some(out)
-}
-
-pub struct Recent<V> {
-    half: usize,
-    generations: Mutex<(HashMap<Hash, V>, HashMap<Hash, V>)>,
-}
-
-impl<V: Clone> Recent<V> {
-    pub fn new(capacity: usize) -> Self {
-        Self {
-            half: (capacity / 2).max(1),
-            generations: Mutex::new(Default::default()),
-        }
-    }
-
-    pub fn get(&self, key: &Hash) -> Option<V> {
-        let mut guard = self.generations.lock().ok()?;
-        let (new, old) = &mut *guard;
-        if let Some(v) = new.get(key) {
-            return Some(v.clone());
-        }
-        let v = old.remove(key)?;
-        Self::put(new, old, self.half, *key, v.clone());
-        Some(v)
-    }
-
-    pub fn insert(&self, key: Hash, value: V) {
-        if let Ok(mut guard) = self.generations.lock() {
-            let (new, old) = &mut *guard;
-            Self::put(new, old, self.half, key, value);
-        }
-    }
-
-    fn put(
-        new: &mut HashMap<Hash, V>,
-        old: &mut HashMap<Hash, V>,
-        half: usize,
-        key: Hash,
-        value: V,
-    ) {
-        if new.len() >= half && !new.contains_key(&key) {
-            *old = std::mem::take(new);
-        }
-        new.insert(key, value);
-    }
 }
 
 /// The caches of one replica.
@@ -163,23 +115,6 @@ pub fn operation<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_least_recently_used_half_is_dropped() {
-        let cache = Recent::new(4);
-        let key = |i: u8| [i; 32];
-        cache.insert(key(1), 1);
-        cache.insert(key(2), 2);
-        // Full: 1 and 2 move to the old generation.
-        cache.insert(key(3), 3);
-        // A hit moves 1 back to the new generation.
-        assert_eq!(cache.get(&key(1)), Some(1));
-        // The new generation (3, 1) is full: 2 is dropped.
-        cache.insert(key(4), 4);
-        assert_eq!(cache.get(&key(2)), None);
-        assert_eq!(cache.get(&key(1)), Some(1));
-        assert_eq!(cache.get(&key(3)), Some(3));
-    }
 
     #[test]
     fn hashes_read_back_from_hex() {

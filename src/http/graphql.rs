@@ -10,10 +10,9 @@
 //!   variables, limits) is a 4xx with no `data`. Otherwise it is
 //!   `application/json`, where such errors come with 200, as older clients
 //!   expect.
-//! - A GET answer carries an `ETag` made from the data version this replica
-//!   knows (`crate::db::DataVersion`), the caller and the request; a poll
-//!   whose `If-None-Match` still matches is answered 304 without running
-//!   anything.
+//! - A query's answer is kept until the next commit (`cache`): the same
+//!   request from the same caller is answered from it, and a GET's `ETag`
+//!   lets an unchanged poll be answered 304 without running anything.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
@@ -26,9 +25,9 @@ use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::header::{ACCEPT, ALLOW, CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, VARY};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use sha2::{Digest, Sha256};
 use tokio::sync::OwnedSemaphorePermit;
 
+use super::cache::Lookup;
 use super::{Caller, admit_anonymous, authenticate, graphiql};
 use crate::error::{AppError, code};
 use crate::graphql::admit::{self, Asker, Refused};
@@ -172,8 +171,17 @@ pub(super) async fn post(
     const RUNS: &[OperationType] = &[OperationType::Query, OperationType::Mutation];
     match batch {
         BatchRequest::Single(request) => {
+            // Read before anything runs: a commit after this makes the
+            // answer stale, and it will not be served again.
+            let lookup =
+                state
+                    .responses
+                    .lookup(state.db.version().current(), caller, media as u8, &body);
+            if let Some(kept) = state.responses.get(&lookup) {
+                return bytes_response(StatusCode::OK, media, kept);
+            }
             let outcome = run(&state, request, caller, RUNS).await;
-            respond(outcome, media)
+            respond_keeping(&state, outcome, media, &lookup).0
         }
         BatchRequest::Batch(requests) => {
             if requests.is_empty() || requests.len() > state.config.max_batch_size {
@@ -248,11 +256,13 @@ pub(super) async fn get(
     };
     let caller = admission.caller.as_ref();
     // Read before anything runs: a commit after this makes the tag stale.
-    let tag = state
-        .db
-        .version()
-        .current()
-        .map(|epoch| entity_tag(&state, epoch, caller, &raw, media));
+    let lookup = state.responses.lookup(
+        state.db.version().current(),
+        caller,
+        media as u8,
+        raw.as_bytes(),
+    );
+    let tag = state.responses.tag(&lookup);
     let cache_headers = |response: &mut Response, tag: &HeaderValue| {
         let h = response.headers_mut();
         h.insert(ETAG, tag.clone());
@@ -264,16 +274,20 @@ pub(super) async fn get(
         }
         h.insert(VARY, HeaderValue::from_static("Authorization, Accept"));
     };
-    if let Some(tag) = &tag
-        && matches(&headers, tag)
-    {
-        let mut response = StatusCode::NOT_MODIFIED.into_response();
-        cache_headers(&mut response, tag);
-        return response;
+    if let Some(tag) = &tag {
+        if matches(&headers, tag) {
+            let mut response = StatusCode::NOT_MODIFIED.into_response();
+            cache_headers(&mut response, tag);
+            return response;
+        }
+        if let Some(kept) = state.responses.get(&lookup) {
+            let mut response = bytes_response(StatusCode::OK, media, kept);
+            cache_headers(&mut response, tag);
+            return response;
+        }
     }
     let outcome = run(&state, request, caller, &[OperationType::Query]).await;
-    let cacheable = matches!(&outcome, Outcome::Ran(r) if r.errors.is_empty());
-    let mut response = respond(outcome, media);
+    let (mut response, cacheable) = respond_keeping(&state, outcome, media, &lookup);
     match tag {
         Some(tag) if cacheable => cache_headers(&mut response, &tag),
         _ => {
@@ -306,39 +320,6 @@ fn get_request(params: GetParams) -> Result<async_graphql::Request, AppError> {
             .map_err(|_| AppError::bad_field("extensions", "`extensions` must be a JSON object"))?;
     }
     Ok(request)
-}
-
-/// The tag of a GET answer: this process, the data version, who asks
-/// (partner and effective scopes: they decide what is visible), the
-/// partners' business day (answers such as a certificate's validity turn
-/// with it), the request as sent, and the media type.
-fn entity_tag(
-    state: &AppState,
-    epoch: u64,
-    caller: Option<&Caller>,
-    raw_query: &str,
-    media: Media,
-) -> HeaderValue {
-    let mut h = Sha256::new();
-    h.update(state.boot_id.to_le_bytes());
-    h.update(epoch.to_le_bytes());
-    if let Some(c) = caller {
-        h.update(c.viewer.partner_id().to_le_bytes());
-        for scope in c.viewer.scopes.iter() {
-            h.update(scope.as_str().as_bytes());
-            h.update([0]);
-        }
-    }
-    h.update(
-        crate::domain::clock::business_today()
-            .to_string()
-            .as_bytes(),
-    );
-    h.update([media as u8]);
-    h.update(raw_query.as_bytes());
-    let digest = h.finalize();
-    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
-    HeaderValue::from_str(&format!("\"{hex}\"")).unwrap_or(HeaderValue::from_static("\"\""))
 }
 
 /// `If-None-Match` lists the tag (or is `*`).
@@ -402,7 +383,7 @@ enum Outcome {
     Refused(Vec<ServerError>),
     /// The operation is not run over this transport.
     WrongMethod(OperationType),
-    Ran(GqlResponse),
+    Ran(GqlResponse, OperationType),
 }
 
 impl Outcome {
@@ -412,7 +393,7 @@ impl Outcome {
             Outcome::WrongMethod(ty) => {
                 GqlResponse::from_errors(vec![wrong_method(ty).request_error()])
             }
-            Outcome::Ran(response) => response,
+            Outcome::Ran(response, _) => response,
         }
     }
 }
@@ -461,6 +442,7 @@ async fn run(
         max_page_size: state.config.max_page_size,
     };
     let operation_name = admitted.request.operation_name.clone();
+    let kind = admitted.kind;
     let mut response = state
         .schema
         .execute(context::prepare(admitted.request, data))
@@ -477,7 +459,7 @@ async fn run(
         .map(codes::coded)
         .collect();
     observe(state, &response.errors);
-    Outcome::Ran(response)
+    Outcome::Ran(response, kind)
 }
 
 fn observe(state: &AppState, errors: &[ServerError]) {
@@ -490,10 +472,33 @@ fn observe(state: &AppState, errors: &[ServerError]) {
     }
 }
 
+/// One operation's HTTP answer, kept for the next identical request when
+/// it is a query's without errors (then also `true`: it may be cached).
+fn respond_keeping(
+    state: &AppState,
+    outcome: Outcome,
+    media: Media,
+    lookup: &Lookup,
+) -> (Response, bool) {
+    match outcome {
+        Outcome::Ran(response, OperationType::Query) if response.errors.is_empty() => {
+            match serde_json::to_vec(&response) {
+                Ok(bytes) => {
+                    let bytes = Bytes::from(bytes);
+                    state.responses.keep(lookup, &bytes);
+                    (bytes_response(StatusCode::OK, media, bytes), true)
+                }
+                Err(err) => (AppError::internal(err).into_response(), false),
+            }
+        }
+        outcome => (respond(outcome, media), false),
+    }
+}
+
 /// One operation's HTTP answer.
 fn respond(outcome: Outcome, media: Media) -> Response {
     match outcome {
-        Outcome::Ran(response) => body_response(StatusCode::OK, media, &response),
+        Outcome::Ran(response, _) => body_response(StatusCode::OK, media, &response),
         Outcome::WrongMethod(OperationType::Mutation) => {
             let mut response = (
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -556,6 +561,15 @@ fn rate_limited(errors: &[ServerError]) -> Option<u64> {
         }
         _ => None,
     }
+}
+
+fn bytes_response(status: StatusCode, media: Media, bytes: Bytes) -> Response {
+    (
+        status,
+        [(CONTENT_TYPE, media.content_type())],
+        Body::from(bytes),
+    )
+        .into_response()
 }
 
 fn body_response<T: serde::Serialize>(status: StatusCode, media: Media, body: &T) -> Response {

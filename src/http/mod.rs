@@ -1,6 +1,7 @@
 //! The HTTP surface: `/graphql` (see `graphql`), health, readiness and
 //! metrics, behind request ids, tracing, timeouts and a body size limit.
 
+pub mod cache;
 mod graphql;
 
 use std::any::Any;
@@ -250,7 +251,7 @@ impl Caller {
     }
 }
 
-pub(crate) struct Caller {
+pub struct Caller {
     pub(crate) viewer: Viewer,
     pub(crate) budget: Arc<Budget>,
 }

@@ -81,7 +81,7 @@ const STOCK: &str = "query Stock($id: ID!) { product(id: $id) { sku available st
 
 #[tokio::test]
 async fn an_unchanged_poll_is_answered_304_without_running_anything() {
-    let app = TestApp::new().await;
+    let app = TestApp::with_config(|c| c.response_cache_entries = 100).await;
     let product = products(&app, 1).await[0].0.clone();
     let aeon = format!("Bearer {}", app.token("aeon-vn", ALL_RETAIL_SCOPES));
     let path = url(STOCK, &json!({ "id": product }));
@@ -170,6 +170,57 @@ async fn an_unchanged_poll_is_answered_304_without_running_anything() {
     );
     assert_eq!(bad.header("cache-control"), "no-store");
     assert_eq!(bad.header("etag"), "");
+}
+
+#[tokio::test]
+async fn a_query_answer_is_kept_until_the_next_commit() {
+    let app = TestApp::with_config(|c| c.response_cache_entries = 100).await;
+    let product = products(&app, 1).await[0].0.clone();
+    let aeon = app.token("aeon-vn", ALL_RETAIL_SCOPES);
+    let first = app.gql(Some(&aeon), STOCK, json!({ "id": product })).await;
+    let available = first.ok()["product"]["available"]
+        .as_i64()
+        .expect("available");
+
+    // The same request from the same partner: the kept answer, no SQL
+    // (the partner's record is cached too).
+    app.reset_statements();
+    let again = app.gql(Some(&aeon), STOCK, json!({ "id": product })).await;
+    assert_eq!(again.body, first.body);
+    assert_eq!(app.statement_count(), 0, "served from the kept answer");
+    // Another partner's request runs.
+    let winmart = app.token("winmart", ALL_RETAIL_SCOPES);
+    app.gql(Some(&winmart), STOCK, json!({ "id": product }))
+        .await
+        .ok();
+    assert!(app.statement_count() > 0);
+
+    // A mutation is never kept, and its commit retires every kept answer.
+    let store = crate::orders::store_of(&app, "aeon-vn").await;
+    let (_, moq, _) = products(&app, 1).await[0].clone();
+    let placed = app
+        .gql(
+            Some(&aeon),
+            crate::orders::PLACE,
+            crate::orders::input("kept-1", &store, vec![(product.clone(), moq)]),
+        )
+        .await;
+    placed.ok();
+    let after = app.gql(Some(&aeon), STOCK, json!({ "id": product })).await;
+    assert_eq!(
+        after.ok()["product"]["available"].as_i64(),
+        Some(available - moq)
+    );
+    // Replaying the same placeOrder body runs it again (it replays the
+    // order by its key rather than coming from a kept answer).
+    let replayed = app
+        .gql(
+            Some(&aeon),
+            crate::orders::PLACE,
+            crate::orders::input("kept-1", &store, vec![(product.clone(), moq)]),
+        )
+        .await;
+    assert_eq!(replayed.ok()["placeOrder"]["replayed"], true);
 }
 
 #[tokio::test]

@@ -29,6 +29,9 @@ import time
 import urllib.parse
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cpu import all_stats, postgres_ticks, tree_ticks  # noqa: E402
+
 GW = os.environ["GW"]
 PG_URL = os.environ["PG_URL"]
 BENCH_DIR = os.environ["BENCH_DIR"]
@@ -38,12 +41,12 @@ CONNS = os.environ.get("CONNS", "64")
 ROUNDS = int(os.environ.get("ROUNDS", "1"))
 WORKLOADS = sys.argv[1:] or ["W1", "W2", "W2C", "FLOOR"]
 OUR_PORT, PG_PORT = 18080, 18090
-TICK_MS = 1000.0 / os.sysconf("SC_CLK_TCK")
+from cpu import TICK_MS  # noqa: E402
 LUA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "wrk", "requests.lua")
 
 W1_OURS = ("{ products(first: 50, filter: { category: FOOD }) { nodes { sku nameVi "
            "wholesalePrice producer { name province } available } } }")
-W1_PG = ("{ products(first: 50, condition: { category: \"FOOD\" }) { nodes { sku nameVi "
+W1_PG = ("{ products(first: 50, condition: { category: \"food\" }) { nodes { sku nameVi "
          "wholesalePriceVnd producer { name province } available } } }")
 W2_OURS = ("query($id: ID!) { product(id: $id) { id available "
            "stock { location { code } available } } }")
@@ -94,49 +97,6 @@ def request_files(ids):
             {"query": W2_OURS, "variables": json.dumps({"id": opaque(i)})}), "")
         for i in polled])
     return files
-
-
-def stat(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            text = f.read()
-    except OSError:
-        return None
-    fields = text[text.rindex(")") + 2:].split()
-    comm = text[text.index("(") + 1:text.rindex(")")]
-    # fields[0] is the state (field 3): utime is field 14, so index 11.
-    return {"comm": comm, "ppid": int(fields[1]), "self": int(fields[11]) + int(fields[12]),
-            "children": int(fields[13]) + int(fields[14])}
-
-
-def all_stats():
-    out = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            s = stat(int(entry))
-            if s:
-                out[int(entry)] = s
-    return out
-
-
-def tree_ticks(root, stats):
-    """CPU of `root` and every live descendant, plus what reaped children spent."""
-    members = {root}
-    changed = True
-    while changed:
-        changed = False
-        for pid, s in stats.items():
-            if pid not in members and s["ppid"] in members:
-                members.add(pid)
-                changed = True
-    total = sum(stats[p]["self"] for p in members if p in stats)
-    return total + (stats[root]["children"] if root in stats else 0)
-
-
-def postgres_ticks(stats):
-    pg = {p: s for p, s in stats.items() if s["comm"].startswith("postgres")}
-    roots = [p for p, s in pg.items() if s["ppid"] not in pg]
-    return sum(tree_ticks(r, pg) for r in roots)
 
 
 def wait_ready(url, proc, seconds=60):
@@ -211,6 +171,7 @@ def measure(server, workload, files, token):
         n = max(result["requests"], 1)
         return {
             "workload": workload, "server": server,
+            "response_cache": os.environ.get("RESPONSE_CACHE_ENTRIES", "2000") if server == "gateway" else "-",
             "rps": round(result["requests"] / result["seconds"], 1),
             "p50_ms": result["p50_ms"], "p99_ms": result["p99_ms"],
             "errors": int(result["errors"]),
@@ -242,10 +203,10 @@ def main():
                     f.write(json.dumps(r) + "\n")
                 rows.append(r)
     print(f"\n({run_file})")
-    print("| workload | server | req/s | p50 ms | p99 ms | errors | server CPU ms/req | PostgreSQL CPU ms/req |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| workload | server | response cache | req/s | p50 ms | p99 ms | errors | server CPU ms/req | PostgreSQL CPU ms/req |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['workload']} | {r['server']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
+        print(f"| {r['workload']} | {r['server']} | {r['response_cache']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
               f"{r['errors']} | {r['server_cpu_ms_per_req']:.2f} | {r['pg_cpu_ms_per_req']:.2f} |")
 
 

@@ -200,6 +200,16 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Ok(())
 }
 
+/// PostgreSQL chose this transaction to break a deadlock (40P01).
+pub fn is_deadlock(e: &DbErr) -> bool {
+    use sea_orm::{RuntimeErr, sqlx};
+    let (DbErr::Exec(RuntimeErr::SqlxError(err)) | DbErr::Query(RuntimeErr::SqlxError(err))) = e
+    else {
+        return false;
+    };
+    matches!(&**err, sqlx::Error::Database(d) if d.code().as_deref() == Some("40P01"))
+}
+
 pub fn is_sqlite(db: &impl sea_orm::ConnectionTrait) -> bool {
     db.get_database_backend() == DatabaseBackend::Sqlite
 }

@@ -304,8 +304,13 @@ impl TestApp {
         let mut conn = db::connect(&config).await.expect("connect test database");
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();
-        conn.conn_mut().set_metric_callback(move |_| {
+        // OCOP_TEST_SQL=1 prints each statement, to see what a count counts.
+        let print = std::env::var("OCOP_TEST_SQL").is_ok_and(|v| v == "1");
+        conn.conn_mut().set_metric_callback(move |info| {
             counter.fetch_add(1, Ordering::SeqCst);
+            if print {
+                eprintln!("SQL {}", info.statement.sql);
+            }
         });
         let state = AppState::new(config, conn.clone()).expect("app state");
         let router = build_app(state.clone());

@@ -1017,3 +1017,28 @@ async fn a_retry_after_midnight_replays_instead_of_failing_on_the_date() {
     let res = app.gql_as("hapro", ALL_RETAIL_SCOPES, PLACE, retry).await;
     assert_eq!(res.code(), Some("BAD_USER_INPUT"));
 }
+
+#[tokio::test]
+async fn placing_an_order_takes_ten_statements_on_postgresql() {
+    let app = TestApp::new().await;
+    let store = store_of(&app, "aeon-vn").await;
+    let ps = products(&app, 3).await;
+    let lines: Vec<(Value, i64)> = ps.iter().map(|(id, moq, _)| (id.clone(), *moq)).collect();
+    let token = app.token("aeon-vn", ALL_RETAIL_SCOPES);
+    const SLIM: &str = "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { replayed order { id status total } } }";
+    app.gql(Some(&token), SLIM, input("warm", &store, lines.clone()))
+        .await
+        .ok();
+    app.reset_statements();
+    app.gql(Some(&token), SLIM, input("count", &store, lines))
+        .await
+        .ok();
+    // Three lines, one location each. On PostgreSQL the reservation, its
+    // ledger rows, the event and the rollups are one statement
+    // (domain::orders::tail_pg); SQLite takes one per level and table.
+    let most = match backend() {
+        Backend::Postgres => 10,
+        Backend::Sqlite => 17,
+    };
+    assert!(app.statement_count() <= most, "{}", app.statement_count());
+}

@@ -77,11 +77,24 @@ async fn post(app: &TestApp, body: Value, headers: &[(&str, &str)]) -> Answer {
     .await
 }
 
+/// On PostgreSQL the data version is known once this replica listens for
+/// other replicas' commits; until then nothing is kept or tagged.
+async fn listening(app: &TestApp) {
+    for _ in 0..100 {
+        if app.state.db.version().current().is_some() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the replica never started listening");
+}
+
 const STOCK: &str = "query Stock($id: ID!) { product(id: $id) { sku available stock { location { code } available } } }";
 
 #[tokio::test]
 async fn an_unchanged_poll_is_answered_304_without_running_anything() {
     let app = TestApp::with_config(|c| c.response_cache_entries = 100).await;
+    listening(&app).await;
     let product = products(&app, 1).await[0].0.clone();
     let aeon = format!("Bearer {}", app.token("aeon-vn", ALL_RETAIL_SCOPES));
     let path = url(STOCK, &json!({ "id": product }));
@@ -175,6 +188,7 @@ async fn an_unchanged_poll_is_answered_304_without_running_anything() {
 #[tokio::test]
 async fn a_query_answer_is_kept_until_the_next_commit() {
     let app = TestApp::with_config(|c| c.response_cache_entries = 100).await;
+    listening(&app).await;
     let product = products(&app, 1).await[0].0.clone();
     let aeon = app.token("aeon-vn", ALL_RETAIL_SCOPES);
     let first = app.gql(Some(&aeon), STOCK, json!({ "id": product })).await;
@@ -425,4 +439,51 @@ async fn node_refetches_what_the_token_may_see() {
             .await;
         assert_eq!(res.code(), Some("BAD_USER_INPUT"), "{bad}");
     }
+}
+
+#[tokio::test]
+async fn a_commit_on_another_replica_retires_kept_answers() {
+    if backend() != Backend::Postgres {
+        eprintln!("skipped: on SQLite one process writes the file (README: polling with ETags)");
+        return;
+    }
+    let app = TestApp::with_config(|c| c.response_cache_entries = 100).await;
+    listening(&app).await;
+    let other = app.replica().await;
+    let product = products(&app, 1).await[0].0.clone();
+    let aeon = app.token("aeon-vn", ALL_RETAIL_SCOPES);
+    let before = app.gql(Some(&aeon), STOCK, json!({ "id": product })).await;
+    let available = before.ok()["product"]["available"]
+        .as_i64()
+        .expect("available");
+    let location = app
+        .gql_as(
+            "hanoi-ocop-hub",
+            OPERATOR_SCOPES,
+            "{ locations { id } }",
+            json!({}),
+        )
+        .await
+        .ok()["locations"][0]["id"]
+        .clone();
+    let hub = app.token("hanoi-ocop-hub", OPERATOR_SCOPES);
+    gql_on(
+        &other,
+        Some(&hub),
+        "mutation($p: ID!, $l: ID!) { receiveStock(input: { productId: $p, locationId: $l, quantity: 5 }) { onHand } }",
+        json!({ "p": product, "l": location }),
+    )
+    .await
+    .ok();
+    // The other replica's NOTIFY reaches this one within moments.
+    let mut seen = None;
+    for _ in 0..50 {
+        let now = app.gql(Some(&aeon), STOCK, json!({ "id": product })).await;
+        seen = now.ok()["product"]["available"].as_i64();
+        if seen == Some(available + 5) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("still {seen:?}, expected {}", available + 5);
 }

@@ -69,6 +69,34 @@ async fn record_movements(txn: &DatabaseTransaction, movements: Vec<Movement>) -
     if movements.is_empty() {
         return Ok(());
     }
+    movements_insert(movements)
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
+
+/// The ledger rows of a new order's reservation, as a PostgreSQL
+/// statement to run with others (`domain::orders::tail_pg`).
+pub(crate) fn reservation_movements(units: &[Units], order_id: i64, actor: i64) -> Statement {
+    let movements = units
+        .iter()
+        .map(|u| {
+            order_movement(
+                u,
+                MovementKind::Reservation,
+                (0, u.quantity),
+                order_id,
+                actor,
+            )
+        })
+        .collect();
+    sea_orm::QueryTrait::build(
+        &movements_insert(movements),
+        sea_orm::DatabaseBackend::Postgres,
+    )
+}
+
+fn movements_insert(movements: Vec<Movement>) -> sea_orm::InsertMany<stock_movement::ActiveModel> {
     let now = clock::now();
     stock_movement::Entity::insert_many(movements.into_iter().map(|m| {
         stock_movement::ActiveModel {
@@ -84,9 +112,6 @@ async fn record_movements(txn: &DatabaseTransaction, movements: Vec<Movement>) -
             created_at: Set(now),
         }
     }))
-    .exec_without_returning(txn)
-    .await?;
-    Ok(())
 }
 
 async fn level(
@@ -311,7 +336,7 @@ pub struct Units {
 /// Sorts units into the global lock order, (product, location): every
 /// writer of several levels takes their row locks in this order, so two
 /// transactions can never deadlock on them.
-fn in_lock_order(units: &[Units]) -> Vec<Units> {
+pub(crate) fn in_lock_order(units: &[Units]) -> Vec<Units> {
     let mut sorted = units.to_vec();
     sorted.sort_by_key(|u| (u.product_id, u.location_id));
     sorted

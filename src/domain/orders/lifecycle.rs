@@ -82,6 +82,34 @@ pub(super) async fn record_event(
     actor_partner_id: i64,
     reason: Option<String>,
 ) -> AppResult<()> {
+    event(order_id, from, to, actor_partner_id, reason)
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
+
+/// The event as a PostgreSQL statement to run with others
+/// (`tail_pg`).
+pub(super) fn event_insert(
+    order_id: i64,
+    from: Option<OrderStatus>,
+    to: OrderStatus,
+    actor_partner_id: i64,
+    reason: Option<String>,
+) -> sea_orm::Statement {
+    sea_orm::QueryTrait::build(
+        &event(order_id, from, to, actor_partner_id, reason),
+        sea_orm::DatabaseBackend::Postgres,
+    )
+}
+
+fn event(
+    order_id: i64,
+    from: Option<OrderStatus>,
+    to: OrderStatus,
+    actor_partner_id: i64,
+    reason: Option<String>,
+) -> sea_orm::Insert<order_event::ActiveModel> {
     order_event::Entity::insert(order_event::ActiveModel {
         id: NotSet,
         order_id: Set(order_id),
@@ -92,9 +120,6 @@ pub(super) async fn record_event(
         created_at: Set(clock::now()),
         tx: NotSet,
     })
-    .exec_without_returning(txn)
-    .await?;
-    Ok(())
 }
 
 pub(super) async fn reload(

@@ -22,6 +22,7 @@ mod deliver;
 mod lifecycle;
 mod place;
 mod ship;
+mod tail_pg;
 
 pub use acknowledge::{Ack, LineAck, acknowledge};
 pub use deliver::{Received, deliver};

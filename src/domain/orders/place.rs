@@ -163,6 +163,9 @@ impl From<DbErr> for PlaceError {
     fn from(e: DbErr) -> Self {
         if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
             PlaceError::KeyTaken
+        } else if db::is_deadlock(&e) {
+            // Rolled back by PostgreSQL: plan again like stock that moved.
+            PlaceError::StockMoved
         } else {
             PlaceError::App(e.into())
         }
@@ -197,12 +200,17 @@ async fn place_once(db: &Db, caller: Caller, order: &ValidOrder) -> Result<Place
     // transaction (the reservation, the rollups, the commit), and only on
     // the rows actually reserved. A refusal rolls all of it back.
     let units: Vec<Units> = plan.iter().map(|p| p.units).collect();
-    if !inventory::reserve(&txn, &units, header.id, partner_id).await? {
+    if db::is_sqlite(&txn) {
+        if !inventory::reserve(&txn, &units, header.id, partner_id).await? {
+            return Err(PlaceError::StockMoved);
+        }
+        // The event last: its time is as close to the commit as it can be.
+        record_event(&txn, header.id, None, OrderStatus::Placed, partner_id, None).await?;
+        rollup::add_new(&txn, sold).await?;
+    } else if !super::tail_pg::reserve_and_record(&txn, &units, header.id, partner_id, sold).await?
+    {
         return Err(PlaceError::StockMoved);
     }
-    // The event last: its time is as close to the commit as it can be.
-    record_event(&txn, header.id, None, OrderStatus::Placed, partner_id, None).await?;
-    rollup::add_new(&txn, sold).await?;
     txn.commit().await?;
     Ok(Placed {
         order: header,

@@ -168,6 +168,19 @@ pub async fn add_new(db: &impl ConnectionTrait, contribution: Contribution) -> A
     add(db, contribution.less(Contribution::none())).await
 }
 
+/// PostgreSQL: the upserts adding a new order's contribution, as
+/// statements to join with others (`domain::orders::tail_pg`); their
+/// values are appended to `values`, whose placeholders they continue.
+pub fn upserts_pg(contribution: Contribution, values: &mut Vec<Value>) -> Vec<String> {
+    let delta = contribution.less(Contribution::none());
+    TABLES
+        .iter()
+        .zip(delta.0)
+        .filter(|(_, rows)| !rows.is_empty())
+        .map(|(table, rows)| upsert_sql(DatabaseBackend::Postgres, table, rows, values))
+        .collect()
+}
+
 /// Upserts the rows of every table, in key order. On PostgreSQL all
 /// tables go in one statement (data-modifying CTEs); SQLite takes one per
 /// table.

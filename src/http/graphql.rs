@@ -383,7 +383,7 @@ enum Outcome {
     Refused(Vec<ServerError>),
     /// The operation is not run over this transport.
     WrongMethod(OperationType),
-    Ran(GqlResponse, OperationType),
+    Ran(Box<GqlResponse>, OperationType),
 }
 
 impl Outcome {
@@ -393,7 +393,7 @@ impl Outcome {
             Outcome::WrongMethod(ty) => {
                 GqlResponse::from_errors(vec![wrong_method(ty).request_error()])
             }
-            Outcome::Ran(response, _) => response,
+            Outcome::Ran(response, _) => *response,
         }
     }
 }
@@ -459,7 +459,7 @@ async fn run(
         .map(codes::coded)
         .collect();
     observe(state, &response.errors);
-    Outcome::Ran(response, kind)
+    Outcome::Ran(Box::new(response), kind)
 }
 
 fn observe(state: &AppState, errors: &[ServerError]) {

@@ -197,21 +197,36 @@ pub fn attach(
         .data(cached(OrderEventsLoader(db.clone()), cache))
 }
 
-/// Loads, in one statement each, the producers and stock of a whole page of
-/// products when the query selects them, so the nested fields are served
-/// from the loaders' caches: a page costs the same number of statements
-/// whatever its size. Stock is only loaded for callers allowed to see it.
-pub async fn prime_product_page(
+/// Where the products a resolver returns sit in its selection.
+#[derive(Clone, Copy)]
+pub enum Shape {
+    /// A connection: `edges { node }` or `nodes`.
+    Page,
+    /// The field returns the product itself.
+    Single,
+}
+
+/// Loads, in one statement each, the producers, stock and availability of
+/// the products a resolver returns, when the query selects them, and feeds
+/// them to the loaders' caches: the nested fields are then served from the
+/// caches, a page costs the same number of statements whatever its size,
+/// and no loader waits out its batching delay (a timer and a spawned task
+/// each). Stock is only loaded for callers allowed to see it.
+pub async fn prime_products(
     ctx: &async_graphql::Context<'_>,
     products: &[product::Model],
+    shape: Shape,
 ) -> async_graphql::Result<()> {
     if products.is_empty() {
         return Ok(());
     }
     let look = ctx.look_ahead();
-    let selects = |field: &str| {
-        look.field("edges").field("node").field(field).exists()
-            || look.field("nodes").field(field).exists()
+    let selects = |field: &str| match shape {
+        Shape::Page => {
+            look.field("edges").field("node").field(field).exists()
+                || look.field("nodes").field(field).exists()
+        }
+        Shape::Single => look.field(field).exists(),
     };
     let wants_producer = selects("producer");
     let may_see_stock = super::context::viewer(ctx)?
@@ -219,33 +234,40 @@ pub async fn prime_product_page(
         .contains(crate::auth::Scope::InventoryRead);
     let wants_stock = may_see_stock && selects("stock");
     let wants_available = may_see_stock && selects("available");
+    let ids: Vec<i64> = products.iter().map(|p| p.id).collect();
     let producers = async {
         if wants_producer {
-            let ids: Vec<i64> = products.iter().map(|p| p.producer_id).collect();
-            super::context::loader::<ProducerLoader>(ctx)?
-                .load_many(ids)
-                .await?;
+            let keys: Vec<i64> = products.iter().map(|p| p.producer_id).collect();
+            prime::<ProducerLoader>(ctx, &keys).await?;
         }
         Ok::<_, async_graphql::Error>(())
     };
     let stock = async {
         if wants_stock {
-            let ids: Vec<i64> = products.iter().map(|p| p.id).collect();
-            super::context::loader::<StockLoader>(ctx)?
-                .load_many(ids)
-                .await?;
+            prime::<StockLoader>(ctx, &ids).await?;
         }
         Ok::<_, async_graphql::Error>(())
     };
     let available = async {
         if wants_available {
-            let ids: Vec<i64> = products.iter().map(|p| p.id).collect();
-            super::context::loader::<AvailableLoader>(ctx)?
-                .load_many(ids)
-                .await?;
+            prime::<AvailableLoader>(ctx, &ids).await?;
         }
         Ok::<_, async_graphql::Error>(())
     };
     futures_util::future::try_join3(producers, stock, available).await?;
+    Ok(())
+}
+
+/// Loads `keys` now, through the loader's own query, into its cache.
+async fn prime<T>(ctx: &async_graphql::Context<'_>, keys: &[i64]) -> async_graphql::Result<()>
+where
+    T: Loader<i64, Error = async_graphql::Error>,
+{
+    let loader = super::context::loader::<T>(ctx)?;
+    let mut keys = keys.to_vec();
+    keys.sort_unstable();
+    keys.dedup();
+    let values = loader.loader().load(&keys).await?;
+    loader.feed_many(values).await;
     Ok(())
 }

@@ -34,33 +34,69 @@ fn operation<'a>(
 }
 
 fn reorder_value(value: &mut Value, sets: &[&Positioned<SelectionSet>], doc: &ExecutableDocument) {
-    match value {
-        Value::List(items) => {
-            for item in items {
-                reorder_value(item, sets, doc);
-            }
+    if matches!(value, Value::List(_) | Value::Object(_)) {
+        Plan::new(sets, doc).apply(value, doc);
+    }
+}
+
+/// The response keys of one selection (merged as the spec merges them),
+/// in document order, each with the selection sets answering to it:
+/// computed once for every item of a list.
+struct Plan<'a> {
+    keys: IndexMap<&'a str, Vec<&'a Positioned<SelectionSet>>>,
+}
+
+impl<'a> Plan<'a> {
+    fn new(sets: &[&'a Positioned<SelectionSet>], doc: &'a ExecutableDocument) -> Self {
+        let mut keys = IndexMap::new();
+        for set in sets {
+            collect(set, doc, &mut keys, &mut Vec::new());
         }
-        Value::Object(map) => {
-            // Response keys in document order, each with the selection
-            // sets of every field answering to it (merged by the spec).
-            let mut keys: IndexMap<&str, Vec<&Positioned<SelectionSet>>> = IndexMap::new();
-            for set in sets {
-                collect(set, doc, &mut keys, &mut Vec::new());
-            }
-            let mut old = std::mem::take(map);
-            for (key, children) in &keys {
-                if let Some((name, mut child)) = old.shift_remove_entry(*key) {
-                    if !children.is_empty() {
-                        reorder_value(&mut child, children, doc);
-                    }
-                    map.insert(name, child);
+        Plan { keys }
+    }
+
+    fn apply(&self, value: &mut Value, doc: &ExecutableDocument) {
+        match value {
+            Value::List(items) => {
+                for item in items {
+                    self.apply(item, doc);
                 }
             }
-            // Anything not found in the document (none is expected) keeps
-            // its place at the end rather than being lost.
-            map.extend(old);
+            Value::Object(map) => {
+                if !self.in_order(map) {
+                    let mut old = std::mem::take(map);
+                    for key in self.keys.keys() {
+                        if let Some((name, child)) = old.shift_remove_entry(*key) {
+                            map.insert(name, child);
+                        }
+                    }
+                    // Anything not found in the document (none is
+                    // expected) keeps its place at the end, not lost.
+                    map.extend(old);
+                }
+                for (name, child) in map.iter_mut() {
+                    if let Some(children) = self.keys.get(name.as_str())
+                        && !children.is_empty()
+                    {
+                        reorder_value(child, children, doc);
+                    }
+                }
+            }
+            _ => {}
         }
-        _ => {}
+    }
+
+    /// The map's keys already follow the document (most do: only fields
+    /// that finish out of order need moving).
+    fn in_order(&self, map: &IndexMap<async_graphql::Name, Value>) -> bool {
+        let mut last = None;
+        for name in map.keys() {
+            match self.keys.get_index_of(name.as_str()) {
+                Some(i) if last.is_none_or(|l| l < i) => last = Some(i),
+                _ => return false,
+            }
+        }
+        true
     }
 }
 

@@ -10,7 +10,7 @@ use crate::graphql::context::{db, request_data, viewer};
 use crate::graphql::cost;
 use crate::graphql::guard::ScopeGuard;
 use crate::graphql::input::catalog::{ProductFilterInput, ProductOrderInput};
-use crate::graphql::loader::prime_product_page;
+use crate::graphql::loader::{Shape, prime_products};
 use crate::graphql::object::connection::{Connection, ProducerProvince};
 use crate::graphql::object::location::LocationNode;
 use crate::graphql::object::product::{ProducerNode, ProductNode};
@@ -69,7 +69,7 @@ impl CatalogQuery {
         }
         .resolve(&sort.name(), data.max_page_size)?;
         let page = catalog::product_page(&data.db, &filter, sort, &spec).await?;
-        prime_product_page(ctx, &page.items).await?;
+        prime_products(ctx, &page.items, Shape::Page).await?;
         let cursor = |p: &product::Model| sort.cursor_of(p).encode();
         Ok(Connection::build(page, cursor, ProductNode, filter))
     }
@@ -82,9 +82,7 @@ impl CatalogQuery {
         id: ID,
     ) -> async_graphql::Result<Option<ProductNode>> {
         let id = ids::decode(Kind::Product, &id, "id")?;
-        Ok(Some(ProductNode(
-            catalog::product_by_id(db(ctx)?, id).await?,
-        )))
+        single(ctx, catalog::product_by_id(db(ctx)?, id).await?).await
     }
 
     /// A product by its SKU.
@@ -94,9 +92,7 @@ impl CatalogQuery {
         ctx: &Context<'_>,
         sku: String,
     ) -> async_graphql::Result<Option<ProductNode>> {
-        Ok(Some(ProductNode(
-            catalog::product_by_sku(db(ctx)?, &sku).await?,
-        )))
+        single(ctx, catalog::product_by_sku(db(ctx)?, &sku).await?).await
     }
 
     /// A product by its GS1 GTIN (barcode); the check digit is validated.
@@ -106,9 +102,7 @@ impl CatalogQuery {
         ctx: &Context<'_>,
         gtin: String,
     ) -> async_graphql::Result<Option<ProductNode>> {
-        Ok(Some(ProductNode(
-            catalog::product_by_gtin(db(ctx)?, &gtin).await?,
-        )))
+        single(ctx, catalog::product_by_gtin(db(ctx)?, &gtin).await?).await
     }
 
     /// What an OCOP QR stamp resolves to: the product, with its producer
@@ -119,9 +113,7 @@ impl CatalogQuery {
         ctx: &Context<'_>,
         code: String,
     ) -> async_graphql::Result<Option<ProductNode>> {
-        Ok(Some(ProductNode(
-            catalog::product_by_trace_code(db(ctx)?, &code).await?,
-        )))
+        single(ctx, catalog::product_by_trace_code(db(ctx)?, &code).await?).await
     }
 
     /// OCOP producers as a Relay connection, optionally in one province
@@ -156,4 +148,13 @@ impl CatalogQuery {
             ProducerProvince(province),
         ))
     }
+}
+
+/// One product, with what its nested fields need loaded up front.
+async fn single(
+    ctx: &Context<'_>,
+    product: product::Model,
+) -> async_graphql::Result<Option<ProductNode>> {
+    prime_products(ctx, std::slice::from_ref(&product), Shape::Single).await?;
+    Ok(Some(ProductNode(product)))
 }

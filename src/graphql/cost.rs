@@ -5,9 +5,14 @@
 //! before any resolver runs (`admit`): a partner sending costly queries is slowed by
 //! what they cost, not just by how many there are.
 //!
-//! A cost never depends on an `ID` or `String` argument: costs are cached
-//! by document and the values of its other variables
+//! A cost reads only arguments of the types in [`ARGUMENT_TYPES`]: costs
+//! are cached by document and the values of its variables of those types
 //! (`documents::cost_key`).
+
+/// The argument types a complexity function may read: page sizes
+/// (`first`/`last`) and report ranges (`from`/`to`). A cost function that
+/// reads another type must add it here.
+pub const ARGUMENT_TYPES: [&str; 2] = ["Int", "Date"];
 
 /// What reading one page costs whatever its size (the page query itself).
 pub const PAGE_COST: usize = 10;

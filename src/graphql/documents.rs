@@ -58,10 +58,11 @@ impl Documents {
 
 /// The key of a validation result. A document's validity depends only on
 /// its text and the operation chosen; its cost also on arguments that may
-/// be variables (page sizes, a report's dates). Every variable's value is
-/// part of the key except those typed `ID` or `String`: ids and texts never
-/// change what a query costs (`graphql::cost` keeps to that), and they are
-/// what varies from one poll to the next.
+/// be variables: page sizes and a report's dates. The values of variables
+/// of those types (`cost::ARGUMENT_TYPES`) are part of the key, no other
+/// variable's: an id, a search text or an order's input does not change
+/// what a query costs, and they are what varies from one request to the
+/// next.
 pub fn cost_key(
     document: &Hash,
     doc: &ExecutableDocument,
@@ -75,7 +76,7 @@ pub fn cost_key(
     hasher.update([0]);
     if let Some(op) = operation(doc, operation_name) {
         for def in &op.variable_definitions {
-            if !is_id_or_text(&def.node.var_type.node.base) {
+            if drives_cost(&def.node.var_type.node.base) {
                 let name = def.node.name.node.as_str();
                 hasher.update(name.as_bytes());
                 hasher.update([1]);
@@ -88,10 +89,10 @@ pub fn cost_key(
     hasher.finalize().into()
 }
 
-fn is_id_or_text(base: &BaseType) -> bool {
+fn drives_cost(base: &BaseType) -> bool {
     match base {
-        BaseType::Named(name) => matches!(name.as_str(), "ID" | "String"),
-        BaseType::List(inner) => is_id_or_text(&inner.base),
+        BaseType::Named(name) => crate::graphql::cost::ARGUMENT_TYPES.contains(&name.as_str()),
+        BaseType::List(inner) => drives_cost(&inner.base),
     }
 }
 

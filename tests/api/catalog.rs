@@ -111,16 +111,7 @@ async fn page_walks_visit_every_product_once_while_stock_changes() {
         let router = app.router.clone();
         let token = app.token("hanoi-ocop-hub", OPERATOR_SCOPES);
         let ids: Vec<String> = all_ids.iter().take(10).cloned().collect();
-        let location = app
-            .gql_as(
-                "hanoi-ocop-hub",
-                OPERATOR_SCOPES,
-                "{ locations { id } }",
-                json!({}),
-            )
-            .await
-            .ok()["locations"][0]["id"]
-            .clone();
+        let location = app.a_location().await;
         let stop = stop.clone();
         tokio::spawn(async move {
             let mut n = 0;

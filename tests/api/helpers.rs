@@ -277,6 +277,13 @@ impl GqlResponse {
             })
             .unwrap_or_default()
     }
+    /// A response header as text ("" when absent).
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
     pub fn data(&self) -> &Value {
         &self.body["data"]
     }
@@ -368,7 +375,12 @@ impl TestApp {
         for (k, v) in headers {
             builder = builder.header(*k, *v);
         }
-        let request = builder.body(body.into()).expect("request");
+        self.send(builder.body(body.into()).expect("request")).await
+    }
+
+    /// Sends any request to the router; a body that is not JSON is kept as
+    /// a string.
+    pub async fn send(&self, request: Request<Body>) -> GqlResponse {
         let response = self
             .router
             .clone()
@@ -387,6 +399,19 @@ impl TestApp {
             headers,
             body,
         }
+    }
+
+    /// The id of the first location (by code).
+    pub async fn a_location(&self) -> Value {
+        self.gql_as(
+            "hanoi-ocop-hub",
+            OPERATOR_SCOPES,
+            "{ locations { id } }",
+            json!({}),
+        )
+        .await
+        .ok()["locations"][0]["id"]
+            .clone()
     }
 
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> GqlResponse {

@@ -2,49 +2,13 @@
 //! codes, persisted queries, and Relay's `node`.
 
 use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::Request;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 use crate::helpers::*;
 use crate::orders::products;
 
 const GRJ: &str = "application/graphql-response+json";
-
-struct Answer {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Value,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-}
-
-async fn send(app: &TestApp, request: Request<Body>) -> Answer {
-    let response = app
-        .router
-        .clone()
-        .oneshot(request)
-        .await
-        .expect("router never fails");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = axum::body::to_bytes(response.into_body(), 16 * 1024 * 1024)
-        .await
-        .expect("body");
-    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Answer {
-        status,
-        headers,
-        body,
-    }
-}
 
 fn url(query: &str, variables: &Value) -> String {
     let params = [
@@ -57,24 +21,22 @@ fn url(query: &str, variables: &Value) -> String {
     )
 }
 
-async fn get(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> Answer {
+async fn get(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> GqlResponse {
     let mut request = Request::get(path);
     for (k, v) in headers {
         request = request.header(*k, *v);
     }
-    send(app, request.body(Body::empty()).expect("request")).await
+    app.send(request.body(Body::empty()).expect("request"))
+        .await
 }
 
-async fn post(app: &TestApp, body: Value, headers: &[(&str, &str)]) -> Answer {
+async fn post(app: &TestApp, body: Value, headers: &[(&str, &str)]) -> GqlResponse {
     let mut request = Request::post("/graphql");
     for (k, v) in headers {
         request = request.header(*k, *v);
     }
-    send(
-        app,
-        request.body(Body::from(body.to_string())).expect("request"),
-    )
-    .await
+    app.send(request.body(Body::from(body.to_string())).expect("request"))
+        .await
 }
 
 /// On PostgreSQL the data version is known once this replica listens for
@@ -456,16 +418,7 @@ async fn a_commit_on_another_replica_retires_kept_answers() {
     let available = before.ok()["product"]["available"]
         .as_i64()
         .expect("available");
-    let location = app
-        .gql_as(
-            "hanoi-ocop-hub",
-            OPERATOR_SCOPES,
-            "{ locations { id } }",
-            json!({}),
-        )
-        .await
-        .ok()["locations"][0]["id"]
-        .clone();
+    let location = app.a_location().await;
     let hub = app.token("hanoi-ocop-hub", OPERATOR_SCOPES);
     gql_on(
         &other,

@@ -18,7 +18,7 @@ pub struct AppState(Arc<AppInner>);
 pub struct AppInner {
     pub db: Db,
     pub config: Config,
-    pub auth: Authenticator,
+    pub auth: Arc<Authenticator>,
     pub schema: GatewaySchema,
     /// Validates with every rule and computes costs (`graphql::admit`).
     pub checker: GatewaySchema,
@@ -52,7 +52,7 @@ impl AppState {
         if config.bench_floor && config.env == config::Environment::Production {
             return Err(config::ConfigError::BenchFloorInProduction);
         }
-        let auth = Authenticator::from_config(&config)?;
+        let auth = Arc::new(Authenticator::from_config(&config)?);
         let limits = SchemaLimits {
             max_depth: config.max_query_depth,
             max_complexity: config.max_query_complexity,

@@ -14,3 +14,4 @@ pub mod pricing;
 pub mod reports;
 pub mod rollup;
 pub mod text;
+pub mod tokens;

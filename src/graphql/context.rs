@@ -21,6 +21,8 @@ pub struct RequestData {
     pub budget: Option<Arc<Budget>>,
     pub locations: Arc<LocationDirectory>,
     pub max_page_size: u32,
+    /// Signs tokens the operator issues (`issuePartnerToken`).
+    pub auth: Arc<crate::auth::Authenticator>,
 }
 
 pub fn request_data<'a>(ctx: &'a Context<'_>) -> AppResult<&'a RequestData> {

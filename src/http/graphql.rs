@@ -440,6 +440,7 @@ async fn run(
         budget: caller.map(|c| c.budget.clone()),
         locations: state.locations.clone(),
         max_page_size: state.config.max_page_size,
+        auth: state.auth.clone(),
     };
     let operation_name = admitted.request.operation_name.clone();
     let kind = admitted.kind;

@@ -341,6 +341,7 @@ impl Connection {
             budget: Some(session.budget.clone()),
             locations: state.locations.clone(),
             max_page_size: state.config.max_page_size,
+            auth: state.auth.clone(),
         };
         let request = context::prepare_live(request, data).data(hub);
         self.generation += 1;

@@ -682,3 +682,105 @@ async fn the_operator_sets_a_partners_grants_and_rate_limits() {
         "each accepted change is in the audit trail, the refused ones are not"
     );
 }
+
+#[tokio::test]
+async fn the_operator_issues_a_buyer_token_within_the_partners_grants() {
+    let app = TestApp::new().await;
+    const ISSUE: &str = "mutation($in: IssuePartnerTokenInput!) { issuePartnerToken(input: $in) { token scopes expiresAt partner { code } } }";
+    let hapro = app
+        .gql_as(
+            "hanoi-ocop-hub",
+            OPERATOR_SCOPES,
+            "{ partners(first: 20) { nodes { id code } } }",
+            json!({}),
+        )
+        .await
+        .ok()["partners"]["nodes"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["code"] == "hapro"))
+        .map(|p| p["id"].clone())
+        .expect("hapro");
+    let input = |scopes: Value, minutes: i64| json!({ "in": { "partnerId": hapro, "scopes": scopes, "expiresInMinutes": minutes } });
+
+    let res = app
+        .gql_as(
+            "hanoi-ocop-hub",
+            OPERATOR_SCOPES,
+            ISSUE,
+            input(json!(["catalog:read", "orders:write"]), 60),
+        )
+        .await;
+    let issued = res.ok()["issuePartnerToken"].clone();
+    assert_eq!(issued["partner"]["code"], "hapro");
+    assert_eq!(issued["scopes"], json!(["catalog:read", "orders:write"]));
+    let token = issued["token"].as_str().expect("token").to_owned();
+    // It works, as hapro, with those scopes only.
+    let res = app
+        .gql(
+            Some(&token),
+            "{ viewer { partner { code } scopes } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.ok()["viewer"]["partner"]["code"], "hapro");
+    assert_eq!(
+        res.ok()["viewer"]["scopes"],
+        json!(["catalog:read", "orders:write"])
+    );
+
+    // Never more than the grants, a sane lifetime, and only the operator.
+    let res = app
+        .gql_as(
+            "hanoi-ocop-hub",
+            OPERATOR_SCOPES,
+            ISSUE,
+            input(json!(["partners:admin"]), 60),
+        )
+        .await;
+    assert_eq!(res.code(), Some("BAD_USER_INPUT"));
+    assert_eq!(
+        res.body["errors"][0]["extensions"]["field"],
+        "input.scopes.0"
+    );
+    let res = app
+        .gql_as(
+            "hanoi-ocop-hub",
+            OPERATOR_SCOPES,
+            ISSUE,
+            input(json!(["catalog:read"]), 1),
+        )
+        .await;
+    assert_eq!(
+        res.body["errors"][0]["extensions"]["field"],
+        "input.expiresInMinutes"
+    );
+    let res = app
+        .gql_as(
+            "hapro",
+            ALL_RETAIL_SCOPES,
+            ISSUE,
+            input(json!(["catalog:read"]), 60),
+        )
+        .await;
+    assert_eq!(res.code(), Some("FORBIDDEN"));
+
+    // Recorded, without the token.
+    let trail = app
+        .gql_as(
+            "hanoi-ocop-hub",
+            OPERATOR_SCOPES,
+            "{ partners(first: 20) { nodes { code auditTrail { action detail } } } }",
+            json!({}),
+        )
+        .await
+        .ok()["partners"]["nodes"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["code"] == "hapro"))
+        .map(|p| p["auditTrail"].to_string())
+        .expect("hapro");
+    assert!(
+        trail.contains("issue_token") && trail.contains("catalog:read orders:write"),
+        "{trail}"
+    );
+    assert!(!trail.contains(&token));
+}

@@ -135,3 +135,13 @@ impl AddStoreInput {
         })
     }
 }
+
+/// A token for a partner, signed by this gateway (HS256 only).
+#[derive(InputObject)]
+pub struct IssuePartnerTokenInput {
+    pub partner_id: ID,
+    /// At most the partner's grants, e.g. `["catalog:read", "orders:write"]`.
+    pub scopes: Vec<String>,
+    /// 5 minutes to 30 days.
+    pub expires_in_minutes: i32,
+}

@@ -7,9 +7,10 @@ use crate::graphql::context::{db, viewer};
 use crate::graphql::cost;
 use crate::graphql::guard::ScopeGuard;
 use crate::graphql::input::partner::{
-    AddStoreInput, CreatePartnerInput, SetContractPriceInput, UpdatePartnerInput,
+    AddStoreInput, CreatePartnerInput, IssuePartnerTokenInput, SetContractPriceInput,
+    UpdatePartnerInput,
 };
-use crate::graphql::object::partner::{ContractPriceNode, PartnerNode, StoreNode};
+use crate::graphql::object::partner::{ContractPriceNode, IssuedTokenNode, PartnerNode, StoreNode};
 use crate::ids::{self, Kind};
 
 #[derive(Default)]
@@ -149,5 +150,33 @@ impl PartnerMutation {
         let actor = viewer(ctx)?.partner_id();
         let contract = pricing::set_contract_price(db(ctx)?, actor, input.into_domain()?).await?;
         Ok(ContractPriceNode(contract))
+    }
+
+    /// Issues a token for a partner (`partners:admin`, when this gateway
+    /// signs its own tokens): the scopes asked, never more than the
+    /// partner's grants, for 5 minutes to 30 days. Recorded in the
+    /// partner's audit trail (scopes and expiry, not the token). Shown
+    /// once: hand it to the partner over a safe channel.
+    #[graphql(
+        guard = "ScopeGuard(Scope::PartnersAdmin)",
+        complexity = "cost::MUTATION + child_complexity"
+    )]
+    async fn issue_partner_token(
+        &self,
+        ctx: &Context<'_>,
+        input: IssuePartnerTokenInput,
+    ) -> async_graphql::Result<IssuedTokenNode> {
+        let data = crate::graphql::context::request_data(ctx)?;
+        let actor = viewer(ctx)?.partner_id();
+        let issued = crate::domain::tokens::issue(
+            &data.db,
+            &data.auth,
+            actor,
+            partner_id(&input.partner_id)?,
+            &input.scopes,
+            i64::from(input.expires_in_minutes),
+        )
+        .await?;
+        Ok(IssuedTokenNode(issued))
     }
 }

@@ -183,3 +183,23 @@ impl StoreNode {
         &self.0.province
     }
 }
+
+/// A token issued by `issuePartnerToken`.
+pub struct IssuedTokenNode(pub crate::domain::tokens::Issued);
+
+#[Object(name = "IssuedToken")]
+impl IssuedTokenNode {
+    /// The bearer token (JWT). Not stored anywhere: shown this once.
+    async fn token(&self) -> &str {
+        &self.0.token
+    }
+    async fn partner(&self) -> PartnerNode {
+        PartnerNode(self.0.partner.clone())
+    }
+    async fn scopes(&self) -> Vec<&'static str> {
+        self.0.scopes.iter().map(|s| s.as_str()).collect()
+    }
+    async fn expires_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.expires_at
+    }
+}

@@ -42,6 +42,7 @@ pub fn build_app(state: AppState) -> Router {
         router = router.route("/metrics", get(metrics));
     }
     router
+        .merge(crate::console::routes())
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(crate::live::ws::handler))
         .route("/reports/sales.csv", get(crate::report_csv::sales_csv))

@@ -8,6 +8,7 @@ mod auth;
 mod b2b;
 mod catalog;
 mod cli;
+mod console;
 mod durability;
 mod errors;
 mod examples;

@@ -1,0 +1,55 @@
+//! `/console`: served by the binary, under a strict CSP, its assets
+//! cached by version.
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn the_console_is_served_with_a_strict_policy_and_versioned_assets() {
+    let app = TestApp::new().await;
+    let (status, headers, html) = app.get("/console").await;
+    assert_eq!(status, 200);
+    let csp = headers
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"));
+    assert!(
+        !csp.contains("unsafe-inline") && !csp.contains("http"),
+        "{csp}"
+    );
+    assert_eq!(
+        headers.get("cache-control").map(|v| v.as_bytes()),
+        Some(&b"no-cache"[..])
+    );
+    // No inline script: every <script> loads a file of this origin.
+    for tag in html.split("<script").skip(1) {
+        assert!(
+            tag.trim_start()
+                .starts_with("type=\"module\" src=\"/console/assets/"),
+            "{tag}"
+        );
+    }
+    let script = html
+        .split("src=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("script path")
+        .to_owned();
+    let (status, headers, js) = app.get(&script).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        headers.get("cache-control").map(|v| v.as_bytes()),
+        Some(&b"public, max-age=31536000, immutable"[..])
+    );
+    assert!(js.contains("sessionStorage") && !js.contains("localStorage.setItem(TOKEN_KEY"));
+    // A page from before a deploy still loads its assets, uncached.
+    let (status, headers, _) = app.get("/console/assets/0000/console.js").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        headers.get("cache-control").map(|v| v.as_bytes()),
+        Some(&b"no-cache"[..])
+    );
+    let (status, _, _) = app.get("/console/assets/0000/nope.js").await;
+    assert_eq!(status, 404);
+}

@@ -22,72 +22,19 @@ use axum::Extension;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, RawQuery, State};
-use axum::http::header::{ACCEPT, ALLOW, CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, VARY};
+use axum::http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, VARY};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::cache::Lookup;
+use super::media::{Media, is_json, negotiate, not_acceptable, wants_html};
 use super::{Caller, admit_anonymous, authenticate, graphiql};
 use crate::error::{AppError, code};
 use crate::graphql::admit::{self, Asker, Refused};
 use crate::graphql::context::{self, RequestData};
 use crate::graphql::{codes, response_order};
 use crate::state::AppState;
-
-const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Media {
-    /// `application/json`: request errors come with 200.
-    Json,
-    /// `application/graphql-response+json`: request errors are 4xx.
-    GraphqlResponse,
-}
-
-impl Media {
-    fn content_type(self) -> HeaderValue {
-        HeaderValue::from_static(match self {
-            Media::Json => "application/json",
-            Media::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
-        })
-    }
-}
-
-/// The media type to answer in, from `Accept` (none: `application/json`).
-/// `None`: nothing the client accepts can be produced.
-fn negotiate(headers: &HeaderMap) -> Option<Media> {
-    let Some(accept) = headers.get(ACCEPT).and_then(|v| v.to_str().ok()) else {
-        return Some(Media::Json);
-    };
-    let mut best: Option<(f32, u8, Media)> = None;
-    for range in accept.split(',') {
-        let mut parts = range.split(';');
-        let name = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-        let q = parts
-            .filter_map(|p| p.trim().strip_prefix("q="))
-            .find_map(|q| q.trim().parse::<f32>().ok())
-            .unwrap_or(1.0);
-        // Ties go to the more specific range, then to the newer type.
-        let (rank, media) = match name.as_str() {
-            GRAPHQL_RESPONSE_JSON => (3, Media::GraphqlResponse),
-            "application/json" => (2, Media::Json),
-            "application/*" | "*/*" => (1, Media::Json),
-            _ => continue,
-        };
-        if q > 0.0 && best.is_none_or(|(bq, br, _)| (q, rank) > (bq, br)) {
-            best = Some((q, rank, media));
-        }
-    }
-    best.map(|(_, _, media)| media)
-}
-
-fn wants_html(headers: &HeaderMap) -> bool {
-    headers
-        .get(ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("text/html"))
-}
 
 /// Held while a request is worked on.
 struct Admission {
@@ -202,20 +149,6 @@ pub(super) async fn post(
             body_response(StatusCode::OK, media, &responses)
         }
     }
-}
-
-/// `application/json`, with `charset=utf-8` or no charset.
-fn is_json(headers: &HeaderMap) -> bool {
-    let Some(value) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
-        return false;
-    };
-    let mut parts = value.split(';');
-    let essence = parts.next().unwrap_or("").trim();
-    essence.eq_ignore_ascii_case("application/json")
-        && parts.all(|p| {
-            let p = p.trim().to_ascii_lowercase();
-            !p.starts_with("charset=") || p == "charset=utf-8" || p == "charset=\"utf-8\""
-        })
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -334,14 +267,6 @@ fn matches(headers: &HeaderMap, tag: &HeaderValue) -> bool {
         .flat_map(|v| v.split(','))
         .map(|t| t.trim().trim_start_matches("W/"))
         .any(|t| t == tag || t == "*")
-}
-
-fn not_acceptable() -> Response {
-    (
-        StatusCode::NOT_ACCEPTABLE,
-        AppError::bad_input("accept application/graphql-response+json or application/json"),
-    )
-        .into_response()
 }
 
 /// Parses a GraphQL-over-HTTP body strictly: an object, or an array of
@@ -582,33 +507,5 @@ fn body_response<T: serde::Serialize>(status: StatusCode, media: Media, body: &T
         )
             .into_response(),
         Err(err) => AppError::internal(err).into_response(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn accept(value: &str) -> Option<Media> {
-        let mut headers = HeaderMap::new();
-        headers.insert(ACCEPT, HeaderValue::from_str(value).expect("header"));
-        negotiate(&headers)
-    }
-
-    #[test]
-    fn accept_picks_the_preferred_media_type() {
-        assert_eq!(negotiate(&HeaderMap::new()), Some(Media::Json));
-        assert_eq!(accept("*/*"), Some(Media::Json));
-        assert_eq!(accept(GRAPHQL_RESPONSE_JSON), Some(Media::GraphqlResponse));
-        assert_eq!(
-            accept("application/graphql-response+json, application/json;q=0.9"),
-            Some(Media::GraphqlResponse)
-        );
-        assert_eq!(
-            accept("application/graphql-response+json;q=0.5, application/json"),
-            Some(Media::Json)
-        );
-        assert_eq!(accept("text/html"), None);
-        assert_eq!(accept("application/json;q=0"), None);
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod cache;
 mod graphql;
+mod media;
 
 use std::any::Any;
 use std::net::IpAddr;

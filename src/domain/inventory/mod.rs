@@ -355,8 +355,37 @@ pub async fn reserve(
     actor_partner_id: i64,
 ) -> AppResult<bool> {
     let units = in_lock_order(units);
+    if !reserve_levels(txn, &units).await? {
+        return Ok(false);
+    }
+    record_movements(
+        txn,
+        units
+            .iter()
+            .map(|u| {
+                let deltas = (0, u.quantity);
+                order_movement(
+                    u,
+                    MovementKind::Reservation,
+                    deltas,
+                    order_id,
+                    actor_partner_id,
+                )
+            })
+            .collect(),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// The conditional updates of [`reserve`], one per level in the order
+/// given (the lock order: every writer of several levels takes their row
+/// locks in it, so none deadlocks). A single set-based `UPDATE .. FROM
+/// (VALUES ..)` was tried: PostgreSQL does not promise to lock its rows
+/// in the VALUES order, and it deadlocked with concurrent cancellations.
+pub(crate) async fn reserve_levels(txn: &DatabaseTransaction, units: &[Units]) -> AppResult<bool> {
     let now = clock::now();
-    for u in &units {
+    for u in units {
         let reserved = Expr::col(inventory_level::Column::Reserved);
         let result = inventory_level::Entity::update_many()
             .col_expr(
@@ -377,23 +406,6 @@ pub async fn reserve(
             return Ok(false);
         }
     }
-    record_movements(
-        txn,
-        units
-            .iter()
-            .map(|u| {
-                let deltas = (0, u.quantity);
-                order_movement(
-                    u,
-                    MovementKind::Reservation,
-                    deltas,
-                    order_id,
-                    actor_partner_id,
-                )
-            })
-            .collect(),
-    )
-    .await?;
     Ok(true)
 }
 

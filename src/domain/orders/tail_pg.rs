@@ -1,26 +1,15 @@
-//! PostgreSQL: the tail of placing an order (reserve the stock, write its
-//! ledger rows and the order's event, add it to the report rollups) as one
-//! statement of data-modifying CTEs, in one round trip instead of one per
-//! reserved level plus three.
-//!
-//! The reservation is set-based: one `UPDATE .. FROM (VALUES ..)` whose
-//! rows are given in the global lock order (product, location). Each row
-//! keeps its condition (`on_hand - reserved >= quantity`, re-checked
-//! against the committed row after a wait), and the statement returns how
-//! many rows it reserved: fewer than planned means stock moved, and the
-//! caller rolls everything back, the inserts of the same statement
-//! included. PostgreSQL locks the rows as the join reaches them, which
-//! for a handful of keys on a unique index is the VALUES order; should a
-//! plan ever take them otherwise, a deadlock is detected, rolled back and
-//! retried like any stock that moved.
+//! PostgreSQL: the tail of placing an order. The stock is reserved one
+//! level at a time in the global lock order (`inventory::reserve_levels`),
+//! then its ledger rows, the order's event and the report rollups are
+//! written in one statement of data-modifying CTEs: one round trip
+//! instead of three.
 
 use entity::enums::OrderStatus;
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction, DbErr, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction, Statement, Value};
 
-use crate::domain::clock;
 use crate::domain::inventory::{self, Units};
 use crate::domain::rollup::{self, Contribution};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 /// Statements joined as CTEs, their placeholders renumbered.
 #[derive(Default)]
@@ -35,11 +24,6 @@ impl Ctes {
         self.parts.push(format!("{name} AS ({sql})"));
         self.values
             .extend(statement.values.map(|v| v.0).unwrap_or_default());
-    }
-
-    fn placeholder(&mut self, value: impl Into<Value>) -> String {
-        self.values.push(value.into());
-        format!("${}", self.values.len())
     }
 }
 
@@ -74,8 +58,8 @@ fn shift_placeholders(sql: &str, by: usize) -> String {
     out
 }
 
-/// Reserves `units` for the new order and records it, in one statement.
-/// `false`: some level no longer had its quantity (roll back, plan again).
+/// Reserves `units` for the new order and records it. `false`: some level
+/// no longer had its quantity (roll back, plan again).
 pub(super) async fn reserve_and_record(
     txn: &DatabaseTransaction,
     units: &[Units],
@@ -84,26 +68,10 @@ pub(super) async fn reserve_and_record(
     sold: Contribution,
 ) -> AppResult<bool> {
     let units = inventory::in_lock_order(units);
+    if !inventory::reserve_levels(txn, &units).await? {
+        return Ok(false);
+    }
     let mut ctes = Ctes::default();
-    let now = ctes.placeholder(clock::now());
-    let rows: Vec<String> = units
-        .iter()
-        .map(|u| {
-            format!(
-                "({}::bigint, {}::bigint, {}::bigint)",
-                ctes.placeholder(u.product_id),
-                ctes.placeholder(u.location_id),
-                ctes.placeholder(u.quantity)
-            )
-        })
-        .collect();
-    ctes.parts.push(format!(
-        "r AS (UPDATE inventory_level AS i SET reserved = i.reserved + v.q, updated_at = {now} \
-         FROM (VALUES {rows}) AS v(p, l, q) \
-         WHERE i.product_id = v.p AND i.location_id = v.l AND i.on_hand - i.reserved >= v.q \
-         RETURNING 1)",
-        rows = rows.join(", ")
-    ));
     ctes.push(
         "m",
         inventory::reservation_movements(&units, order_id, actor_partner_id),
@@ -118,17 +86,14 @@ pub(super) async fn reserve_and_record(
     {
         ctes.parts.push(format!("u{i} AS ({sql})"));
     }
-    let sql = format!("WITH {} SELECT count(*) FROM r", ctes.parts.join(", "));
-    let row = txn
-        .query_one_raw(Statement::from_sql_and_values(
-            DatabaseBackend::Postgres,
-            sql,
-            ctes.values,
-        ))
-        .await?
-        .ok_or_else(|| AppError::internal(DbErr::RecordNotFound("count".into())))?;
-    let reserved: i64 = row.try_get_by_index(0)?;
-    Ok(reserved == units.len() as i64)
+    let sql = format!("WITH {} SELECT 1", ctes.parts.join(", "));
+    txn.execute_raw(Statement::from_sql_and_values(
+        DatabaseBackend::Postgres,
+        sql,
+        ctes.values,
+    ))
+    .await?;
+    Ok(true)
 }
 
 #[cfg(test)]

@@ -41,10 +41,25 @@ async fn an_order_reaches_its_partner_and_the_operator_within_a_second_and_no_on
     let mut aeon = Ws::connect(addr, &app.token("aeon-vn", "orders:read")).await;
     let mut winmart = Ws::connect(addr, &app.token("winmart", "orders:read")).await;
     let mut hub = Ws::connect(addr, &app.token("hanoi-ocop-hub", OPERATOR_SCOPES)).await;
-    for ws in [&mut aeon, &mut winmart, &mut hub] {
-        ws.subscribe("o", ORDER_EVENTS, json!({})).await;
+    // Aeon and the operator follow from an earlier event's cursor, so the
+    // order below reaches them however long their subscriptions take to
+    // start on a loaded machine (a fixed pause here was flaky in CI).
+    let earlier = place(&app, "aeon-vn", "live-0").await;
+    let cursor = app
+        .gql_as(
+            "aeon-vn",
+            "orders:read",
+            "query($id: ID!) { order(id: $id) { statusHistory { cursor } } }",
+            json!({ "id": earlier }),
+        )
+        .await
+        .ok()["order"]["statusHistory"][0]["cursor"]
+        .clone();
+    for ws in [&mut aeon, &mut hub] {
+        ws.subscribe("o", ORDER_EVENTS, json!({ "since": cursor }))
+            .await;
     }
-    // Subscribed before the order: give the subscriptions a moment to start.
+    winmart.subscribe("o", ORDER_EVENTS, json!({})).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let id = place(&app, "aeon-vn", "live-1").await;
     for ws in [&mut aeon, &mut hub] {

@@ -9,28 +9,14 @@
 use async_graphql::Value;
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::Positioned;
-use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, OperationDefinition, Selection, SelectionSet,
-};
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 
 /// Reorders `data` (the response's `data`) after the operation that ran.
 pub fn reorder(data: &mut Value, doc: &ExecutableDocument, operation_name: Option<&str>) {
-    let Some(operation) = operation(doc, operation_name) else {
+    let Some(operation) = crate::graphql::documents::operation(doc, operation_name) else {
         return;
     };
-    reorder_value(data, &[&operation.node.selection_set], doc);
-}
-
-fn operation<'a>(
-    doc: &'a ExecutableDocument,
-    name: Option<&str>,
-) -> Option<&'a Positioned<OperationDefinition>> {
-    match (&doc.operations, name) {
-        (DocumentOperations::Single(op), _) => Some(op),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
-        _ => None,
-    }
+    reorder_value(data, &[&operation.selection_set], doc);
 }
 
 fn reorder_value(value: &mut Value, sets: &[&Positioned<SelectionSet>], doc: &ExecutableDocument) {

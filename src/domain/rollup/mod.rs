@@ -172,7 +172,10 @@ pub async fn add_new(db: &impl ConnectionTrait, contribution: Contribution) -> A
 /// statements to join with others (`domain::orders::tail_pg`); their
 /// values are appended to `values`, whose placeholders they continue.
 pub fn upserts_pg(contribution: Contribution, values: &mut Vec<Value>) -> Vec<String> {
-    let delta = contribution.less(Contribution::none());
+    pg_upserts(contribution.less(Contribution::none()), values)
+}
+
+fn pg_upserts(delta: Contribution, values: &mut Vec<Value>) -> Vec<String> {
     TABLES
         .iter()
         .zip(delta.0)
@@ -186,27 +189,20 @@ pub fn upserts_pg(contribution: Contribution, values: &mut Vec<Value>) -> Vec<St
 /// table.
 async fn add(db: &impl ConnectionTrait, delta: Contribution) -> AppResult<()> {
     let backend = db.get_database_backend();
-    let mut values: Vec<Value> = Vec::new();
-    let mut inserts = Vec::new();
-    for (table, rows) in TABLES.iter().zip(delta.0) {
-        if rows.is_empty() {
-            continue;
+    if backend != DatabaseBackend::Postgres {
+        for (table, rows) in TABLES.iter().zip(delta.0) {
+            if rows.is_empty() {
+                continue;
+            }
+            let mut values = Vec::new();
+            let sql = upsert_sql(backend, table, rows, &mut values);
+            db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+                .await?;
         }
-        if backend != DatabaseBackend::Postgres {
-            values.clear();
-        }
-        let sql = upsert_sql(backend, table, rows, &mut values);
-        if backend == DatabaseBackend::Postgres {
-            inserts.push(sql);
-        } else {
-            db.execute_raw(Statement::from_sql_and_values(
-                backend,
-                sql,
-                std::mem::take(&mut values),
-            ))
-            .await?;
-        }
+        return Ok(());
     }
+    let mut values: Vec<Value> = Vec::new();
+    let mut inserts = pg_upserts(delta, &mut values);
     if let Some(last) = inserts.pop() {
         let ctes: Vec<String> = inserts
             .iter()

@@ -34,6 +34,23 @@ pub async fn place(app: &TestApp, partner: &str, key: &str) -> Value {
         .clone()
 }
 
+/// A cursor to follow `partner`'s events from: the position of a warm-up
+/// order's event. A subscription with it receives every later event
+/// however long it takes to start on a loaded machine (a fixed pause
+/// before placing the order under test raced in CI).
+async fn start_from(app: &TestApp, partner: &str) -> Value {
+    let earlier = place(app, partner, &format!("warm-up-{partner}")).await;
+    app.gql_as(
+        partner,
+        "orders:read",
+        "query($id: ID!) { order(id: $id) { statusHistory { cursor } } }",
+        json!({ "id": earlier }),
+    )
+    .await
+    .ok()["order"]["statusHistory"][0]["cursor"]
+        .clone()
+}
+
 #[tokio::test]
 async fn an_order_reaches_its_partner_and_the_operator_within_a_second_and_no_one_else() {
     let app = TestApp::new().await;
@@ -44,17 +61,7 @@ async fn an_order_reaches_its_partner_and_the_operator_within_a_second_and_no_on
     // Aeon and the operator follow from an earlier event's cursor, so the
     // order below reaches them however long their subscriptions take to
     // start on a loaded machine (a fixed pause here was flaky in CI).
-    let earlier = place(&app, "aeon-vn", "live-0").await;
-    let cursor = app
-        .gql_as(
-            "aeon-vn",
-            "orders:read",
-            "query($id: ID!) { order(id: $id) { statusHistory { cursor } } }",
-            json!({ "id": earlier }),
-        )
-        .await
-        .ok()["order"]["statusHistory"][0]["cursor"]
-        .clone();
+    let cursor = start_from(&app, "aeon-vn").await;
     for ws in [&mut aeon, &mut hub] {
         ws.subscribe("o", ORDER_EVENTS, json!({ "since": cursor }))
             .await;
@@ -210,8 +217,9 @@ async fn since_replays_what_happened_after_the_cursor_then_goes_live() {
     let addr = app.serve().await;
     let token = app.token("hapro", "orders:read");
     let mut ws = Ws::connect(addr, &token).await;
-    ws.subscribe("o", ORDER_EVENTS, json!({})).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let start = start_from(&app, "hapro").await;
+    ws.subscribe("o", ORDER_EVENTS, json!({ "since": start }))
+        .await;
     let first = place(&app, "hapro", "since-1").await;
     let cursor = ws.next("o", SECOND).await["data"]["orderEvents"]["cursor"].clone();
     ws.close().await;

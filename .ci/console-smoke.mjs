@@ -1,12 +1,17 @@
-// The console in headless Chromium, against a running gateway with the
-// demo data: a buyer (hapro) signs in with a pasted token, sees who it is,
-// finds "gom bat trang" (diacritics ignored) with its prices in đồng, and
-// orders one for a store (a double click places it once), and sees the
-// operator's partial acknowledgement arrive live; the page reports no
-// error (CSP violations included).
+// The console end to end in headless Chromium, against a running gateway
+// with the demo data, two browser sessions side by side:
+// - the buyer (hapro) signs in with a pasted token, finds "gom bat trang"
+//   (diacritics ignored) with prices in đồng and stock per warehouse, is
+//   told in a sentence when it asks for more than there is, orders for a
+//   store (a double click places it once) and follows the order live;
+// - the operator (hanoi-ocop-hub) sees low stock fall as that order
+//   reserves it, acknowledges part of it, ships it with an SSCC and
+//   records delivery, each step reaching the buyer's page live; then
+//   reads the reports and issues a token for a partner.
+// Neither page reports an error (CSP violations included).
 //
 //   OCOP_BASE=http://127.0.0.1:PORT OCOP_TOKEN=... OCOP_OPERATOR_TOKEN=... \
-//     node .ci/console-smoke.mjs <node_modules dir> [screenshot.png]
+//     node .ci/console-smoke.mjs <node_modules dir> [screenshot dir]
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import assert from 'node:assert/strict';
@@ -14,68 +19,205 @@ import assert from 'node:assert/strict';
 const require = createRequire(path.join(path.resolve(process.argv[2]), 'x.js'));
 const { chromium } = require('playwright-core');
 const base = process.env.OCOP_BASE;
-const token = process.env.OCOP_TOKEN;
+const buyerToken = process.env.OCOP_TOKEN;
+const operatorToken = process.env.OCOP_OPERATOR_TOKEN;
+const shots = process.argv[3];
+const WAIT = { timeout: 10000 };
+
+async function api(token, query, variables = {}) {
+  const r = await fetch(`${base}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await r.json();
+  assert.ok(!body.errors, JSON.stringify(body.errors));
+  return body.data;
+}
+
+// Setup through the API: the first "gom bat trang" product is stocked at
+// one warehouse only (a count found the others empty), and two thirds of
+// it sold there already, which leaves under 14 days of cover: it is on
+// the operator's low-stock list (14 days by default) before the buyer
+// orders.
+const { products, viewer } = await api(buyerToken, `{ viewer { partner { stores { id } } }
+  products(first: 25, filter: { search: "gom bat trang" }) { nodes { id sku nameVi
+    offer { minimumQuantity quantityIncrement } stock { location { id code } available } } } }`);
+const product = products.nodes[0];
+const [kept, ...others] = [...product.stock].sort((a, b) => b.available - a.available);
+for (const level of others) {
+  if (level.available > 0) {
+    await api(operatorToken, `mutation($p: ID!, $l: ID!, $d: Int!) { adjustStock(input: {
+      productId: $p, locationId: $l, delta: $d, reason: "CI: counted empty" }) { available } }`,
+    { p: product.id, l: level.location.id, d: -level.available });
+  }
+}
+const qty = product.offer.minimumQuantity;
+const step = product.offer.quantityIncrement;
+const sold = Math.max(qty, Math.ceil((2 * kept.available) / 3 / step) * step);
+assert.ok(kept.available - sold >= 2 * qty, `enough left of ${product.sku} to order`);
+await api(buyerToken, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } } }`, { input: {
+  idempotencyKey: `ci-setup-${Date.now()}`, buyerReference: 'PO-CI-SETUP', storeId: viewer.partner.stores[0].id,
+  requestedDeliveryDate: new Date(Date.now() + 86400000).toISOString().slice(0, 10),
+  lines: [{ productId: product.id, quantity: sold }] } });
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: ['--no-sandbox'],
 });
-try {
-  const page = await browser.newPage({ viewport: { width: 1024, height: 768 } });
-  const problems = [];
+const problems = [];
+async function signedIn(token, viewport) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
   page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
   page.on('pageerror', (e) => problems.push(String(e)));
   await page.goto(`${base}/console`);
   await page.fill('#token', token);
   await page.click('#signin-form button');
-  await page.waitForSelector('#home:not([hidden])', { timeout: 10000 });
-  assert.match(await page.textContent('#who'), /\(hapro\)/);
-  assert.match(await page.textContent('#scopes'), /catalog:read/);
-  await page.fill('#search', 'gom bat trang');
-  await page.click('#search-form button');
-  await page.waitForSelector('#results:not([hidden])', { timeout: 10000 });
-  const rows = await page.$$eval('#results tbody tr', (trs) => trs.map((tr) => tr.innerText));
+  await page.waitForSelector('#home:not([hidden])', WAIT);
+  assert.ok(!page.url().includes(token.slice(0, 16)), 'no token in the URL');
+  return page;
+}
+const tab = (page, view) => page.click(`#tabs button[data-view="${view}"]`);
+const orderCard = (page, ref) => page.locator('#order-list > li', { hasText: ref });
+
+try {
+  // A short-lived token (8 s) signs in first; it expires while the rest runs.
+  const brief = await signedIn(process.env.OCOP_SHORT_TOKEN, { width: 800, height: 600 });
+
+  // The operator opens the stock view first: the product is on it.
+  const operator = await signedIn(operatorToken, { width: 1280, height: 900 });
+  assert.match(await operator.textContent('#who'), /\(hanoi-ocop-hub\)/);
+  await tab(operator, 'stock');
+  const stockRow = operator.locator(`#low-stock tr[data-sku="${product.sku}"][data-location]`);
+  await stockRow.first().waitFor(WAIT);
+  const availableNow = async () => Number((await stockRow.first().locator('.available').textContent()).replace(/\D/g, ''));
+  const before = await availableNow();
+  assert.equal(before, kept.available - sold, 'the setup order reserved at the one stocked warehouse');
+
+  // The buyer (a tablet in a store) finds the product.
+  const buyer = await signedIn(buyerToken, { width: 1024, height: 768 });
+  assert.match(await buyer.textContent('#who'), /\(hapro\)/);
+  assert.match(await buyer.textContent('#scopes'), /catalog:read/);
+  await buyer.fill('#search', 'gom bat trang');
+  await buyer.click('#search-form button');
+  await buyer.waitForSelector('#results:not([hidden])', WAIT);
+  const rows = await buyer.$$eval('#results tbody tr', (trs) => trs.map((tr) => tr.innerText));
   assert.ok(rows.length > 0, 'found Bát Tràng ceramics');
   assert.ok(rows.every((r) => /Bát Tràng/.test(r)), rows.join('\n'));
   assert.ok(rows.every((r) => /\d{1,3}(\.\d{3})*\s₫/.test(r)), 'prices in đồng, Vietnamese style');
-  assert.ok(!page.url().includes(token.slice(0, 16)), 'no token in the URL');
+  assert.match(rows[0], new RegExp(`${kept.location.code}: ${before}`), 'stock per warehouse');
 
-  // Order the first result for a store; a double click places it once.
-  await page.click('#results tbody tr:first-child button');
-  await page.fill('#reference', `PO-CI-${Date.now()}`);
-  await page.dblclick('#place');
-  await page.waitForSelector('#order-list > li', { timeout: 10000 });
-  await page.waitForTimeout(500);
-  const orders = await page.$$eval('#order-list > li', (lis) => lis.map((li) => li.dataset.order));
-  assert.equal(new Set(orders).size, orders.length, 'no order twice');
-  assert.equal(orders.length, 1, 'one order placed');
-  assert.match(await page.textContent('#order-list > li'), /Đã đặt/);
+  // Asking for more than there is: a sentence naming the product and what can be had.
+  await buyer.click('#results tbody tr:first-child button.add');
+  const ref = `PO-CI-${Date.now()}`;
+  await buyer.fill('#reference', ref);
+  const qtyInput = buyer.locator('#draft-lines tbody tr:first-child input');
+  await qtyInput.fill(String(product.offer.quantityIncrement * 50000));
+  await qtyInput.dispatchEvent('change');
+  await buyer.click('#place');
+  await buyer.waitForSelector('#error:not([hidden])', WAIT);
+  const sentence = await buyer.textContent('#error');
+  assert.ok(sentence.includes(`Không đủ hàng cho “${product.nameVi}”`) && sentence.includes(`hiện chỉ còn ${before} có thể đặt`), sentence);
 
-  // The operator acknowledges part of it (through the API, as the
-  // operator's console would); the buyer's page shows it live.
-  const api = async (query, variables) => {
-    const r = await fetch(`${base}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${process.env.OCOP_OPERATOR_TOKEN}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = await r.json();
-    assert.ok(!body.errors, JSON.stringify(body.errors));
-    return body.data;
-  };
-  const { node } = await api('query($id: ID!) { node(id: $id) { ... on Order { lines { id quantity } } } }', { id: orders[0] });
-  const line = node.lines[0];
-  await api('mutation($id: ID!, $in: ConfirmOrderInput) { confirmOrder(id: $id, input: $in) { status } }',
-    { id: orders[0], in: { lines: [{ lineId: line.id, acceptedQuantity: line.quantity - 1, reason: 'CI: one short' }] } });
-  await page.waitForFunction(() => /Đã xác nhận/.test(document.querySelector('#order-list > li')?.textContent ?? ''),
-    null, { timeout: 10000 });
-  assert.match(await page.textContent('#order-list > li'), new RegExp(`chấp nhận ${line.quantity - 1}`));
-  if (process.argv[3]) await page.screenshot({ path: process.argv[3], fullPage: true });
+  // The real order; a double click places it once.
+  await buyer.locator('#draft-lines tbody tr:first-child input').fill(String(qty));
+  await buyer.locator('#draft-lines tbody tr:first-child input').dispatchEvent('change');
+  await buyer.dblclick('#place');
+  await buyer.waitForSelector('#notice:not([hidden])', WAIT);
+  assert.match(await buyer.textContent('#notice'), new RegExp(ref));
+  await tab(buyer, 'orders');
+  await orderCard(buyer, ref).first().waitFor(WAIT);
+  await buyer.waitForTimeout(500);
+  assert.equal(await orderCard(buyer, ref).count(), 1, 'one order placed');
+  assert.match(await orderCard(buyer, ref).textContent(), /Đã đặt/);
+
+  // The operator sees the level fall as the order reserves it.
+  await operator.waitForFunction(([sku, n]) => {
+    const cell = document.querySelector(`#low-stock tr[data-sku="${sku}"] .available`);
+    return cell && Number(cell.textContent.replace(/\D/g, '')) === n;
+  }, [product.sku, before - qty], WAIT);
+
+  // The operator acknowledges part of it from the live feed.
+  await tab(operator, 'orders');
+  const card = orderCard(operator, ref);
+  await card.locator('button.confirm').waitFor(WAIT);
+  await card.locator('input.accept').first().fill(String(qty - 1));
+  await card.locator('input.reason').first().fill('CI: thiếu 1');
+  await card.locator('button.confirm').click();
+  await buyer.waitForFunction((r) => [...document.querySelectorAll('#order-list > li')]
+    .some((li) => li.textContent.includes(r) && /Đã xác nhận/.test(li.textContent)), ref, WAIT);
+  assert.match(await orderCard(buyer, ref).textContent(), new RegExp(`chấp nhận ${qty - 1}`));
+
+  // Ships it (the SSCC is drawn for it), then records delivery.
+  await card.locator('button.ship').waitFor(WAIT);
+  const sscc = await card.locator('input.sscc').inputValue();
+  assert.match(sscc, /^\d{18}$/);
+  await card.locator('input.carrier').fill('Xe hub Hà Nội');
+  await card.locator('input.tracking').fill('HN-CI-1');
+  await card.locator('button.ship').click();
+  await buyer.waitForFunction(([r, s]) => [...document.querySelectorAll('#order-list > li')]
+    .some((li) => li.textContent.includes(r) && li.textContent.includes(s) && /Đã xuất kho/.test(li.textContent)),
+  [ref, sscc], WAIT);
+  await card.locator('button.deliver').waitFor(WAIT);
+  await card.locator('button.deliver').click();
+  await card.locator('button.deliver').click();
+  await buyer.waitForFunction((r) => [...document.querySelectorAll('#order-list > li')]
+    .some((li) => li.textContent.includes(r) && /Đã nhận/.test(li.textContent)), ref, WAIT);
+  if (shots) await buyer.screenshot({ path: path.join(shots, 'console-buyer.png'), fullPage: true });
+
+  // Reports: sales by day and partner as charts, and the fulfilment figures.
+  await tab(operator, 'reports');
+  await operator.waitForFunction(() => ['#chart-day', '#chart-partner'].every((c) =>
+    [...document.querySelectorAll(`${c} svg rect.bar`)].some((r) => Number(r.getAttribute('height')) > 0)), null, WAIT);
+  assert.ok(Number(await operator.textContent('[data-fact="ordersCount"]')) >= 2);
+  assert.match(await operator.textContent('#chart-partner'), /Hapro/);
+
+  // Partner administration: issue hapro a token for reading the catalogue.
+  await tab(operator, 'partners');
+  await operator.waitForSelector('#partner-table tr[data-partner="hapro"]', WAIT);
+  await operator.selectOption('#issue-partner', { label: await operator.locator('#issue-partner option', { hasText: '(hapro)' }).textContent() });
+  for (const box of await operator.locator('#issue-scopes input').all()) {
+    if ((await box.getAttribute('value')) !== 'catalog:read') await box.uncheck();
+  }
+  await operator.click('#issue-form button[type="submit"]');
+  await operator.waitForSelector('#issued:not([hidden])', WAIT);
+  const issued = await operator.inputValue('#issued-token');
+  const claims = JSON.parse(Buffer.from(issued.split('.')[1], 'base64url'));
+  assert.equal(claims.sub, 'hapro');
+  assert.deepEqual(String(claims.scope ?? claims.scopes).split(/[ ,]/).filter(Boolean), ['catalog:read']);
+  await tab(operator, 'orders');
+  if (shots) await operator.screenshot({ path: path.join(shots, 'console-operator.png'), fullPage: true });
+  await tab(operator, 'reports');
+  if (shots) await operator.screenshot({ path: path.join(shots, 'console-reports.png'), fullPage: true });
+
+  // Keyboard and screen readers: every control has a label.
+  for (const page of [buyer, operator]) {
+    for (const view of ['buy', 'orders', 'stock', 'reports', 'partners']) {
+      if (await page.locator(`#tabs button[data-view="${view}"]`).isHidden()) continue;
+      await tab(page, view);
+      const unlabelled = await page.$$eval('main input, main select, main textarea', (controls) => controls
+        .filter((c) => c.offsetParent !== null && !c.getAttribute('aria-label') && !c.closest('label')
+          && !(c.id && document.querySelector(`label[for="${c.id}"]`)))
+        .map((c) => c.outerHTML));
+      assert.deepEqual(unlabelled, [], `${view}: unlabelled controls`);
+    }
+  }
+
+  // The token that expired while its page was open: the console asked for a new one.
+  await brief.waitForSelector('#signin:not([hidden])', { timeout: 15000 });
+  assert.match(await brief.textContent('#error'), /hết hạn/);
+  assert.equal(await brief.evaluate(() => sessionStorage.getItem('ocop.token')), null);
+
   // The language toggle.
-  await page.click('#lang');
-  assert.equal(await page.textContent('h1'), 'OCOP console');
+  await tab(buyer, 'orders');
+  await buyer.click('#lang');
+  assert.equal(await buyer.textContent('h1'), 'OCOP console');
+  assert.match(await orderCard(buyer, ref).textContent(), /Delivered/);
   assert.deepEqual(problems, []);
-  console.log(`console: hapro signed in, found ${rows.length} products for "gom bat trang", ordered once on a double click, saw the partial acknowledgement live; no page errors`);
+  console.log(`console: hapro found ${rows.length} products for "gom bat trang", was told what can be had, ordered once on a double click; ` +
+    `the operator saw ${product.sku} fall from ${before} to ${before - qty}, acknowledged ${qty - 1} of ${qty}, shipped SSCC ${sscc} ` +
+    'and recorded delivery, each seen live by the buyer; charts drawn; a token issued; no page errors');
 } finally {
   await browser.close();
 }

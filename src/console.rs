@@ -28,12 +28,28 @@ struct Asset {
     body: &'static str,
 }
 
-const ASSETS: [Asset; 2] = [
-    Asset {
-        name: "console.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_str!("../static/console/console.js"),
-    },
+macro_rules! script {
+    ($name:literal) => {
+        Asset {
+            name: $name,
+            content_type: "text/javascript; charset=utf-8",
+            body: include_str!(concat!("../static/console/", $name)),
+        }
+    };
+}
+
+/// Every file the page loads: ES modules importing each other by relative
+/// path, so they all live under the same versioned directory.
+const ASSETS: [Asset; 10] = [
+    script!("console.js"),
+    script!("api.js"),
+    script!("dom.js"),
+    script!("i18n.js"),
+    script!("buyer.js"),
+    script!("orders.js"),
+    script!("stock.js"),
+    script!("reports.js"),
+    script!("partners.js"),
     Asset {
         name: "console.css",
         content_type: "text/css; charset=utf-8",

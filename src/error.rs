@@ -56,6 +56,11 @@ pub enum AppError {
     InsufficientStock {
         message: String,
         product_id: Option<String>,
+        /// Units asked for, and (only to a caller that may see stock) units
+        /// that can be had: extensions a client can act on without parsing
+        /// the message.
+        requested: Option<i64>,
+        available: Option<i64>,
     },
     /// The request contradicts the current state (illegal transition,
     /// reused idempotency key, duplicate unique value).
@@ -152,9 +157,21 @@ impl AppError {
                 field: Some(field), ..
             } => ext.push(("field", json!(field))),
             Self::InsufficientStock {
-                product_id: Some(id),
+                product_id,
+                requested,
+                available,
                 ..
-            } => ext.push(("productId", json!(id))),
+            } => {
+                if let Some(id) = product_id {
+                    ext.push(("productId", json!(id)));
+                }
+                if let Some(n) = requested {
+                    ext.push(("requestedQuantity", json!(n)));
+                }
+                if let Some(n) = available {
+                    ext.push(("availableQuantity", json!(n)));
+                }
+            }
             _ => {}
         }
         if let Some(secs) = self.retry_after_secs() {
@@ -308,7 +325,9 @@ mod tests {
         assert_eq!(
             code_of(AppError::InsufficientStock {
                 message: "x".into(),
-                product_id: None
+                product_id: None,
+                requested: None,
+                available: None,
             }),
             "INSUFFICIENT_STOCK"
         );

@@ -53,3 +53,47 @@ async fn the_console_is_served_with_a_strict_policy_and_versioned_assets() {
     let (status, _, _) = app.get("/console/assets/0000/nope.js").await;
     assert_eq!(status, 404);
 }
+
+/// Every module the page imports, followed from the entry script, is
+/// served from the same versioned directory (one missing from the binary
+/// would break the page only in a browser), and none of them writes HTML
+/// from strings or keeps the token anywhere but sessionStorage.
+#[tokio::test]
+async fn every_console_module_is_served_and_none_writes_html() {
+    let app = TestApp::new().await;
+    let (_, _, html) = app.get("/console").await;
+    let entry = html
+        .split("<script type=\"module\" src=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("entry script")
+        .to_owned();
+    let dir = entry
+        .rsplit_once('/')
+        .map(|(d, _)| d.to_owned())
+        .expect("dir");
+    let mut seen = std::collections::BTreeSet::new();
+    let mut queue = vec![entry];
+    while let Some(path) = queue.pop() {
+        if !seen.insert(path.clone()) {
+            continue;
+        }
+        let (status, headers, js) = app.get(&path).await;
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(
+            headers.get("content-type").map(|v| v.as_bytes()),
+            Some(&b"text/javascript; charset=utf-8"[..]),
+            "{path}"
+        );
+        assert!(
+            !js.contains("innerHTML") && !js.contains("insertAdjacentHTML"),
+            "{path}"
+        );
+        assert!(!js.contains("localStorage.setItem(TOKEN_KEY"), "{path}");
+        for import in js.split(" from './").skip(1) {
+            let name = import.split('\'').next().unwrap_or_default();
+            queue.push(format!("{dir}/{name}"));
+        }
+    }
+    assert!(seen.len() >= 9, "{seen:?}");
+}

@@ -166,6 +166,17 @@ async fn stock_stays_behind_inventory_read() {
         blind.body["errors"][0]["message"],
         format!("{sku}: 99999 units requested, more than is available")
     );
+    assert_eq!(
+        blind.body["errors"][0]["extensions"]["requestedQuantity"],
+        99_999
+    );
+    assert!(
+        blind.body["errors"][0]["extensions"]
+            .get("availableQuantity")
+            .is_none(),
+        "{}",
+        blind.body
+    );
     let seeing = app
         .gql_as(
             "winmart",
@@ -183,6 +194,11 @@ async fn stock_stays_behind_inventory_read() {
         .and_then(|rest| rest.strip_suffix(" available"))
         .and_then(|n| n.parse::<i64>().ok());
     assert!(available.is_some(), "{message}");
+    assert_eq!(
+        seeing.body["errors"][0]["extensions"]["availableQuantity"],
+        json!(available),
+        "the extension says what the message says"
+    );
 
     // `inStock` answers a stock question.
     let filtered = "{ products(filter: { inStock: true }) { nodes { sku } } }";

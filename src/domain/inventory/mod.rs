@@ -305,6 +305,8 @@ pub async fn adjust_stock(
                     -delta
                 ),
                 product_id: None,
+                requested: Some(-delta),
+                available: Some(std::cmp::Ord::max(available, 0)),
             });
         }
     }

@@ -461,8 +461,8 @@ fn insufficient(
     wanted: i64,
     sees_stock: bool,
 ) -> AppError {
+    let available: i64 = levels.iter().map(StockRow::available).sum();
     let message = if sees_stock {
-        let available: i64 = levels.iter().map(StockRow::available).sum();
         format!(
             "{}: {wanted} units requested, {available} available",
             product.sku
@@ -476,6 +476,8 @@ fn insufficient(
     AppError::InsufficientStock {
         message,
         product_id: Some(ids::opaque(ids::Kind::Product, product.id)),
+        requested: Some(wanted),
+        available: sees_stock.then_some(available.max(0)),
     }
 }
 

@@ -1,0 +1,204 @@
+// Orders, followed live over `orderEvents`: the buyer watches its own;
+// the operator (fulfillment:write) acknowledges per line, ships packages
+// with SSCC, lots and expiry dates, and records delivery from the same
+// cards.
+import { $, el, field, showError, showNotice, confirmButton } from './dom.js';
+import { t, vnd, when, day, localDay } from './i18n.js';
+import { gql, has, session } from './api.js';
+
+const ORDER = `id buyerReference status total createdAt requestedDeliveryDate promisedShipDate
+  partner { code name } store { name code }
+  lines { id quantity acceptedQuantity shippedQuantity deliveredQuantity rejectionReason
+    product { sku nameVi category } }
+  shipments { id carrier trackingReference packages { sscc lines { quantity lotNumber expiryDate line { product { sku } } } } }`;
+
+const orders = new Map();
+let cursor = null;
+
+export function resetOrders() {
+  orders.clear();
+  cursor = null;
+  $('order-list').replaceChildren();
+}
+
+// Loads the newest orders, then follows from the latest event among them:
+// the replay covers anything that happened in between.
+export async function startOrders(live) {
+  $('orders-h').textContent = t(has('fulfillment:write') ? 'ordersAll' : 'orders');
+  try {
+    const data = await gql(`{ orders(first: 20) { nodes { ${ORDER} statusHistory { cursor at } } } }`);
+    let latest = null;
+    for (const o of data.orders.nodes.reverse()) {
+      for (const e of o.statusHistory) if (!latest || e.at > latest.at) latest = e;
+      orders.set(o.id, o);
+    }
+    cursor = latest?.cursor ?? null;
+    renderOrders();
+  } catch (e) {
+    showError(e.message);
+  }
+  live.subscribe('orders', () => ({
+    query: `subscription($since: String) { orderEvents(since: $since) { cursor order { ${ORDER} } } }`,
+    variables: { since: cursor },
+  }), (data) => {
+    cursor = data.orderEvents.cursor;
+    upsert(data.orderEvents.order);
+  });
+}
+
+export async function refreshOrder(id) {
+  try {
+    const data = await gql(`query($id: ID!) { order(id: $id) { ${ORDER} } }`, { id });
+    if (data.order) upsert(data.order);
+  } catch (e) {
+    showError(e.message);
+  }
+}
+
+function upsert(order) {
+  orders.set(order.id, order);
+  const old = $('order-list').querySelector(`li[data-order="${CSS.escape(order.id)}"]`);
+  const fresh = card(order);
+  if (old) old.replaceWith(fresh);
+  else $('order-list').prepend(fresh);
+  $('no-orders').hidden = true;
+}
+
+export function renderOrders() {
+  $('order-list').replaceChildren(...[...orders.values()].reverse().map(card));
+  $('no-orders').hidden = orders.size > 0;
+}
+
+const needsLot = (line) => ['FOOD', 'BEVERAGES'].includes(line.product.category);
+const remaining = (l) => (l.acceptedQuantity ?? l.quantity) - l.shippedQuantity;
+
+function lineSummary(l) {
+  const parts = [`${l.product.nameVi}: ${l.quantity}`];
+  if (l.acceptedQuantity != null) parts.push(`${t('accepted')} ${l.acceptedQuantity}`);
+  if (l.shippedQuantity) parts.push(`${t('shippedQty')} ${l.shippedQuantity}`);
+  if (l.deliveredQuantity != null) parts.push(`${t('deliveredQty')} ${l.deliveredQuantity}`);
+  if (l.rejectionReason) parts.push(`(${l.rejectionReason})`);
+  return parts.join(' · ');
+}
+
+function card(o) {
+  const fulfil = has('fulfillment:write');
+  const mine = o.partner.code === session.viewer.partner.code;
+  const dates = [t('deliverBy', { d: day(o.requestedDeliveryDate) })];
+  if (o.promisedShipDate) dates.push(t('promisedOn', { d: day(o.promisedShipDate) }));
+  const head = el('div', { class: 'order-head' },
+    el('strong', { text: o.buyerReference }),
+    ` · ${mine ? '' : `${o.partner.name} · `}${o.store.name} · ${vnd(o.total)} · ${when(new Date(o.createdAt))} · ${dates.join(', ')} `,
+    el('span', { class: `status s-${o.status.toLowerCase()}`, text: t(o.status) }));
+  const acking = fulfil && o.status === 'PLACED';
+  const shipping = fulfil && o.status === 'CONFIRMED';
+  const rows = o.lines.map((l) => el('tr', { dataset: { line: l.id } },
+    el('td', { class: 'line', text: lineSummary(l) }),
+    acking && el('td', {},
+      el('input', { type: 'number', class: 'accept', min: 0, max: l.quantity, value: l.quantity,
+        'aria-label': `${t('acceptQty')}: ${l.product.nameVi}` }),
+      el('input', { class: 'reason', maxlength: 500, placeholder: t('reason'), 'aria-label': `${t('reason')}: ${l.product.nameVi}` })),
+    shipping && el('td', {},
+      el('input', { type: 'number', class: 'ship-qty', min: 0, max: remaining(l), value: remaining(l),
+        'aria-label': `${t('shipQty')}: ${l.product.nameVi}` }),
+      needsLot(l) && el('input', { class: 'lot', maxlength: 40, placeholder: t('lotNumber'),
+        'aria-label': `${t('lotNumber')}: ${l.product.nameVi}` }),
+      needsLot(l) && el('input', { type: 'date', class: 'expiry', min: localDay(0),
+        'aria-label': `${t('expiryDate')}: ${l.product.nameVi}` })),
+  ));
+  const packages = o.shipments.flatMap((s) => s.packages.map((p) => el('li', {
+    class: 'package',
+    text: `${t('shipment')} SSCC ${p.sscc} (${s.carrier}, ${s.trackingReference}): ${p.lines.map((pl) =>
+      [pl.line.product.sku, pl.quantity, pl.lotNumber && `${t('lot')} ${pl.lotNumber}`,
+        pl.expiryDate && `${t('expiry')} ${day(pl.expiryDate)}`].filter(Boolean).join(' ')).join('; ')}`,
+  })));
+  const li = el('li', { class: 'order', dataset: { order: o.id, status: o.status } },
+    head, el('table', { class: 'lines' }, el('tbody', {}, rows)),
+    packages.length > 0 && el('ul', { class: 'packages' }, packages));
+  const actions = el('div', { class: 'actions' });
+  if (acking) actions.append(ackControls(o, li));
+  if (shipping) actions.append(shipControls(o, li));
+  if (fulfil && o.status === 'SHIPPED') {
+    actions.append(confirmButton(t('deliver'), t('again'), () => act(o, 'deliveredNote',
+      'mutation($id: ID!) { deliverOrder(id: $id) { id } }', { id: o.id }), { class: 'primary deliver' }));
+  }
+  if (has('orders:write') && (mine || fulfil) && ['PLACED', 'CONFIRMED'].includes(o.status)) {
+    actions.append(confirmButton(t('cancel'), t('again'), () => act(o, 'cancelledNote',
+      'mutation($id: ID!) { cancelOrder(id: $id) { id } }', { id: o.id }), { class: 'cancel' }));
+  }
+  if (actions.childElementCount) li.append(actions);
+  return li;
+}
+
+async function act(o, note, mutation, variables, button) {
+  if (button) button.disabled = true;
+  try {
+    await gql(mutation, variables);
+    showError('');
+    showNotice(t(note, { r: o.buyerReference }));
+    await refreshOrder(o.id);
+  } catch (e) {
+    showError(e.message);
+  } finally {
+    if (button) button.disabled = false;
+  }
+}
+
+function ackControls(o, li) {
+  const promised = el('input', { type: 'date', class: 'promised', min: localDay(0), value: localDay(0) });
+  const button = el('button', { type: 'button', class: 'primary confirm', text: t('confirm') });
+  button.addEventListener('click', () => {
+    const lines = [];
+    for (const row of li.querySelectorAll('tr[data-line]')) {
+      const line = o.lines.find((l) => l.id === row.dataset.line);
+      const accepted = Number(row.querySelector('.accept').value);
+      if (accepted !== line.quantity) {
+        lines.push({ lineId: line.id, acceptedQuantity: accepted,
+          reason: row.querySelector('.reason').value.trim() || null });
+      }
+    }
+    act(o, 'acked', 'mutation($id: ID!, $input: ConfirmOrderInput) { confirmOrder(id: $id, input: $input) { id } }',
+      { id: o.id, input: { promisedShipDate: promised.value || null, lines } }, button);
+  });
+  return el('div', { class: 'inline' }, field(t('promised'), promised), button);
+}
+
+// An SSCC: extension digit, Vietnam's GS1 prefix 893, a random serial and
+// the GS1 check digit. Unique in practice; a clash is CONFLICT, and
+// "new code" draws another.
+function newSscc() {
+  const random = crypto.getRandomValues(new Uint32Array(2));
+  const body = `0893${String(random[0]).padStart(10, '0').slice(-10)}${String(random[1] % 1000).padStart(3, '0')}`;
+  let sum = 0;
+  [...body].reverse().forEach((c, i) => { sum += Number(c) * (i % 2 === 0 ? 3 : 1); });
+  return body + ((10 - (sum % 10)) % 10);
+}
+
+function shipControls(o, li) {
+  const carrier = el('input', { class: 'carrier', maxlength: 100, required: true });
+  const tracking = el('input', { class: 'tracking', maxlength: 100, required: true });
+  const sscc = el('input', { class: 'sscc', value: newSscc(), inputmode: 'numeric', pattern: '\\d{18}', maxlength: 18 });
+  const again = el('button', { type: 'button', text: t('newSscc'), onclick: () => { sscc.value = newSscc(); } });
+  const button = el('button', { type: 'button', class: 'primary ship', text: t('ship') });
+  button.addEventListener('click', () => {
+    if (!carrier.value.trim() || !tracking.value.trim()) {
+      (carrier.value.trim() ? tracking : carrier).focus();
+      return showError(`${t('carrier')} / ${t('tracking')}?`);
+    }
+    const lines = [];
+    for (const row of li.querySelectorAll('tr[data-line]')) {
+      const line = o.lines.find((l) => l.id === row.dataset.line);
+      const quantity = Number(row.querySelector('.ship-qty').value);
+      if (!quantity) continue;
+      const lot = row.querySelector('.lot')?.value.trim() || null;
+      const expiry = row.querySelector('.expiry')?.value || null;
+      if (needsLot(line) && (!lot || !expiry)) return showError(t('lotNeeded', { p: line.product.nameVi }));
+      lines.push({ lineId: line.id, quantity, lotNumber: lot, expiryDate: expiry });
+    }
+    act(o, 'shippedNote', 'mutation($id: ID!, $input: ShipOrderInput) { shipOrder(id: $id, input: $input) { id } }',
+      { id: o.id, input: { carrier: carrier.value.trim(), trackingReference: tracking.value.trim(),
+        packages: [{ sscc: sscc.value.trim(), lines }] } }, button);
+  });
+  return el('div', { class: 'inline' }, field(t('carrier'), carrier), field(t('tracking'), tracking),
+    field(t('sscc'), sscc), again, button);
+}

@@ -138,8 +138,11 @@ try {
     return cell && Number(cell.textContent.replace(/\D/g, '')) === n;
   }, [product.sku, before - qty], WAIT);
 
-  // The operator acknowledges part of it from the live feed.
+  // The operator acknowledges part of it from the live feed of orders
+  // waiting for acknowledgement; once acknowledged it leaves that list.
   await tab(operator, 'orders');
+  await operator.selectOption('#order-status', 'PLACED');
+  await operator.waitForSelector('#order-list:not([aria-busy])', WAIT);
   const card = orderCard(operator, ref);
   await card.locator('button.confirm').waitFor(WAIT);
   await card.locator('input.accept').first().fill(String(qty - 1));
@@ -148,6 +151,9 @@ try {
   await buyer.waitForFunction((r) => [...document.querySelectorAll('#order-list > li')]
     .some((li) => li.textContent.includes(r) && /Đã xác nhận/.test(li.textContent)), ref, WAIT);
   assert.match(await orderCard(buyer, ref).textContent(), new RegExp(`chấp nhận ${qty - 1}`));
+  await card.waitFor({ state: 'detached', ...WAIT });
+  await operator.selectOption('#order-status', '');
+  await operator.waitForSelector('#order-list:not([aria-busy])', WAIT);
 
   // Ships it (the SSCC is drawn for it), then records delivery.
   await card.locator('button.ship').waitFor(WAIT);
@@ -165,6 +171,31 @@ try {
   await buyer.waitForFunction((r) => [...document.querySelectorAll('#order-list > li')]
     .some((li) => li.textContent.includes(r) && /Đã nhận/.test(li.textContent)), ref, WAIT);
   if (shots) await buyer.screenshot({ path: path.join(shots, 'console-buyer.png'), fullPage: true });
+
+  // Food ships with its lot and expiry date: without them the operator is
+  // told so before anything is sent.
+  const food = (await api(buyerToken, '{ products(first: 1, filter: { category: FOOD }) { nodes { id nameVi offer { minimumQuantity } } } }'))
+    .products.nodes[0];
+  const foodRef = `PO-CI-FOOD-${Date.now()}`;
+  await api(buyerToken, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } } }`, { input: {
+    idempotencyKey: foodRef, buyerReference: foodRef, storeId: viewer.partner.stores[0].id,
+    requestedDeliveryDate: new Date(Date.now() + 86400000).toISOString().slice(0, 10),
+    lines: [{ productId: food.id, quantity: food.offer.minimumQuantity }] } });
+  const foodCard = orderCard(operator, foodRef);
+  await foodCard.locator('button.confirm').click({ timeout: 10000 });
+  await foodCard.locator('button.ship').waitFor(WAIT);
+  await foodCard.locator('input.carrier').fill('Xe hub Hà Nội');
+  await foodCard.locator('input.tracking').fill('HN-CI-2');
+  await foodCard.locator('button.ship').click();
+  await operator.waitForSelector('#error:not([hidden])', WAIT);
+  assert.match(await operator.textContent('#error'), /cần số lô và hạn sử dụng/);
+  const expiry = new Date(Date.now() + 180 * 86400000).toISOString().slice(0, 10);
+  await foodCard.locator('input.lot').fill('L-CI-1');
+  await foodCard.locator('input.expiry').fill(expiry);
+  await foodCard.locator('button.ship').click();
+  const expiryShown = expiry.split('-').reverse().join('/');
+  await buyer.waitForFunction(([r, e]) => [...document.querySelectorAll('#order-list > li')]
+    .some((li) => li.textContent.includes(r) && li.textContent.includes(`lô L-CI-1 HSD ${e}`)), [foodRef, expiryShown], WAIT);
 
   // Reports: sales by day and partner as charts, and the fulfilment figures.
   await tab(operator, 'reports');
@@ -190,6 +221,17 @@ try {
   if (shots) await operator.screenshot({ path: path.join(shots, 'console-operator.png'), fullPage: true });
   await tab(operator, 'reports');
   if (shots) await operator.screenshot({ path: path.join(shots, 'console-reports.png'), fullPage: true });
+
+  // A tablet held upright: nothing is wider than the screen.
+  for (const page of [buyer, operator]) {
+    await page.setViewportSize({ width: 768, height: 1024 });
+    for (const view of ['buy', 'orders', 'stock', 'reports', 'partners']) {
+      if (await page.locator(`#tabs button[data-view="${view}"]`).isHidden()) continue;
+      await tab(page, view);
+      const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, innerWidth]);
+      assert.ok(scroll <= width, `${view} is ${scroll}px wide on a ${width}px screen`);
+    }
+  }
 
   // Keyboard and screen readers: every control has a label.
   for (const page of [buyer, operator]) {

@@ -1,6 +1,6 @@
 // The buyer's side: search the catalogue with its own prices and stock,
 // draft an order for one of its stores, place it once.
-import { $, el, showError, showNotice } from './dom.js';
+import { $, el, labelCells, showError, showNotice } from './dom.js';
 import { t, vnd, localDay } from './i18n.js';
 import { gql, has, session, ApiError } from './api.js';
 
@@ -62,10 +62,12 @@ function renderResults() {
     el('td', { text: p.producer.province }),
     el('td', { class: 'num', text: `${vnd(p.offer.unitPrice)} (${t(p.offer.contract ? 'contract' : 'list')})` }),
     el('td', { class: 'num', text: `${p.offer.minimumQuantity} (${t('step')} ${p.offer.quantityIncrement})` }),
-    stock && el('td', { class: 'stock', text: (p.stock ?? []).map((s) => `${s.location.code}: ${s.available}`).join(' · ') }),
+    stock && el('td', {}, el('div', { class: 'levels' }, (p.stock ?? []).map((s) =>
+      el('span', { class: 'level', title: s.location.name, text: `${s.location.code}: ${s.available}` })))),
     canOrder() && el('td', {}, el('button', { type: 'button', class: 'add', text: t('add'),
       'aria-label': `${t('add')}: ${p.nameVi}`, onclick: () => addToDraft(p) })),
   )));
+  labelCells($('results'));
   $('results').hidden = results.length === 0;
   $('empty').hidden = results.length !== 0 || !$('search').value;
 }
@@ -126,6 +128,7 @@ function showDraft() {
     el('td', {}, el('button', { type: 'button', text: t('remove'), 'aria-label': `${t('remove')}: ${l.name}`,
       onclick: () => changeDraft((d) => d.lines.splice(i, 1)) })),
   )));
+  labelCells($('draft-lines'));
   $('draft-total').textContent = vnd(draft.lines.reduce((n, l) => n + l.price * l.qty, 0));
 }
 

@@ -6,7 +6,7 @@ import { $, showError } from './dom.js';
 import { t, when, applyStatic, toggleLanguage, lang } from './i18n.js';
 import { session, has, claimsOf, gql, Live, onUnauthenticated } from './api.js';
 import { initBuyer, renderBuyer, resetBuyer, canOrder } from './buyer.js';
-import { startOrders, renderOrders, resetOrders, refreshOrder } from './orders.js';
+import { initOrders, startOrders, renderOrders, resetOrders, refreshOrder } from './orders.js';
 import { initStock, startStock, renderStock, resetStock } from './stock.js';
 import { initReports, loadReports, renderReports, resetReports } from './reports.js';
 import { initPartners, loadPartners, renderPartners, resetPartners } from './partners.js';
@@ -122,6 +122,7 @@ function applyLanguage() {
 }
 
 initBuyer((id) => has('orders:read') && refreshOrder(id));
+initOrders();
 initStock();
 initReports();
 initPartners();

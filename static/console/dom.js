@@ -55,3 +55,12 @@ export function confirmButton(label, confirmLabel, action, props = {}) {
   });
   return b;
 }
+
+// Copies each column's heading onto its cells (data-label), which narrow
+// screens show beside the value when a row becomes a card.
+export function labelCells(table) {
+  const heads = [...table.querySelectorAll('thead th')].map((th) => th.textContent);
+  for (const tr of table.querySelectorAll('tbody tr')) {
+    [...tr.children].forEach((td, i) => { if (heads[i]) td.dataset.label = heads[i]; });
+  }
+}

@@ -18,25 +18,43 @@ let cursor = null;
 export function resetOrders() {
   orders.clear();
   cursor = null;
+  $('order-status').value = '';
   $('order-list').replaceChildren();
 }
 
 // Loads the newest orders, then follows from the latest event among them:
 // the replay covers anything that happened in between.
-export async function startOrders(live) {
-  $('orders-h').textContent = t(has('fulfillment:write') ? 'ordersAll' : 'orders');
+export function initOrders() {
+  $('order-status').addEventListener('change', () => loadOrders());
+}
+
+// The newest 20 orders, of one status if chosen (the operator's "to
+// acknowledge" list is PLACED); returns the latest event's cursor.
+async function loadOrders() {
+  const status = $('order-status').value || null;
+  $('order-list').setAttribute('aria-busy', 'true');
   try {
-    const data = await gql(`{ orders(first: 20) { nodes { ${ORDER} statusHistory { cursor at } } } }`);
+    const data = await gql(`query($status: OrderStatus) { orders(first: 20, filter: { status: $status }) {
+      nodes { ${ORDER} statusHistory { cursor at } } } }`, { status });
     let latest = null;
+    orders.clear();
     for (const o of data.orders.nodes.reverse()) {
       for (const e of o.statusHistory) if (!latest || e.at > latest.at) latest = e;
       orders.set(o.id, o);
     }
-    cursor = latest?.cursor ?? null;
     renderOrders();
+    return latest?.cursor ?? null;
   } catch (e) {
     showError(e.message);
+    return null;
+  } finally {
+    $('order-list').removeAttribute('aria-busy');
   }
+}
+
+export async function startOrders(live) {
+  $('orders-h').textContent = t(has('fulfillment:write') ? 'ordersAll' : 'orders');
+  cursor = await loadOrders();
   live.subscribe('orders', () => ({
     query: `subscription($since: String) { orderEvents(since: $since) { cursor order { ${ORDER} } } }`,
     variables: { since: cursor },
@@ -55,17 +73,42 @@ export async function refreshOrder(id) {
   }
 }
 
+// An order as it is now; one that no longer matches the chosen status
+// leaves the list (an acknowledged order leaves "to acknowledge").
 function upsert(order) {
-  orders.set(order.id, order);
   const old = $('order-list').querySelector(`li[data-order="${CSS.escape(order.id)}"]`);
-  const fresh = card(order);
-  if (old) old.replaceWith(fresh);
-  else $('order-list').prepend(fresh);
-  $('no-orders').hidden = true;
+  const status = $('order-status').value;
+  if (status && order.status !== status) {
+    orders.delete(order.id);
+    old?.remove();
+  } else {
+    orders.set(order.id, order);
+    const fresh = card(order);
+    if (old) keepTyped(old, fresh);
+    if (old) old.replaceWith(fresh);
+    else $('order-list').prepend(fresh);
+  }
+  $('no-orders').hidden = orders.size > 0;
+}
+
+// What the operator has typed into an order's forms survives a redraw of
+// the card (a live event, a reload) while the order is in the same state.
+function keepTyped(old, fresh) {
+  if (old.dataset.status !== fresh.dataset.status) return;
+  const key = (input) => `${input.closest('tr')?.dataset.line ?? ''}/${input.className}`;
+  const typed = new Map([...old.querySelectorAll('input')].map((i) => [key(i), i.value]));
+  for (const input of fresh.querySelectorAll('input')) {
+    if (typed.has(key(input))) input.value = typed.get(key(input));
+  }
 }
 
 export function renderOrders() {
-  $('order-list').replaceChildren(...[...orders.values()].reverse().map(card));
+  const before = new Map([...$('order-list').children].map((li) => [li.dataset.order, li]));
+  $('order-list').replaceChildren(...[...orders.values()].reverse().map((o) => {
+    const fresh = card(o);
+    if (before.has(o.id)) keepTyped(before.get(o.id), fresh);
+    return fresh;
+  }));
   $('no-orders').hidden = orders.size > 0;
 }
 

@@ -1,7 +1,7 @@
 // Partner administration (partners:admin): onboard, suspend, reactivate,
 // revoke tokens, add stores, set contract prices, and issue a partner's
 // token within its grants (when the gateway signs its own tokens).
-import { $, el, showError, showNotice, confirmButton } from './dom.js';
+import { $, el, labelCells, showError, showNotice, confirmButton } from './dom.js';
 import { t, when, localDay } from './i18n.js';
 import { gql } from './api.js';
 
@@ -95,6 +95,7 @@ export function renderPartners() {
     el('td', { text: p.grants.join(', ') }),
     el('td', { text: p.stores.map((s) => s.code).join(', ') || '–' }),
     actions(p))));
+  labelCells($('partner-table'));
   const retail = partners.filter((p) => p.kind !== 'OPERATOR');
   for (const id of ['store-partner', 'contract-partner', 'issue-partner']) {
     const select = $(id);

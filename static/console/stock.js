@@ -2,7 +2,7 @@
 // `stockChanged` event moves the numbers in place (and a level that falls
 // below its reorder point joins the table), so the operator sees stock
 // fall as orders reserve it.
-import { $, el, showError } from './dom.js';
+import { $, el, labelCells, showError } from './dom.js';
 import { t, num } from './i18n.js';
 import { gql, has } from './api.js';
 
@@ -89,6 +89,7 @@ export function renderStock() {
     r.changed = false;
     return tr;
   }));
+  labelCells($('low-stock'));
   $('low-stock').hidden = rows.size === 0;
   $('no-low-stock').hidden = rows.size > 0;
 }

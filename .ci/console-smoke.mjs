@@ -6,8 +6,11 @@
 //   store (a double click places it once) and follows the order live;
 // - the operator (hanoi-ocop-hub) sees low stock fall as that order
 //   reserves it, acknowledges part of it, ships it with an SSCC and
-//   records delivery, each step reaching the buyer's page live; then
-//   reads the reports and issues a token for a partner.
+//   records delivery, each step reaching the buyer's page live; sees the
+//   units of an order the buyer cancels return; ships food with its lot
+//   and expiry; then reads the reports and issues a token for a partner.
+// Both pages fit a tablet held upright, every control has a label, and a
+// token that expires while its page is open asks for a new one.
 // Neither page reports an error (CSP violations included).
 //
 //   OCOP_BASE=http://127.0.0.1:PORT OCOP_TOKEN=... OCOP_OPERATOR_TOKEN=... \
@@ -172,6 +175,20 @@ try {
     .some((li) => li.textContent.includes(r) && /Đã nhận/.test(li.textContent)), ref, WAIT);
   if (shots) await buyer.screenshot({ path: path.join(shots, 'console-buyer.png'), fullPage: true });
 
+  // The buyer cancels the setup order (two presses): the operator sees
+  // its units return to the shelf.
+  await tab(operator, 'stock');
+  const setup = orderCard(buyer, 'PO-CI-SETUP');
+  await setup.locator('button.cancel').click();
+  await setup.locator('button.cancel').click();
+  await buyer.waitForFunction(() => [...document.querySelectorAll('#order-list > li')]
+    .some((li) => li.textContent.includes('PO-CI-SETUP') && /Đã huỷ/.test(li.textContent)), null, WAIT);
+  await operator.waitForFunction(([sku, n]) => {
+    const cell = document.querySelector(`#low-stock tr[data-sku="${sku}"] .available`);
+    return cell && Number(cell.textContent.replace(/\D/g, '')) === n;
+  }, [product.sku, before - (qty - 1) + sold], WAIT);
+  await tab(operator, 'orders');
+
   // Food ships with its lot and expiry date: without them the operator is
   // told so before anything is sent.
   const food = (await api(buyerToken, '{ products(first: 1, filter: { category: FOOD }) { nodes { id nameVi offer { minimumQuantity } } } }'))
@@ -259,7 +276,8 @@ try {
   assert.deepEqual(problems, []);
   console.log(`console: hapro found ${rows.length} products for "gom bat trang", was told what can be had, ordered once on a double click; ` +
     `the operator saw ${product.sku} fall from ${before} to ${before - qty}, acknowledged ${qty - 1} of ${qty}, shipped SSCC ${sscc} ` +
-    'and recorded delivery, each seen live by the buyer; charts drawn; a token issued; no page errors');
+    'and recorded delivery, each seen live by the buyer; a cancellation returned stock; food shipped with its lot; ' +
+    'charts drawn; a token issued; fits 768 px; every control labelled; an expired token asked for again; no page errors');
 } finally {
   await browser.close();
 }

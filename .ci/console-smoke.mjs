@@ -200,13 +200,13 @@ try {
 
   // Food ships with its lot and expiry date: without them the operator is
   // told so before anything is sent.
-  const food = (await api(buyerToken, '{ products(first: 1, filter: { category: FOOD }) { nodes { id nameVi offer { minimumQuantity } } } }'))
-    .products.nodes[0];
+  const foods = (await api(buyerToken, '{ products(first: 2, filter: { category: FOOD }) { nodes { id nameVi offer { minimumQuantity } } } }'))
+    .products.nodes;
   const foodRef = `PO-CI-FOOD-${Date.now()}`;
   await api(buyerToken, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } } }`, { input: {
     idempotencyKey: foodRef, buyerReference: foodRef, storeId: viewer.partner.stores[0].id,
     requestedDeliveryDate: new Date(Date.now() + 86400000).toISOString().slice(0, 10),
-    lines: [{ productId: food.id, quantity: food.offer.minimumQuantity }] } });
+    lines: foods.map((f) => ({ productId: f.id, quantity: f.offer.minimumQuantity })) } });
   const foodCard = orderCard(operator, foodRef);
   await foodCard.locator('button.confirm').click({ timeout: 10000 });
   await foodCard.locator('button.ship').waitFor(WAIT);
@@ -216,12 +216,22 @@ try {
   await operator.waitForSelector('#error:not([hidden])', WAIT);
   assert.match(await operator.textContent('#error'), /cần số lô và hạn sử dụng/);
   const expiry = new Date(Date.now() + 180 * 86400000).toISOString().slice(0, 10);
-  await foodCard.locator('input.lot').fill('L-CI-1');
-  await foodCard.locator('input.expiry').fill(expiry);
+  for (const [i, lot] of ['L-CI-1', 'L-CI-2'].entries()) {
+    await foodCard.locator('input.lot').nth(i).fill(lot);
+    await foodCard.locator('input.expiry').nth(i).fill(expiry);
+  }
+  // Two packages, one line in each, each with its own SSCC.
+  await foodCard.locator('input.package-count').fill('2');
+  await foodCard.locator('input.package-count').dispatchEvent('change');
+  await foodCard.locator('select.pkg').nth(1).selectOption('2');
+  const codes = await foodCard.locator('input.sscc').evaluateAll((inputs) => inputs.map((i) => i.value));
+  assert.equal(new Set(codes).size, 2, 'two SSCCs');
   await foodCard.locator('button.ship').click();
   const expiryShown = expiry.split('-').reverse().join('/');
-  await buyer.waitForFunction(([r, e]) => [...document.querySelectorAll('#order-list > li')]
-    .some((li) => li.textContent.includes(r) && li.textContent.includes(`lô L-CI-1 HSD ${e}`)), [foodRef, expiryShown], WAIT);
+  await buyer.waitForFunction(([r, e, c]) => [...document.querySelectorAll('#order-list > li')]
+    .some((li) => li.textContent.includes(r) && li.textContent.includes(`lô L-CI-1 HSD ${e}`)
+      && li.textContent.includes(`lô L-CI-2 HSD ${e}`) && c.every((code) => li.textContent.includes(code))),
+  [foodRef, expiryShown, codes], WAIT);
 
   // Reports: sales by day and partner as charts, and the fulfilment figures.
   await tab(operator, 'reports');
@@ -304,7 +314,7 @@ try {
   assert.deepEqual(problems, []);
   console.log(`console: hapro found ${rows.length} products for "gom bat trang", was told what can be had, ordered once on a double click; ` +
     `the operator saw ${product.sku} fall from ${before} to ${before - qty}, acknowledged ${qty - 1} of ${qty}, shipped SSCC ${sscc} ` +
-    'and recorded delivery, each seen live by the buyer; a cancellation returned stock; food shipped with its lot; ' +
+    'and recorded delivery, each seen live by the buyer; a cancellation returned stock; food shipped in two packages with lots; ' +
     'charts drawn; a token issued; RATE_LIMITED waited out; fits 768 px; every control labelled; an expired token asked for again; no page errors');
 } finally {
   await browser.close();

@@ -68,8 +68,11 @@ export async function gql(query, variables = {}) {
       continue;
     }
     if (code === 'UNAUTHENTICATED') {
-      unauthenticated(t('UNAUTHENTICATED'));
-      throw new ApiError(code, t('UNAUTHENTICATED'));
+      // The server's reason (expired, revoked, suspended...) helps whoever
+      // has to issue the next token.
+      const message = error.message ? t('unauthenticatedWhy', { m: error.message }) : t('UNAUTHENTICATED');
+      unauthenticated(message);
+      throw new ApiError(code, message);
     }
     if (error && !body.data?.[Object.keys(body.data ?? {})[0]]) {
       throw new ApiError(code ?? 'INTERNAL', sentence(error, response.headers.get('x-request-id') ?? ''),

@@ -57,6 +57,7 @@ function signOut(message = '') {
   $('who').textContent = '';
   $('live').textContent = '';
   showError(message);
+  $('token').focus();
 }
 onUnauthenticated(signOut);
 
@@ -87,7 +88,10 @@ async function signIn(token) {
   const saved = sessionStorage.getItem('ocop.view');
   const first = open.includes(saved) ? saved
     : canOrder() ? 'buy' : has('fulfillment:write') && open.includes('orders') ? 'orders' : open[0];
-  if (first) show(first);
+  if (first) {
+    show(first);
+    $('tabs').querySelector(`button[data-view="${first}"]`).focus();
+  }
   // Ask again when the token expires.
   if (claims.exp) {
     setTimeout(() => session.token === token && signOut(t('expired')),

@@ -95,9 +95,15 @@ function upsert(order) {
 // the card (a live event, a reload) while the order is in the same state.
 function keepTyped(old, fresh) {
   if (old.dataset.status !== fresh.dataset.status) return;
-  const key = (input) => `${input.closest('tr')?.dataset.line ?? ''}/${input.className}`;
-  const typed = new Map([...old.querySelectorAll('input')].map((i) => [key(i), i.value]));
+  const key = (input) => `${input.closest('tr')?.dataset.line ?? ''}/${input.className}/${input.dataset.pkg ?? ''}`;
+  const typed = new Map([...old.querySelectorAll('input, select')].map((i) => [key(i), i.value]));
   for (const input of fresh.querySelectorAll('input')) {
+    if (typed.has(key(input))) input.value = typed.get(key(input));
+  }
+  // The package count decides the package fields and choices: redo them,
+  // then restore what was chosen.
+  fresh.querySelector('input.package-count')?.dispatchEvent(new Event('change'));
+  for (const input of fresh.querySelectorAll('input.sscc, select.pkg')) {
     if (typed.has(key(input))) input.value = typed.get(key(input));
   }
 }
@@ -147,7 +153,8 @@ function card(o) {
       needsLot(l) && el('input', { class: 'lot', maxlength: 40, placeholder: t('lotNumber'),
         'aria-label': `${t('lotNumber')}: ${l.product.nameVi}` }),
       needsLot(l) && el('input', { type: 'date', class: 'expiry', min: localDay(0),
-        'aria-label': `${t('expiryDate')}: ${l.product.nameVi}` })),
+        'aria-label': `${t('expiryDate')}: ${l.product.nameVi}` }),
+      el('select', { class: 'pkg', hidden: true, 'aria-label': `${t('package')}: ${l.product.nameVi}` })),
   ));
   const packages = o.shipments.flatMap((s) => s.packages.map((p) => el('li', {
     class: 'package',
@@ -217,18 +224,35 @@ function newSscc() {
   return body + ((10 - (sum % 10)) % 10);
 }
 
+// One shipment: carrier, tracking, and 1 to 10 packages, each with its own
+// SSCC; each line goes into one package (the rest of a line can ship in a
+// later shipment).
 function shipControls(o, li) {
   const carrier = el('input', { class: 'carrier', maxlength: 100, required: true });
   const tracking = el('input', { class: 'tracking', maxlength: 100, required: true });
-  const sscc = el('input', { class: 'sscc', value: newSscc(), inputmode: 'numeric', pattern: '\\d{18}', maxlength: 18 });
-  const again = el('button', { type: 'button', text: t('newSscc'), onclick: () => { sscc.value = newSscc(); } });
+  const count = el('input', { type: 'number', class: 'package-count', min: 1, max: 10, value: 1 });
+  const codes = el('div', { class: 'inline' });
+  const layout = () => {
+    const n = Math.min(10, Math.max(1, Number(count.value) || 1));
+    const kept = [...codes.querySelectorAll('input.sscc')].map((i) => i.value);
+    codes.replaceChildren(...Array.from({ length: n }, (_, i) => field(t('ssccOf', { n: i + 1 }),
+      el('input', { class: 'sscc', dataset: { pkg: i + 1 }, value: kept[i] ?? newSscc(), inputmode: 'numeric',
+        pattern: '\\d{18}', maxlength: 18 }))));
+    for (const select of li.querySelectorAll('select.pkg')) {
+      const chosen = Math.min(n, Number(select.value) || 1);
+      select.replaceChildren(...Array.from({ length: n }, (_, i) => el('option', { value: i + 1, text: t('packageN', { n: i + 1 }) })));
+      select.value = String(chosen);
+      select.hidden = n === 1;
+    }
+  };
+  count.addEventListener('change', layout);
   const button = el('button', { type: 'button', class: 'primary ship', text: t('ship') });
   button.addEventListener('click', () => {
     if (!carrier.value.trim() || !tracking.value.trim()) {
       (carrier.value.trim() ? tracking : carrier).focus();
-      return showError(`${t('carrier')} / ${t('tracking')}?`);
+      return showError(t('carrierNeeded'));
     }
-    const lines = [];
+    const packages = [...codes.querySelectorAll('input.sscc')].map((i) => ({ sscc: i.value.trim(), lines: [] }));
     for (const row of li.querySelectorAll('tr[data-line]')) {
       const line = o.lines.find((l) => l.id === row.dataset.line);
       const quantity = Number(row.querySelector('.ship-qty').value);
@@ -236,12 +260,19 @@ function shipControls(o, li) {
       const lot = row.querySelector('.lot')?.value.trim() || null;
       const expiry = row.querySelector('.expiry')?.value || null;
       if (needsLot(line) && (!lot || !expiry)) return showError(t('lotNeeded', { p: line.product.nameVi }));
-      lines.push({ lineId: line.id, quantity, lotNumber: lot, expiryDate: expiry });
+      const pkg = Number(row.querySelector('select.pkg')?.value || 1);
+      packages[pkg - 1].lines.push({ lineId: line.id, quantity, lotNumber: lot, expiryDate: expiry });
     }
+    const empty = packages.findIndex((p) => p.lines.length === 0);
+    if (empty >= 0) return showError(t('emptyPackage', { n: empty + 1 }));
     act(o, 'shippedNote', 'mutation($id: ID!, $input: ShipOrderInput) { shipOrder(id: $id, input: $input) { id } }',
-      { id: o.id, input: { carrier: carrier.value.trim(), trackingReference: tracking.value.trim(),
-        packages: [{ sscc: sscc.value.trim(), lines }] } }, button);
+      { id: o.id, input: { carrier: carrier.value.trim(), trackingReference: tracking.value.trim(), packages } }, button);
   });
-  return el('div', { class: 'inline' }, field(t('carrier'), carrier), field(t('tracking'), tracking),
-    field(t('sscc'), sscc), again, button);
+  const again = el('button', { type: 'button', text: t('newSscc'), onclick: () => {
+    for (const i of codes.querySelectorAll('input.sscc')) i.value = newSscc();
+  } });
+  const controls = el('div', {}, el('div', { class: 'inline' }, field(t('carrier'), carrier), field(t('tracking'), tracking),
+    field(t('packages'), count)), codes, el('div', { class: 'inline' }, again, button));
+  layout();
+  return controls;
 }

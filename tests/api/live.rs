@@ -17,7 +17,9 @@ pub use crate::ws_client::{Said, Ws};
 pub const ORDER_EVENTS: &str = "subscription($since: String) { orderEvents(since: $since) { cursor at status order { id status } } }";
 const STOCK: &str = "subscription($p: [ID!], $l: [ID!]) { stockChanged(productIds: $p, locationIds: $l) { product { id sku } location { id code } onHand reserved available reorderPoint lowStock at } }";
 
-const SECOND: Duration = Duration::from_secs(1);
+/// How long a test waits for what must come: a bound on a hang, not a
+/// latency claim (latency is measured in bench/, not asserted here).
+const PATIENCE: Duration = Duration::from_secs(10);
 
 pub async fn place(app: &TestApp, partner: &str, key: &str) -> Value {
     let store = store_of(app, partner).await;
@@ -52,7 +54,7 @@ async fn start_from(app: &TestApp, partner: &str) -> Value {
 }
 
 #[tokio::test]
-async fn an_order_reaches_its_partner_and_the_operator_within_a_second_and_no_one_else() {
+async fn an_order_reaches_its_partner_and_the_operator_and_no_one_else() {
     let app = TestApp::new().await;
     let addr = app.serve().await;
     let mut aeon = Ws::connect(addr, &app.token("aeon-vn", "orders:read")).await;
@@ -61,16 +63,20 @@ async fn an_order_reaches_its_partner_and_the_operator_within_a_second_and_no_on
     // Aeon and the operator follow from an earlier event's cursor, so the
     // order below reaches them however long their subscriptions take to
     // start on a loaded machine (a fixed pause here was flaky in CI).
+    // Winmart too, from its own earlier warm-up: what it may see from then
+    // on is its own orders only.
+    let since = start_from(&app, "winmart").await;
     let cursor = start_from(&app, "aeon-vn").await;
     for ws in [&mut aeon, &mut hub] {
         ws.subscribe("o", ORDER_EVENTS, json!({ "since": cursor }))
             .await;
     }
-    winmart.subscribe("o", ORDER_EVENTS, json!({})).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    winmart
+        .subscribe("o", ORDER_EVENTS, json!({ "since": since }))
+        .await;
     let id = place(&app, "aeon-vn", "live-1").await;
     for ws in [&mut aeon, &mut hub] {
-        let event = ws.next("o", SECOND).await;
+        let event = ws.next("o", PATIENCE).await;
         let e = &event["data"]["orderEvents"];
         assert_eq!(e["order"]["id"], id, "{event}");
         assert_eq!(e["status"], "PLACED");
@@ -82,7 +88,7 @@ async fn an_order_reaches_its_partner_and_the_operator_within_a_second_and_no_on
         Said::Nothing
     ));
     let own = place(&app, "winmart", "live-2").await;
-    let event = winmart.next("o", SECOND).await;
+    let event = winmart.next("o", PATIENCE).await;
     assert_eq!(event["data"]["orderEvents"]["order"]["id"], own);
     // The cancellation is an event too, with the order as it is now.
     app.gql_as(
@@ -93,7 +99,7 @@ async fn an_order_reaches_its_partner_and_the_operator_within_a_second_and_no_on
     )
     .await
     .ok();
-    let event = winmart.next("o", SECOND).await;
+    let event = winmart.next("o", PATIENCE).await;
     assert_eq!(event["data"]["orderEvents"]["status"], "CANCELLED");
     assert_eq!(event["data"]["orderEvents"]["order"]["status"], "CANCELLED");
 }
@@ -117,7 +123,6 @@ async fn a_stock_receipt_reaches_stock_subscribers_with_the_new_level() {
     let mut ws = Ws::connect(addr, &app.token("aeon-vn", "inventory:read catalog:read")).await;
     ws.subscribe("s", STOCK, json!({ "p": [product["id"]] }))
         .await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
     let receive = |p: &Value, l: &Value| {
         let vars = json!({ "p": p, "l": l });
         let app = &app;
@@ -132,14 +137,28 @@ async fn a_stock_receipt_reaches_stock_subscribers_with_the_new_level() {
             .ok();
         }
     };
+    // The subscription is live once a warm-up receipt's event has come
+    // through (a fixed pause raced its start on a loaded machine); then
+    // nothing more is pending, and the last level seen is the baseline.
+    let mut on_hand = None;
+    for _ in 0..20 {
+        receive(&product["id"], &level["location"]["id"]).await;
+        if let Said::Message(m) = ws.recv(Duration::from_millis(500)).await {
+            on_hand = m["payload"]["data"]["stockChanged"]["onHand"].as_i64();
+            break;
+        }
+    }
+    while let Said::Message(m) = ws.recv(Duration::from_millis(300)).await {
+        on_hand = m["payload"]["data"]["stockChanged"]["onHand"].as_i64();
+    }
+    let on_hand = on_hand.expect("the stock subscription went live") + 7;
     // A receipt of another product is not this subscriber's.
     receive(&other["id"], &other["stock"][0]["location"]["id"]).await;
     receive(&product["id"], &level["location"]["id"]).await;
-    let event = ws.next("s", SECOND).await;
+    let event = ws.next("s", PATIENCE).await;
     let e = &event["data"]["stockChanged"];
     assert_eq!(e["product"]["id"], product["id"], "{event}");
     assert_eq!(e["location"]["id"], level["location"]["id"]);
-    let on_hand = level["onHand"].as_i64().unwrap_or(-1) + 7;
     assert_eq!(e["onHand"], on_hand);
     assert_eq!(
         e["available"].as_i64(),
@@ -176,7 +195,7 @@ async fn a_stock_receipt_reaches_stock_subscribers_with_the_new_level() {
         assert_eq!(r.code(), Some(code));
     }
     receive(&product["id"], &level["location"]["id"]).await;
-    let event = ws.next("s", SECOND).await;
+    let event = ws.next("s", PATIENCE).await;
     let e = &event["data"]["stockChanged"];
     assert_eq!(
         (e["reorderPoint"].as_i64(), e["lowStock"].as_bool()),
@@ -204,7 +223,7 @@ async fn a_stock_receipt_reaches_stock_subscribers_with_the_new_level() {
     )
     .await
     .ok();
-    let event = ws.next("s", SECOND).await;
+    let event = ws.next("s", PATIENCE).await;
     let reserved = event["data"]["stockChanged"]["reserved"]
         .as_i64()
         .unwrap_or(0);
@@ -221,7 +240,7 @@ async fn since_replays_what_happened_after_the_cursor_then_goes_live() {
     ws.subscribe("o", ORDER_EVENTS, json!({ "since": start }))
         .await;
     let first = place(&app, "hapro", "since-1").await;
-    let cursor = ws.next("o", SECOND).await["data"]["orderEvents"]["cursor"].clone();
+    let cursor = ws.next("o", PATIENCE).await["data"]["orderEvents"]["cursor"].clone();
     ws.close().await;
     // While away: two more orders.
     let second = place(&app, "hapro", "since-2").await;
@@ -229,19 +248,19 @@ async fn since_replays_what_happened_after_the_cursor_then_goes_live() {
     let mut ws = Ws::connect(addr, &token).await;
     ws.subscribe("o", ORDER_EVENTS, json!({ "since": cursor }))
         .await;
-    let a = ws.next("o", SECOND).await;
-    let b = ws.next("o", SECOND).await;
+    let a = ws.next("o", PATIENCE).await;
+    let b = ws.next("o", PATIENCE).await;
     assert_eq!(a["data"]["orderEvents"]["order"]["id"], second);
     assert_eq!(b["data"]["orderEvents"]["order"]["id"], third);
     assert_ne!(second, first);
     // Then live.
     let fourth = place(&app, "hapro", "since-4").await;
-    let c = ws.next("o", SECOND).await;
+    let c = ws.next("o", PATIENCE).await;
     assert_eq!(c["data"]["orderEvents"]["order"]["id"], fourth);
     // A cursor that is not one, or too old, is BAD_USER_INPUT.
     ws.subscribe("bad", ORDER_EVENTS, json!({ "since": "bm90LWEtY3Vyc29y" }))
         .await;
-    match ws.recv(SECOND).await {
+    match ws.recv(PATIENCE).await {
         Said::Message(m) => {
             assert_eq!(m["type"], "error", "{m}");
             assert_eq!(m["payload"][0]["extensions"]["code"], "BAD_USER_INPUT");
@@ -252,7 +271,7 @@ async fn since_replays_what_happened_after_the_cursor_then_goes_live() {
         .await;
     ws.subscribe("old", ORDER_EVENTS, json!({ "since": cursor }))
         .await;
-    match ws.recv(SECOND).await {
+    match ws.recv(PATIENCE).await {
         Said::Message(m) => {
             assert_eq!(m["type"], "error", "{m}");
             assert!(
@@ -276,31 +295,31 @@ async fn the_protocol_refuses_bad_tokens_strangers_and_misuse() {
         json!({ "type": "connection_init", "payload": { "authorization": "Bearer not-a-jwt" } }),
     )
     .await;
-    assert_eq!(ws.closed(SECOND).await.0, 4403);
+    assert_eq!(ws.closed(PATIENCE).await.0, 4403);
     // No token at all: 4403.
     let mut ws = Ws::open(addr).await;
     ws.send(json!({ "type": "connection_init" })).await;
-    assert_eq!(ws.closed(SECOND).await.0, 4403);
+    assert_eq!(ws.closed(PATIENCE).await.0, 4403);
     // Subscribing before connection_init: 4401.
     let mut ws = Ws::open(addr).await;
     ws.subscribe("x", ORDER_EVENTS, json!({})).await;
-    assert_eq!(ws.closed(SECOND).await.0, 4401);
+    assert_eq!(ws.closed(PATIENCE).await.0, 4401);
     // Garbage: 4400.
     let mut ws = Ws::open(addr).await;
     ws.0.send(Message::Text("{nope".into()))
         .await
         .expect("send");
-    assert_eq!(ws.closed(SECOND).await.0, 4400);
+    assert_eq!(ws.closed(PATIENCE).await.0, 4400);
     let token = app.token("aeon-vn", "orders:read");
     // A second connection_init: 4429.
     let mut ws = Ws::connect(addr, &token).await;
     ws.send(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } }))
         .await;
-    assert_eq!(ws.closed(SECOND).await.0, 4429);
+    assert_eq!(ws.closed(PATIENCE).await.0, 4429);
     // A scope the token lacks: an error for that operation only.
     let mut ws = Ws::connect(addr, &token).await;
     ws.subscribe("s", STOCK, json!({})).await;
-    match ws.recv(SECOND).await {
+    match ws.recv(PATIENCE).await {
         Said::Message(m) => {
             assert_eq!(m["type"], "error", "{m}");
             assert_eq!(m["id"], "s");
@@ -310,7 +329,7 @@ async fn the_protocol_refuses_bad_tokens_strangers_and_misuse() {
     }
     // Queries belong to POST /graphql.
     ws.subscribe("q", "{ viewer { scopes } }", json!({})).await;
-    match ws.recv(SECOND).await {
+    match ws.recv(PATIENCE).await {
         Said::Message(m) => {
             assert_eq!(m["type"], "error", "{m}");
             assert_eq!(m["payload"][0]["extensions"]["code"], "BAD_USER_INPUT");
@@ -329,14 +348,14 @@ async fn the_protocol_refuses_bad_tokens_strangers_and_misuse() {
     );
     // A ping is answered.
     ws.send(json!({ "type": "ping" })).await;
-    match ws.recv(SECOND).await {
+    match ws.recv(PATIENCE).await {
         Said::Message(m) => assert_eq!(m["type"], "pong"),
         other => panic!("{other:?}"),
     }
     // The same id twice while the first is live: 4409.
     ws.subscribe("o", ORDER_EVENTS, json!({})).await;
     ws.subscribe("o", ORDER_EVENTS, json!({})).await;
-    assert_eq!(ws.closed(SECOND).await.0, 4409);
+    assert_eq!(ws.closed(PATIENCE).await.0, 4409);
     // Without the subprotocol: 4406.
     let (mut plain, _) = connect_async(format!("ws://{addr}/graphql/ws"))
         .await
@@ -392,7 +411,7 @@ async fn subscriptions_are_limited_per_partner_and_per_socket_and_counted() {
     for id in ["a", "b", "c"] {
         ws.subscribe(id, ORDER_EVENTS, json!({})).await;
     }
-    match ws.recv(SECOND).await {
+    match ws.recv(PATIENCE).await {
         Said::Message(m) => {
             assert_eq!(
                 (m["type"].as_str(), m["id"].as_str()),
@@ -415,7 +434,7 @@ async fn subscriptions_are_limited_per_partner_and_per_socket_and_counted() {
     place(&app, "central-retail", "limits-1").await;
     let mut got = Vec::new();
     for _ in 0..2 {
-        match ws.recv(SECOND).await {
+        match ws.recv(PATIENCE).await {
             Said::Message(m) if m["type"] == "next" => {
                 got.push(m["id"].as_str().unwrap_or("").to_owned())
             }

@@ -253,6 +253,43 @@ try {
   const claims = JSON.parse(Buffer.from(issued.split('.')[1], 'base64url'));
   assert.equal(claims.sub, 'hapro');
   assert.deepEqual(String(claims.scope ?? claims.scopes).split(/[ ,]/).filter(Boolean), ['catalog:read']);
+  // The issued token works: it signs in as hapro with that one scope.
+  const issuedPage = await signedIn(issued, { width: 800, height: 600 });
+  assert.equal(await issuedPage.textContent('#scopes'), 'catalog:read');
+  await issuedPage.close();
+
+  // Onboard a co-op with a store; suspend and reactivate it.
+  const partnerRow = (code) => operator.locator(`#partner-table tr[data-partner="${code}"]`);
+  await operator.fill('#new-code', 'ci-coop');
+  await operator.fill('#new-name', 'HTX Thương mại CI');
+  await operator.click('#partner-create button[type="submit"]');
+  await partnerRow('ci-coop').waitFor(WAIT);
+  await operator.selectOption('#store-partner', { label: 'HTX Thương mại CI (ci-coop)' });
+  await operator.fill('#store-code', 'CI-01');
+  await operator.fill('#store-name', 'Cửa hàng CI số 1');
+  await operator.fill('#store-address', '1 Tràng Tiền, Hoàn Kiếm, Hà Nội');
+  await operator.click('#store-create button[type="submit"]');
+  await operator.waitForFunction(() => /CI-01/.test(document.querySelector('#partner-table tr[data-partner="ci-coop"]')?.textContent ?? ''), null, WAIT);
+  await partnerRow('ci-coop').locator('button.suspend').click();
+  assert.match(await operator.textContent('#error'), /Cần nhập lý do/);
+  await partnerRow('ci-coop').locator('input.suspend-reason').fill('CI: thử tạm ngưng');
+  await partnerRow('ci-coop').locator('button.suspend').click();
+  await operator.waitForFunction(() => /Tạm ngưng/.test(document.querySelector('#partner-table tr[data-partner="ci-coop"] .status')?.textContent ?? ''), null, WAIT);
+  await partnerRow('ci-coop').locator('button.reactivate').click();
+  await operator.waitForFunction(() => /Đang hoạt động/.test(document.querySelector('#partner-table tr[data-partner="ci-coop"] .status')?.textContent ?? ''), null, WAIT);
+
+  // A contract price for hapro: its buyer sees it as its price.
+  await operator.selectOption('#contract-partner', { label: await operator.locator('#contract-partner option', { hasText: '(hapro)' }).textContent() });
+  await operator.fill('#contract-sku', product.sku);
+  await operator.fill('#contract-price', '399000');
+  await operator.fill('#contract-min', '2');
+  await operator.fill('#contract-inc', '2');
+  await operator.click('#contract-form button[type="submit"]');
+  await operator.waitForFunction(() => /Đã lưu giá hợp đồng/.test(document.querySelector('#notice').textContent), null, WAIT);
+  await tab(buyer, 'buy');
+  await buyer.click('#search-form button');
+  await buyer.waitForFunction(() => /399\.000\s₫ \(giá hợp đồng\)/.test(document.querySelector('#results tbody tr')?.textContent ?? ''), null, WAIT);
+
   await tab(operator, 'orders');
   if (shots) await operator.screenshot({ path: path.join(shots, 'console-operator.png'), fullPage: true });
   await tab(operator, 'reports');
@@ -315,7 +352,7 @@ try {
   console.log(`console: hapro found ${rows.length} products for "gom bat trang", was told what can be had, ordered once on a double click; ` +
     `the operator saw ${product.sku} fall from ${before} to ${before - qty}, acknowledged ${qty - 1} of ${qty}, shipped SSCC ${sscc} ` +
     'and recorded delivery, each seen live by the buyer; a cancellation returned stock; food shipped in two packages with lots; ' +
-    'charts drawn; a token issued; RATE_LIMITED waited out; fits 768 px; every control labelled; an expired token asked for again; no page errors');
+    'charts drawn; a token issued and used; a partner onboarded, suspended, reactivated; a contract price seen by the buyer; RATE_LIMITED waited out; fits 768 px; every control labelled; an expired token asked for again; no page errors');
 } finally {
   await browser.close();
 }

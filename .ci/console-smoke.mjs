@@ -343,11 +343,22 @@ try {
   assert.match(await brief.textContent('#error'), /hết hạn/);
   assert.equal(await brief.evaluate(() => sessionStorage.getItem('ocop.token')), null);
 
-  // The language toggle.
+  // The language toggle; in either language no label is left as a raw
+  // dictionary key (they are camelCase, nothing shown ever is).
   await tab(buyer, 'orders');
   await buyer.click('#lang');
   assert.equal(await buyer.textContent('h1'), 'OCOP console');
   assert.match(await orderCard(buyer, ref).textContent(), /Delivered/);
+  await operator.click('#lang');
+  for (const [page, language] of [[buyer, 'en'], [operator, 'en'], [operator, 'vi']]) {
+    if (language === 'vi') await page.click('#lang');
+    for (const view of ['buy', 'orders', 'stock', 'reports', 'partners']) {
+      if (await page.locator(`#tabs button[data-view="${view}"]`).isHidden()) continue;
+      await tab(page, view);
+      const raw = (await page.evaluate(() => document.body.innerText)).match(/\b[a-z]+[A-Z][A-Za-z]*\b/g);
+      assert.equal(raw, null, `${language} ${view}: ${raw}`);
+    }
+  }
   assert.deepEqual(problems, []);
   console.log(`console: hapro found ${rows.length} products for "gom bat trang", was told what can be had, ordered once on a double click; ` +
     `the operator saw ${product.sku} fall from ${before} to ${before - qty}, acknowledged ${qty - 1} of ${qty}, shipped SSCC ${sscc} ` +

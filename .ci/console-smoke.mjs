@@ -150,6 +150,15 @@ try {
     return cell && Number(cell.textContent.replace(/\D/g, '')) === n;
   }, [product.sku, before - qty], WAIT);
 
+  // The operator restocks that level from its row; the number rises live.
+  await stockRow.first().locator('input.receive-qty').fill('40');
+  await stockRow.first().locator('button.receive').click();
+  await operator.waitForFunction(([sku, n]) => {
+    const cell = document.querySelector(`#low-stock tr[data-sku="${sku}"] .available`);
+    return cell && Number(cell.textContent.replace(/\D/g, '')) === n;
+  }, [product.sku, before - qty + 40], WAIT);
+  const restocked = 40;
+
   // The operator acknowledges part of it from the live feed of orders
   // waiting for acknowledgement; once acknowledged it leaves that list.
   await tab(operator, 'orders');
@@ -195,7 +204,7 @@ try {
   await operator.waitForFunction(([sku, n]) => {
     const cell = document.querySelector(`#low-stock tr[data-sku="${sku}"] .available`);
     return cell && Number(cell.textContent.replace(/\D/g, '')) === n;
-  }, [product.sku, before - (qty - 1) + sold], WAIT);
+  }, [product.sku, before - (qty - 1) + sold + restocked], WAIT);
   await tab(operator, 'orders');
 
   // Food ships with its lot and expiry date: without them the operator is
@@ -239,6 +248,13 @@ try {
     [...document.querySelectorAll(`${c} svg rect.bar`)].some((r) => Number(r.getAttribute('height')) > 0)), null, WAIT);
   assert.ok(Number(await operator.textContent('[data-fact="ordersCount"]')) >= 2);
   assert.match(await operator.textContent('#chart-partner'), /Hapro/);
+  // The sales as a spreadsheet, fetched with the token in a header.
+  await operator.selectOption('#report-group', 'PRODUCT');
+  const [download] = await Promise.all([operator.waitForEvent('download', WAIT), operator.click('#report-csv')]);
+  const csv = await (await import('node:fs/promises')).readFile(await download.path(), 'utf8');
+  assert.match(download.suggestedFilename(), /^sales-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv$/);
+  assert.ok(csv.startsWith('\ufeffkey,label,orders,units,revenue_vnd'), csv.slice(0, 80));
+  assert.ok(csv.includes(product.sku), csv);
 
   // Partner administration: issue hapro a token for reading the catalogue.
   await tab(operator, 'partners');
@@ -363,7 +379,7 @@ try {
   console.log(`console: hapro found ${rows.length} products for "gom bat trang", was told what can be had, ordered once on a double click; ` +
     `the operator saw ${product.sku} fall from ${before} to ${before - qty}, acknowledged ${qty - 1} of ${qty}, shipped SSCC ${sscc} ` +
     'and recorded delivery, each seen live by the buyer; a cancellation returned stock; food shipped in two packages with lots; ' +
-    'charts drawn; a token issued and used; a partner onboarded, suspended, reactivated; a contract price seen by the buyer; RATE_LIMITED waited out; fits 768 px; every control labelled; an expired token asked for again; no page errors');
+    'charts drawn; CSV downloaded; restocked from the stock view; a token issued and used; a partner onboarded, suspended, reactivated; a contract price seen by the buyer; RATE_LIMITED waited out; fits 768 px; every control labelled; an expired token asked for again; no page errors');
 } finally {
   await browser.close();
 }

@@ -3,7 +3,7 @@
 // figures. The operator sees every partner; a retailer only itself.
 import { $, el, showError } from './dom.js';
 import { t, vnd, num, percent, day, localDay } from './i18n.js';
-import { gql } from './api.js';
+import { gql, session, sentence } from './api.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 let last = null;
@@ -15,6 +15,31 @@ export function initReports() {
     e.preventDefault();
     loadReports();
   });
+  $('report-csv').addEventListener('click', downloadCsv);
+}
+
+// The CSV export needs the token in a header, so it is fetched and handed
+// to the browser as a file (a link would have to carry the token).
+async function downloadCsv() {
+  const query = new URLSearchParams({ from: $('report-from').value, to: $('report-to').value,
+    groupBy: $('report-group').value });
+  let response;
+  try {
+    response = await fetch(`/reports/sales.csv?${query}`, { headers: { authorization: `Bearer ${session.token}` } });
+  } catch {
+    return showError(t('network'));
+  }
+  if (!response.ok) {
+    const body = await response.json().catch(() => ({}));
+    return showError(sentence(body.errors?.[0], response.headers.get('x-request-id') ?? ''));
+  }
+  const name = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? 'sales.csv';
+  const url = URL.createObjectURL(await response.blob());
+  const a = el('a', { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
 export function resetReports() {

@@ -2,7 +2,7 @@
 // `stockChanged` event moves the numbers in place (and a level that falls
 // below its reorder point joins the table), so the operator sees stock
 // fall as orders reserve it.
-import { $, el, labelCells, showError } from './dom.js';
+import { $, el, labelCells, showError, showNotice } from './dom.js';
 import { t, num } from './i18n.js';
 import { gql, has } from './api.js';
 
@@ -74,7 +74,36 @@ function changed(ev) {
   renderStock();
 }
 
+// The operator restocks a level from its row; the new number arrives as
+// a stockChanged event like any other change.
+function receiveControls(r) {
+  const qty = el('input', { type: 'number', class: 'receive-qty', min: 1, max: 1000000, step: 1,
+    'aria-label': `${t('receiveQty')}: ${r.product.nameVi} (${r.location.code})` });
+  const button = el('button', { type: 'button', class: 'receive', text: t('receive') });
+  button.addEventListener('click', async () => {
+    const n = Number(qty.value);
+    if (!(n >= 1)) return qty.focus();
+    button.disabled = true;
+    try {
+      await gql(`mutation($p: ID!, $l: ID!, $n: Int!) { receiveStock(input: {
+        productId: $p, locationId: $l, quantity: $n, reason: "console" }) { available } }`,
+      { p: r.product.id, l: r.location.id, n });
+      showError('');
+      showNotice(t('received', { n, p: r.product.nameVi, l: r.location.code }));
+      qty.value = '';
+    } catch (e) {
+      showError(e.message);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return el('div', { class: 'actions' }, qty, button);
+}
+
 export function renderStock() {
+  // A quantity being typed survives the redraw a live event causes.
+  const typed = new Map([...$('low-stock').querySelectorAll('tbody tr')]
+    .map((tr) => [key(tr.dataset.product, tr.dataset.location), tr.querySelector('.receive-qty')?.value]));
   const sorted = [...rows.values()].sort((a, b) => (a.daysOfCover ?? Infinity) - (b.daysOfCover ?? Infinity)
     || a.available - b.available);
   $('low-stock').querySelector('tbody').replaceChildren(...sorted.map((r) => {
@@ -85,8 +114,11 @@ export function renderStock() {
     el('td', { class: 'num available', text: num(r.available) }),
     el('td', { class: 'num', text: r.dailyUnits == null ? '–' : num(r.dailyUnits, 2) }),
     el('td', { class: 'num', text: r.daysOfCover == null ? '–' : t('days', { n: num(r.daysOfCover, 1) }) }),
-    el('td', {}, r.low && el('span', { class: 'badge', text: t('belowReorder') })));
+    el('td', {}, r.low && el('span', { class: 'badge', text: t('belowReorder') })),
+    has('inventory:write') && el('td', {}, receiveControls(r)));
     r.changed = false;
+    const quantity = tr.querySelector('.receive-qty');
+    if (quantity) quantity.value = typed.get(key(r.product.id, r.location.id)) ?? '';
     return tr;
   }));
   labelCells($('low-stock'));

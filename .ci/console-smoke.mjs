@@ -150,7 +150,11 @@ try {
     return cell && Number(cell.textContent.replace(/\D/g, '')) === n;
   }, [product.sku, before - qty], WAIT);
 
-  // The operator restocks that level from its row; the number rises live.
+  // The new order is counted on the operator's Orders tab meanwhile.
+  await operator.waitForSelector('#orders-new:not([hidden])', WAIT);
+  assert.equal(await operator.textContent('#orders-new'), '1 mới');
+
+    // The operator restocks that level from its row; the number rises live.
   await stockRow.first().locator('input.receive-qty').fill('40');
   await stockRow.first().locator('button.receive').click();
   await operator.waitForFunction(([sku, n]) => {
@@ -162,6 +166,7 @@ try {
   // The operator acknowledges part of it from the live feed of orders
   // waiting for acknowledgement; once acknowledged it leaves that list.
   await tab(operator, 'orders');
+  assert.ok(await operator.isHidden('#orders-new'), 'opening Orders clears the count');
   await operator.selectOption('#order-status', 'PLACED');
   await operator.waitForSelector('#order-list:not([aria-busy])', WAIT);
   const card = orderCard(operator, ref);

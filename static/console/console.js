@@ -6,7 +6,7 @@ import { $, showError } from './dom.js';
 import { t, when, applyStatic, toggleLanguage, lang } from './i18n.js';
 import { session, has, claimsOf, gql, Live, onUnauthenticated } from './api.js';
 import { initBuyer, renderBuyer, resetBuyer, canOrder } from './buyer.js';
-import { initOrders, startOrders, renderOrders, resetOrders, refreshOrder } from './orders.js';
+import { initOrders, startOrders, renderOrders, resetOrders, refreshOrder, ordersSeen, showUnseen } from './orders.js';
 import { initStock, startStock, renderStock, resetStock } from './stock.js';
 import { initReports, loadReports, renderReports, resetReports } from './reports.js';
 import { initPartners, loadPartners, renderPartners, resetPartners } from './partners.js';
@@ -31,6 +31,7 @@ function show(view) {
   }
   for (const name of Object.keys(VIEWS)) $(`view-${name}`).hidden = name !== view;
   sessionStorage.setItem('ocop.view', view);
+  if (view === 'orders') ordersSeen();
   // Areas load when first opened; the live ones then keep themselves up to date.
   if (loaded.has(view)) return;
   loaded.add(view);
@@ -120,6 +121,7 @@ function applyLanguage() {
   renderBuyer();
   $('orders-h').textContent = t(has('fulfillment:write') ? 'ordersAll' : 'orders');
   renderOrders();
+  showUnseen();
   renderStock();
   renderReports();
   renderPartners();

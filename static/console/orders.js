@@ -15,7 +15,22 @@ const ORDER = `id buyerReference status total createdAt requestedDeliveryDate pr
 const orders = new Map();
 let cursor = null;
 
+// New orders that arrived while another area was open, counted on the
+// Orders tab until it is opened.
+let unseen = 0;
+
+export function showUnseen() {
+  $('orders-new').textContent = t('newOrders', { n: unseen });
+  $('orders-new').hidden = unseen === 0;
+}
+
+export function ordersSeen() {
+  unseen = 0;
+  showUnseen();
+}
+
 export function resetOrders() {
+  ordersSeen();
   orders.clear();
   cursor = null;
   $('order-status').value = '';
@@ -76,6 +91,10 @@ export async function refreshOrder(id) {
 // An order as it is now; one that no longer matches the chosen status
 // leaves the list (an acknowledged order leaves "to acknowledge").
 function upsert(order) {
+  if (!orders.has(order.id) && order.status === 'PLACED' && $('view-orders').hidden) {
+    unseen += 1;
+    showUnseen();
+  }
   const old = $('order-list').querySelector(`li[data-order="${CSS.escape(order.id)}"]`);
   const status = $('order-status').value;
   if (status && order.status !== status) {

@@ -11,8 +11,10 @@ use std::sync::OnceLock;
 
 use axum::Router;
 use axum::extract::Path;
-use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
-use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_NONE_MATCH,
+};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sha2::{Digest, Sha256};
@@ -100,17 +102,26 @@ fn secured(mut response: Response) -> Response {
     response
 }
 
-async fn index() -> Response {
-    secured(
-        (
-            [
-                (CONTENT_TYPE, "text/html; charset=utf-8"),
-                (CACHE_CONTROL, "no-cache"),
-            ],
-            page(),
-        )
-            .into_response(),
-    )
+/// The page is revalidated on every load (`no-cache`) so a deploy is seen
+/// at once; its ETag is the assets' version, so an unchanged page costs a
+/// 304 and no body.
+async fn index(headers: HeaderMap) -> Response {
+    let etag = format!("\"{}\"", version());
+    let fresh = headers
+        .get(IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let mut response = if fresh {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        ([(CONTENT_TYPE, "text/html; charset=utf-8")], page()).into_response()
+    };
+    let h = response.headers_mut();
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(ETAG, v);
+    }
+    secured(response)
 }
 
 async fn asset(Path((v, name)): Path<(String, String)>) -> Response {

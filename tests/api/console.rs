@@ -22,6 +22,20 @@ async fn the_console_is_served_with_a_strict_policy_and_versioned_assets() {
         headers.get("cache-control").map(|v| v.as_bytes()),
         Some(&b"no-cache"[..])
     );
+    // Revalidating an unchanged page costs a 304 without a body.
+    let etag = headers
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .expect("etag")
+        .to_owned();
+    let (status, _, body) = app
+        .get_with("/console", &[("if-none-match", etag.as_str())])
+        .await;
+    assert_eq!((status.as_u16(), body.as_str()), (304, ""));
+    let (status, _, _) = app
+        .get_with("/console", &[("if-none-match", "\"stale\"")])
+        .await;
+    assert_eq!(status, 200);
     // No inline script: every <script> loads a file of this origin.
     for tag in html.split("<script").skip(1) {
         assert!(

@@ -200,14 +200,26 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Ok(())
 }
 
-/// PostgreSQL chose this transaction to break a deadlock (40P01).
+/// Deadlocks met in this process (`ocop_gateway_db_deadlocks_total`).
+/// Every writer of several stock levels locks them in one order, so this
+/// stays at 0; anything else is a lock-order bug, whether the victim was
+/// retried or failed.
+pub static DEADLOCKS: std::sync::LazyLock<prometheus_client::metrics::counter::Counter> =
+    std::sync::LazyLock::new(Default::default);
+
+/// PostgreSQL chose this transaction to break a deadlock (40P01); counted.
 pub fn is_deadlock(e: &DbErr) -> bool {
     use sea_orm::{RuntimeErr, sqlx};
     let (DbErr::Exec(RuntimeErr::SqlxError(err)) | DbErr::Query(RuntimeErr::SqlxError(err))) = e
     else {
         return false;
     };
-    matches!(&**err, sqlx::Error::Database(d) if d.code().as_deref() == Some("40P01"))
+    let deadlock =
+        matches!(&**err, sqlx::Error::Database(d) if d.code().as_deref() == Some("40P01"));
+    if deadlock {
+        DEADLOCKS.inc();
+    }
+    deadlock
 }
 
 pub fn is_sqlite(db: &impl sea_orm::ConnectionTrait) -> bool {

@@ -227,6 +227,8 @@ impl AppError {
 
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
+        // Counted wherever it surfaces, even where it is not retried.
+        crate::db::is_deadlock(&err);
         Self::internal(err)
     }
 }

@@ -145,6 +145,11 @@ impl Default for Metrics {
             "GraphQL errors by extensions.code",
             graphql_errors.clone(),
         );
+        registry.register(
+            "db_deadlocks",
+            "PostgreSQL deadlocks met (stock is always locked in one order, so this stays 0)",
+            crate::db::DEADLOCKS.clone(),
+        );
         let live = LiveMetrics::new();
         live.register(&mut registry);
         Self {

@@ -380,12 +380,13 @@ pub async fn reserve(
     Ok(true)
 }
 
-/// The conditional updates of [`reserve`], one per level in the order
-/// given (the lock order: every writer of several levels takes their row
-/// locks in it, so none deadlocks). A single set-based `UPDATE .. FROM
-/// (VALUES ..)` was tried: PostgreSQL does not promise to lock its rows
-/// in the VALUES order, and it deadlocked with concurrent cancellations.
+/// The conditional updates of [`reserve`], in the lock order (every writer
+/// of several levels takes their row locks in it, so none deadlocks).
+/// `false` when some level no longer has its quantity.
 pub(crate) async fn reserve_levels(txn: &DatabaseTransaction, units: &[Units]) -> AppResult<bool> {
+    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        return reserve_levels_pg(txn, units).await;
+    }
     let now = clock::now();
     for u in units {
         let reserved = Expr::col(inventory_level::Column::Reserved);
@@ -409,6 +410,63 @@ pub(crate) async fn reserve_levels(txn: &DatabaseTransaction, units: &[Units]) -
         }
     }
     Ok(true)
+}
+
+/// PostgreSQL: every level in one statement. The rows are first locked
+/// by `SELECT .. ORDER BY .. FOR UPDATE` (a CTE with row locks is never
+/// inlined, and its LockRows takes them in the sort's order), and the
+/// update only reaches rows that CTE has emitted, so the locks are taken
+/// in the lock order whatever join the planner picks. (A bare `UPDATE ..
+/// FROM (VALUES ..)` locks in whatever order its plan visits the rows; it
+/// deadlocked with concurrent cancellations.) The availability test is
+/// re-checked against the locked row, as a single-row update's is.
+async fn reserve_levels_pg(txn: &DatabaseTransaction, units: &[Units]) -> AppResult<bool> {
+    let mut merged: Vec<Units> = Vec::with_capacity(units.len());
+    for u in in_lock_order(units) {
+        match merged.last_mut() {
+            Some(last) if (last.product_id, last.location_id) == (u.product_id, u.location_id) => {
+                last.quantity += u.quantity;
+            }
+            _ => merged.push(u),
+        }
+    }
+    if merged.is_empty() {
+        return Ok(true);
+    }
+    let mut values: Vec<sea_orm::Value> = vec![clock::now().into()];
+    let mut rows = Vec::with_capacity(merged.len());
+    for u in &merged {
+        let n = values.len();
+        rows.push(format!(
+            "(${}::bigint, ${}::bigint, ${}::bigint)",
+            n + 1,
+            n + 2,
+            n + 3
+        ));
+        values.extend([u.product_id.into(), u.location_id.into(), u.quantity.into()]);
+    }
+    let sql = format!(
+        "WITH wanted (product_id, location_id, qty) AS (VALUES {}),
+         locked AS (
+           SELECT il.product_id, il.location_id FROM inventory_level il
+           JOIN wanted w ON w.product_id = il.product_id AND w.location_id = il.location_id
+           ORDER BY il.product_id, il.location_id
+           FOR UPDATE OF il)
+         UPDATE inventory_level il SET reserved = il.reserved + w.qty, updated_at = $1
+         FROM wanted w JOIN locked l
+           ON l.product_id = w.product_id AND l.location_id = w.location_id
+         WHERE il.product_id = w.product_id AND il.location_id = w.location_id
+           AND il.on_hand - il.reserved >= w.qty",
+        rows.join(", ")
+    );
+    let result = txn
+        .execute_raw(Statement::from_sql_and_values(
+            sea_orm::DatabaseBackend::Postgres,
+            sql,
+            values,
+        ))
+        .await?;
+    Ok(result.rows_affected() == merged.len() as u64)
 }
 
 /// What happens to reserved units that leave a reservation.

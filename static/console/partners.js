@@ -104,8 +104,9 @@ export function renderPartners() {
     if (retail.some((p) => p.id === chosen)) select.value = chosen;
   }
   if (!$('grant-boxes').childElementCount) $('grant-boxes').append(...checkboxes('grant', RETAIL_SCOPES, RETAIL_SCOPES));
+  const lifetime = $('issue-lifetime').value || '1440';
   $('issue-lifetime').replaceChildren(...LIFETIMES.map(([k, m]) => el('option', { value: m, text: t(k) })));
-  $('issue-lifetime').value = '1440';
+  $('issue-lifetime').value = lifetime;
   $('contract-from').value ||= localDay(0);
   renderIssueScopes();
 }
@@ -115,9 +116,14 @@ function checkboxes(name, scopes, checked) {
     el('input', { type: 'checkbox', name, value: s, checked: checked.includes(s) }), ` ${s}`));
 }
 
+// The partner's grants, all ticked at first; a redraw for the same
+// partner (after another change on the page) keeps what was ticked.
 function renderIssueScopes() {
   const p = partners.find((x) => x.id === $('issue-partner').value);
-  $('issue-scopes').replaceChildren(...checkboxes('scope', p?.grants ?? [], p?.grants ?? []));
+  const box = $('issue-scopes');
+  const ticked = box.dataset.partner === p?.id ? chosen(box, 'scope') : p?.grants ?? [];
+  box.dataset.partner = p?.id ?? '';
+  box.replaceChildren(...checkboxes('scope', p?.grants ?? [], ticked));
 }
 
 const chosen = (form, name) => [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);

@@ -196,6 +196,8 @@ try {
   await card.locator('button.deliver').click();
   await buyer.waitForFunction((r) => [...document.querySelectorAll('#order-list > li')]
     .some((li) => li.textContent.includes(r) && /Đã nhận/.test(li.textContent)), ref, WAIT);
+  assert.match(await orderCard(buyer, ref).locator('details.history summary').textContent(), /\(4\)/,
+    'placed, acknowledged, shipped, delivered');
   if (shots) await buyer.screenshot({ path: path.join(shots, 'console-buyer.png'), fullPage: true });
 
   // The buyer cancels the setup order (two presses): the operator sees
@@ -316,6 +318,24 @@ try {
   await tab(operator, 'reports');
   if (shots) await operator.screenshot({ path: path.join(shots, 'console-reports.png'), fullPage: true });
 
+  // Older orders a page at a time: hapro now has 21, the list shows 20.
+  for (let i = 0; i < 18; i++) {
+    await api(buyerToken, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } } }`, { input: {
+      idempotencyKey: `ci-more-${i}-${Date.now()}`, buyerReference: `PO-CI-MORE-${i}`, storeId: viewer.partner.stores[0].id,
+      requestedDeliveryDate: new Date(Date.now() + 86400000).toISOString().slice(0, 10),
+      // Hapro's contract price set above: at least 2, by 2.
+      lines: [{ productId: product.id, quantity: 2 }] } });
+  }
+  const paging = await signedIn(buyerToken, { width: 1024, height: 768 });
+  await tab(paging, 'orders');
+  await paging.waitForSelector('#more-orders:not([hidden])', WAIT);
+  assert.equal(await paging.locator('#order-list > li').count(), 20);
+  await paging.click('#more-orders');
+  await paging.waitForSelector('#more-orders[hidden]', { state: 'attached', ...WAIT });
+  assert.equal(await paging.locator('#order-list > li').count(), 21);
+  assert.match(await paging.locator('#order-list > li').last().textContent(), /PO-CI-SETUP/, 'the oldest last');
+  await paging.close();
+
   // A tablet held upright: nothing is wider than the screen.
   for (const page of [buyer, operator]) {
     await page.setViewportSize({ width: 768, height: 1024 });
@@ -384,7 +404,7 @@ try {
   console.log(`console: hapro found ${rows.length} products for "gom bat trang", was told what can be had, ordered once on a double click; ` +
     `the operator saw ${product.sku} fall from ${before} to ${before - qty}, acknowledged ${qty - 1} of ${qty}, shipped SSCC ${sscc} ` +
     'and recorded delivery, each seen live by the buyer; a cancellation returned stock; food shipped in two packages with lots; ' +
-    'charts drawn; CSV downloaded; restocked from the stock view; a token issued and used; a partner onboarded, suspended, reactivated; a contract price seen by the buyer; RATE_LIMITED waited out; fits 768 px; every control labelled; an expired token asked for again; no page errors');
+    'charts drawn; CSV downloaded; restocked from the stock view; a token issued and used; a partner onboarded, suspended, reactivated; a contract price seen by the buyer; older orders paged; RATE_LIMITED waited out; fits 768 px; every control labelled; an expired token asked for again; no page errors');
 } finally {
   await browser.close();
 }

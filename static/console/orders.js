@@ -10,7 +10,8 @@ const ORDER = `id buyerReference status total createdAt requestedDeliveryDate pr
   partner { code name } store { name code }
   lines { id quantity acceptedQuantity shippedQuantity deliveredQuantity rejectionReason
     product { sku nameVi category } }
-  shipments { id carrier trackingReference packages { sscc lines { quantity lotNumber expiryDate line { product { sku } } } } }`;
+  shipments { id carrier trackingReference packages { sscc lines { quantity lotNumber expiryDate line { product { sku } } } } }
+  statusHistory { toStatus at actor reason }`;
 
 const orders = new Map();
 let cursor = null;
@@ -31,6 +32,7 @@ export function ordersSeen() {
 
 export function resetOrders() {
   ordersSeen();
+  older = { hasNextPage: false, endCursor: null };
   orders.clear();
   cursor = null;
   $('order-status').value = '';
@@ -41,6 +43,27 @@ export function resetOrders() {
 // the replay covers anything that happened in between.
 export function initOrders() {
   $('order-status').addEventListener('change', () => loadOrders());
+  $('more-orders').addEventListener('click', loadOlder);
+}
+
+// Where the next page of older orders starts.
+let older = { hasNextPage: false, endCursor: null };
+
+async function loadOlder() {
+  const status = $('order-status').value || null;
+  try {
+    const data = await gql(`query($status: OrderStatus, $after: String) {
+      orders(first: 20, after: $after, filter: { status: $status }) {
+        nodes { ${ORDER} } pageInfo { hasNextPage endCursor } } }`, { status, after: older.endCursor });
+    const merged = new Map(data.orders.nodes.reverse().filter((o) => !orders.has(o.id)).map((o) => [o.id, o]));
+    for (const [id, o] of orders) merged.set(id, o);
+    orders.clear();
+    for (const [id, o] of merged) orders.set(id, o);
+    older = data.orders.pageInfo;
+    renderOrders();
+  } catch (e) {
+    showError(e.message);
+  }
 }
 
 // The newest 20 orders, of one status if chosen (the operator's "to
@@ -50,13 +73,14 @@ async function loadOrders() {
   $('order-list').setAttribute('aria-busy', 'true');
   try {
     const data = await gql(`query($status: OrderStatus) { orders(first: 20, filter: { status: $status }) {
-      nodes { ${ORDER} statusHistory { cursor at } } } }`, { status });
+      nodes { ${ORDER} statusHistory { cursor at } } pageInfo { hasNextPage endCursor } } }`, { status });
     let latest = null;
     orders.clear();
     for (const o of data.orders.nodes.reverse()) {
       for (const e of o.statusHistory) if (!latest || e.at > latest.at) latest = e;
       orders.set(o.id, o);
     }
+    older = data.orders.pageInfo;
     renderOrders();
     return latest?.cursor ?? null;
   } catch (e) {
@@ -128,6 +152,7 @@ function keepTyped(old, fresh) {
 }
 
 export function renderOrders() {
+  $('more-orders').hidden = !older.hasNextPage;
   const before = new Map([...$('order-list').children].map((li) => [li.dataset.order, li]));
   $('order-list').replaceChildren(...[...orders.values()].reverse().map((o) => {
     const fresh = card(o);
@@ -181,9 +206,12 @@ function card(o) {
       [pl.line.product.sku, pl.quantity, pl.lotNumber && `${t('lot')} ${pl.lotNumber}`,
         pl.expiryDate && `${t('expiry')} ${day(pl.expiryDate)}`].filter(Boolean).join(' ')).join('; ')}`,
   })));
+  const history = el('details', { class: 'history' }, el('summary', { text: `${t('history')} (${o.statusHistory.length})` }),
+    el('ol', {}, o.statusHistory.map((e) => el('li', {
+      text: `${t(e.toStatus)} · ${when(new Date(e.at))} · ${e.actor}${e.reason ? ` · ${e.reason}` : ''}` }))));
   const li = el('li', { class: 'order', dataset: { order: o.id, status: o.status } },
     head, el('table', { class: 'lines' }, el('tbody', {}, rows)),
-    packages.length > 0 && el('ul', { class: 'packages' }, packages));
+    packages.length > 0 && el('ul', { class: 'packages' }, packages), history);
   const actions = el('div', { class: 'actions' });
   if (acking) actions.append(ackControls(o, li));
   if (shipping) actions.append(shipControls(o, li));

@@ -133,13 +133,14 @@ export function renderReports() {
   if (!last) return;
   const byDay = days(last.from, last.to, last.byDay);
   const sold = last.byDay.length > 0;
-  $('chart-day').replaceChildren(el('h3', { text: t('salesByDay') }),
+  // Through el(), which leaves out the parts that are false.
+  $('chart-day').replaceChildren(el('div', {}, el('h3', { text: t('salesByDay') }),
     sold ? barChart(byDay, { title: t('salesByDay'), label: (r) => day(r.key).slice(0, 5) }) : el('p', { text: t('noSales') }),
-    sold && figures(last.byDay, t('day')));
-  $('chart-partner').replaceChildren(el('h3', { text: t('salesByPartner') }),
+    sold && figures(last.byDay, t('day'))));
+  $('chart-partner').replaceChildren(el('div', {}, el('h3', { text: t('salesByPartner') }),
     last.byPartner.length ? barChart(last.byPartner, { horizontal: true, title: t('salesByPartner'), label: (r) => r.label })
       : el('p', { text: t('noSales') }),
-    last.byPartner.length > 0 && figures(last.byPartner, t('partner')));
+    last.byPartner.length > 0 && figures(last.byPartner, t('partner'))));
   const f = last.fulfillmentReport;
   const lead = (l) => (l.p50 == null ? '–' : `${num(l.p50, 1)} / ${num(l.p90, 1)}`);
   const facts = [

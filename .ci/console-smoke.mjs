@@ -288,10 +288,27 @@ try {
   const claims = JSON.parse(Buffer.from(issued.split('.')[1], 'base64url'));
   assert.equal(claims.sub, 'hapro');
   assert.deepEqual(String(claims.scope ?? claims.scopes).split(/[ ,]/).filter(Boolean), ['catalog:read']);
-  // The issued token works: it signs in as hapro with that one scope.
-  const issuedPage = await signedIn(issued, { width: 800, height: 600 });
+  // The issued token works: it signs in as hapro with that one scope, with
+  // the keyboard alone: paste, Tab to the button, Enter; focus lands on the
+  // work area, one Tab reaches the search, Enter searches.
+  const issuedContext = await browser.newContext({ viewport: { width: 800, height: 600 } });
+  const issuedPage = await issuedContext.newPage();
+  issuedPage.on('pageerror', (e) => problems.push(String(e)));
+  await issuedPage.goto(`${base}/console`);
+  await issuedPage.focus('#token');
+  await issuedPage.keyboard.insertText(issued);
+  await issuedPage.keyboard.press('Tab');
+  assert.equal(await issuedPage.evaluate(() => document.activeElement.textContent), 'Đăng nhập');
+  await issuedPage.keyboard.press('Enter');
+  await issuedPage.waitForSelector('#home:not([hidden])', WAIT);
   assert.equal(await issuedPage.textContent('#scopes'), 'catalog:read');
-  await issuedPage.close();
+  assert.equal(await issuedPage.evaluate(() => document.activeElement.dataset.view), 'buy');
+  await issuedPage.keyboard.press('Tab');
+  assert.equal(await issuedPage.evaluate(() => document.activeElement.id), 'search');
+  await issuedPage.keyboard.type('mat ong');
+  await issuedPage.keyboard.press('Enter');
+  await issuedPage.waitForSelector('#results:not([hidden])', WAIT);
+  await issuedContext.close();
 
   // Onboard a co-op with a store; suspend and reactivate it.
   const partnerRow = (code) => operator.locator(`#partner-table tr[data-partner="${code}"]`);
@@ -417,7 +434,7 @@ try {
   console.log(`console: hapro found ${rows.length} products for "gom bat trang", was told what can be had, ordered once on a double click; ` +
     `the operator saw ${product.sku} fall from ${before} to ${before - qty}, acknowledged ${qty - 1} of ${qty}, shipped SSCC ${sscc} ` +
     'and recorded delivery, each seen live by the buyer; a cancellation returned stock; food shipped in two packages with lots; ' +
-    'charts drawn; CSV downloaded; restocked from the stock view; a token issued and used; a partner onboarded, suspended, reactivated; a contract price seen by the buyer; older orders paged; RATE_LIMITED waited out; fits 768 px; every control labelled; an expired token asked for again; no page errors');
+    'charts drawn; CSV downloaded; restocked from the stock view; a token issued and used with the keyboard alone; a partner onboarded, suspended, reactivated; a contract price seen by the buyer; older orders paged; RATE_LIMITED waited out; fits 768 px; every control labelled; an expired token asked for again; no page errors');
 } finally {
   await browser.close();
 }

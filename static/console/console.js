@@ -7,13 +7,20 @@ import { t, when, applyStatic, toggleLanguage, lang } from './i18n.js';
 import { session, has, claimsOf, gql, Live, onUnauthenticated } from './api.js';
 import { initBuyer, renderBuyer, resetBuyer, canOrder } from './buyer.js';
 import { initOrders, startOrders, renderOrders, resetOrders, refreshOrder, ordersSeen, showUnseen } from './orders.js';
-import { initStock, startStock, renderStock, resetStock } from './stock.js';
+import { initStock, startStock, renderStock, resetStock, reloadStock } from './stock.js';
 import { initReports, loadReports, renderReports, resetReports } from './reports.js';
 import { initPartners, loadPartners, renderPartners, resetPartners } from './partners.js';
 
 const TOKEN_KEY = 'ocop.token';
 
-const live = new Live((up) => { $('live').textContent = up ? t('live') : t('offline'); });
+// After a drop the order feed resumes from its cursor; stock changes have
+// no cursor, so the stock view is read again.
+let dropped = false;
+const live = new Live((up) => {
+  $('live').textContent = up ? t('live') : t('offline');
+  if (up && dropped && loaded.has('stock')) reloadStock();
+  dropped = !up;
+});
 
 // Each work area and what the token needs to see it.
 const VIEWS = {

@@ -34,6 +34,8 @@ export async function startStock(live) {
   }), (data) => changed(data.stockChanged));
 }
 
+export const reloadStock = () => loadStock();
+
 async function loadStock() {
   const location = $('stock-location').value || null;
   const cover = $('stock-cover').value;

@@ -93,22 +93,34 @@ pub async fn audit(
 /// A retail chain's grants: the scopes its tokens may ever carry. The
 /// operator's own scopes are not for chains to hold.
 fn parse_grants(grants: &[String]) -> AppResult<String> {
-    for (i, g) in grants.iter().enumerate() {
-        let scope = Scope::parse(g.trim()).ok_or_else(|| {
-            AppError::bad_field(format!("input.grants.{i}"), format!("`{g}` is not a scope"))
-        })?;
-        if matches!(
+    let set = parse_scopes(grants, "input.grants", |scope| {
+        matches!(
             scope,
             Scope::InventoryWrite | Scope::FulfillmentWrite | Scope::PartnersAdmin
-        ) {
-            return Err(AppError::bad_field(
-                format!("input.grants.{i}"),
-                format!("`{scope}` is the operator's; a retail chain cannot hold it"),
-            ));
+        )
+        .then(|| format!("`{scope}` is the operator's; a retail chain cannot hold it"))
+    })?;
+    // Deduplicated and in a fixed order, as tokens' scopes are stored.
+    Ok(set.to_claim())
+}
+
+/// A list of scope names from a client, each checked: BAD_USER_INPUT on
+/// `{field}.{i}` for a name that is not a scope, or that `refuse` turns
+/// down (with its reason).
+pub(crate) fn parse_scopes(
+    names: &[String],
+    field: &str,
+    refuse: impl Fn(Scope) -> Option<String>,
+) -> AppResult<ScopeSet> {
+    for (i, name) in names.iter().enumerate() {
+        let scope = Scope::parse(name.trim()).ok_or_else(|| {
+            AppError::bad_field(format!("{field}.{i}"), format!("`{name}` is not a scope"))
+        })?;
+        if let Some(reason) = refuse(scope) {
+            return Err(AppError::bad_field(format!("{field}.{i}"), reason));
         }
     }
-    // Deduplicated and in a fixed order, as tokens' scopes are stored.
-    Ok(ScopeSet::parse(&grants.join(" ")).to_claim())
+    Ok(ScopeSet::parse(&names.join(" ")))
 }
 
 fn check_name(name: &str, field: &str) -> AppResult<String> {

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use entity::enums::PartnerStatus;
 use entity::partner;
 
-use crate::auth::{Authenticator, MintError, Scope, ScopeSet};
+use crate::auth::{Authenticator, MintError, ScopeSet};
 use crate::db::{self, Db};
 use crate::domain::partners;
 use crate::error::{AppError, AppResult};
@@ -54,21 +54,14 @@ pub async fn issue(
         ));
     }
     let granted = ScopeSet::parse(&partner.allowed_scopes);
-    for (i, s) in scopes.iter().enumerate() {
-        let field = format!("input.scopes.{i}");
-        let scope = Scope::parse(s.trim())
-            .ok_or_else(|| AppError::bad_field(&field, format!("`{s}` is not a scope")))?;
-        if !granted.contains(scope) {
-            return Err(AppError::bad_field(
-                &field,
-                format!(
-                    "{} is not granted `{scope}`: a token cannot hold more than the partner's grants",
-                    partner.code
-                ),
-            ));
-        }
-    }
-    let scopes = ScopeSet::parse(&scopes.join(" "));
+    let scopes = partners::parse_scopes(scopes, "input.scopes", |scope| {
+        (!granted.contains(scope)).then(|| {
+            format!(
+                "{} is not granted `{scope}`: a token cannot hold more than the partner's grants",
+                partner.code
+            )
+        })
+    })?;
     // A token issued in the second of a revocation would be refused with
     // the tokens it revoked (`iat` has second precision).
     if partner

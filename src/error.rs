@@ -228,7 +228,9 @@ impl AppError {
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
         // Counted wherever it surfaces, even where it is not retried.
-        crate::db::is_deadlock(&err);
+        if crate::db::is_deadlock(&err) {
+            crate::db::DEADLOCKS.inc();
+        }
         Self::internal(err)
     }
 }

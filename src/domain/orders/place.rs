@@ -164,7 +164,9 @@ impl From<DbErr> for PlaceError {
         if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
             PlaceError::KeyTaken
         } else if db::is_deadlock(&e) {
-            // Rolled back by PostgreSQL: plan again like stock that moved.
+            // Rolled back by PostgreSQL: plan again like stock that moved
+            // (and count it: the lock order should make it impossible).
+            db::DEADLOCKS.inc();
             PlaceError::StockMoved
         } else {
             PlaceError::App(e.into())

@@ -92,6 +92,13 @@ async function signedIn(token, viewport) {
 }
 const tab = (page, view) => page.click(`#tabs button[data-view="${view}"]`);
 const orderCard = (page, ref) => page.locator('#order-list > li', { hasText: ref });
+// Waits until the card of order `ref` shows every one of `texts` (live),
+// matched exactly (Playwright's plain-string hasText ignores case).
+const exactly = (text) => new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+const cardShows = (page, ref, ...texts) =>
+  texts.reduce((card, text) => card.filter({ hasText: exactly(text) }), orderCard(page, ref)).waitFor(WAIT);
+// Waits until the element shows text matching `pattern`.
+const shows = (page, selector, pattern) => page.locator(selector, { hasText: pattern }).waitFor(WAIT);
 
 try {
   // A short-lived token (8 s) signs in first; it expires while the rest runs.
@@ -103,8 +110,12 @@ try {
   await tab(operator, 'stock');
   const stockRow = operator.locator(`#low-stock tr[data-sku="${product.sku}"][data-location]`);
   await stockRow.first().waitFor(WAIT);
-  const availableNow = async () => Number((await stockRow.first().locator('.available').textContent()).replace(/\D/g, ''));
-  const before = await availableNow();
+  const before = Number((await stockRow.first().locator('.available').textContent()).replace(/\D/g, ''));
+  // Waits until the operator's row of the product shows `n` available (live).
+  const availableBecomes = (n) => operator.waitForFunction(([sku, want]) => {
+    const cell = document.querySelector(`#low-stock tr[data-sku="${sku}"] .available`);
+    return cell && Number(cell.textContent.replace(/\D/g, '')) === want;
+  }, [product.sku, n], WAIT);
   assert.equal(before, kept.available - sold, 'the setup order reserved at the one stocked warehouse');
 
   // The buyer (a tablet in a store) finds the product.
@@ -145,22 +156,16 @@ try {
   assert.match(await orderCard(buyer, ref).textContent(), /Đã đặt/);
 
   // The operator sees the level fall as the order reserves it.
-  await operator.waitForFunction(([sku, n]) => {
-    const cell = document.querySelector(`#low-stock tr[data-sku="${sku}"] .available`);
-    return cell && Number(cell.textContent.replace(/\D/g, '')) === n;
-  }, [product.sku, before - qty], WAIT);
+  await availableBecomes(before - qty);
 
   // The new order is counted on the operator's Orders tab meanwhile.
   await operator.waitForSelector('#orders-new:not([hidden])', WAIT);
   assert.equal(await operator.textContent('#orders-new'), '1 mới');
 
-    // The operator restocks that level from its row; the number rises live.
+  // The operator restocks that level from its row; the number rises live.
   await stockRow.first().locator('input.receive-qty').fill('40');
   await stockRow.first().locator('button.receive').click();
-  await operator.waitForFunction(([sku, n]) => {
-    const cell = document.querySelector(`#low-stock tr[data-sku="${sku}"] .available`);
-    return cell && Number(cell.textContent.replace(/\D/g, '')) === n;
-  }, [product.sku, before - qty + 40], WAIT);
+  await availableBecomes(before - qty + 40);
   const restocked = 40;
 
   // The operator acknowledges part of it from the live feed of orders
@@ -174,8 +179,7 @@ try {
   await card.locator('input.accept').first().fill(String(qty - 1));
   await card.locator('input.reason').first().fill('CI: thiếu 1');
   await card.locator('button.confirm').click();
-  await buyer.waitForFunction((r) => [...document.querySelectorAll('#order-list > li')]
-    .some((li) => li.textContent.includes(r) && /Đã xác nhận/.test(li.textContent)), ref, WAIT);
+  await cardShows(buyer, ref, 'Đã xác nhận');
   assert.match(await orderCard(buyer, ref).textContent(), new RegExp(`chấp nhận ${qty - 1}`));
   await card.waitFor({ state: 'detached', ...WAIT });
   await operator.selectOption('#order-status', '');
@@ -188,14 +192,11 @@ try {
   await card.locator('input.carrier').fill('Xe hub Hà Nội');
   await card.locator('input.tracking').fill('HN-CI-1');
   await card.locator('button.ship').click();
-  await buyer.waitForFunction(([r, s]) => [...document.querySelectorAll('#order-list > li')]
-    .some((li) => li.textContent.includes(r) && li.textContent.includes(s) && /Đã xuất kho/.test(li.textContent)),
-  [ref, sscc], WAIT);
+  await cardShows(buyer, ref, sscc, 'Đã xuất kho');
   await card.locator('button.deliver').waitFor(WAIT);
   await card.locator('button.deliver').click();
   await card.locator('button.deliver').click();
-  await buyer.waitForFunction((r) => [...document.querySelectorAll('#order-list > li')]
-    .some((li) => li.textContent.includes(r) && /Đã nhận/.test(li.textContent)), ref, WAIT);
+  await cardShows(buyer, ref, 'Đã nhận');
   assert.match(await orderCard(buyer, ref).locator('details.history summary').textContent(), /\(4\)/,
     'placed, acknowledged, shipped, delivered');
   if (shots) await buyer.screenshot({ path: path.join(shots, 'console-buyer.png'), fullPage: true });
@@ -206,12 +207,8 @@ try {
   const setup = orderCard(buyer, 'PO-CI-SETUP');
   await setup.locator('button.cancel').click();
   await setup.locator('button.cancel').click();
-  await buyer.waitForFunction(() => [...document.querySelectorAll('#order-list > li')]
-    .some((li) => li.textContent.includes('PO-CI-SETUP') && /Đã huỷ/.test(li.textContent)), null, WAIT);
-  await operator.waitForFunction(([sku, n]) => {
-    const cell = document.querySelector(`#low-stock tr[data-sku="${sku}"] .available`);
-    return cell && Number(cell.textContent.replace(/\D/g, '')) === n;
-  }, [product.sku, before - (qty - 1) + sold + restocked], WAIT);
+  await cardShows(buyer, 'PO-CI-SETUP', 'Đã huỷ');
+  await availableBecomes(before - (qty - 1) + sold + restocked);
   await tab(operator, 'orders');
 
   // Food ships with its lot and expiry date: without them the operator is
@@ -244,10 +241,7 @@ try {
   assert.equal(new Set(codes).size, 2, 'two SSCCs');
   await foodCard.locator('button.ship').click();
   const expiryShown = expiry.split('-').reverse().join('/');
-  await buyer.waitForFunction(([r, e, c]) => [...document.querySelectorAll('#order-list > li')]
-    .some((li) => li.textContent.includes(r) && li.textContent.includes(`lô L-CI-1 HSD ${e}`)
-      && li.textContent.includes(`lô L-CI-2 HSD ${e}`) && c.every((code) => li.textContent.includes(code))),
-  [foodRef, expiryShown, codes], WAIT);
+  await cardShows(buyer, foodRef, `lô L-CI-1 HSD ${expiryShown}`, `lô L-CI-2 HSD ${expiryShown}`, ...codes);
 
   // Reports: sales by day and partner as charts, and the fulfilment figures.
   await tab(operator, 'reports');
@@ -259,7 +253,7 @@ try {
   await operator.fill('#report-from', '2025-01-01');
   await operator.fill('#report-to', '2025-01-31');
   await operator.click('#report-form button[type="submit"]');
-  await operator.waitForFunction(() => /Chưa có doanh số/.test(document.querySelector('#chart-day').textContent), null, WAIT);
+  await shows(operator, '#chart-day', /Chưa có doanh số/);
   assert.doesNotMatch(await operator.textContent('#reports'), /false|undefined|null|NaN/);
   const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh' }).format(new Date());
   await operator.fill('#report-from', today);
@@ -321,14 +315,14 @@ try {
   await operator.fill('#store-name', 'Cửa hàng CI số 1');
   await operator.fill('#store-address', '1 Tràng Tiền, Hoàn Kiếm, Hà Nội');
   await operator.click('#store-create button[type="submit"]');
-  await operator.waitForFunction(() => /CI-01/.test(document.querySelector('#partner-table tr[data-partner="ci-coop"]')?.textContent ?? ''), null, WAIT);
+  await shows(operator, '#partner-table tr[data-partner="ci-coop"]', /CI-01/);
   await partnerRow('ci-coop').locator('button.suspend').click();
   assert.match(await operator.textContent('#error'), /Cần nhập lý do/);
   await partnerRow('ci-coop').locator('input.suspend-reason').fill('CI: thử tạm ngưng');
   await partnerRow('ci-coop').locator('button.suspend').click();
-  await operator.waitForFunction(() => /Tạm ngưng/.test(document.querySelector('#partner-table tr[data-partner="ci-coop"] .status')?.textContent ?? ''), null, WAIT);
+  await shows(operator, '#partner-table tr[data-partner="ci-coop"] .status', /Tạm ngưng/);
   await partnerRow('ci-coop').locator('button.reactivate').click();
-  await operator.waitForFunction(() => /Đang hoạt động/.test(document.querySelector('#partner-table tr[data-partner="ci-coop"] .status')?.textContent ?? ''), null, WAIT);
+  await shows(operator, '#partner-table tr[data-partner="ci-coop"] .status', /Đang hoạt động/);
 
   // A contract price for hapro: its buyer sees it as its price.
   await operator.selectOption('#contract-partner', { label: await operator.locator('#contract-partner option', { hasText: '(hapro)' }).textContent() });
@@ -337,10 +331,10 @@ try {
   await operator.fill('#contract-min', '2');
   await operator.fill('#contract-inc', '2');
   await operator.click('#contract-form button[type="submit"]');
-  await operator.waitForFunction(() => /Đã lưu giá hợp đồng/.test(document.querySelector('#notice').textContent), null, WAIT);
+  await shows(operator, '#notice', /Đã lưu giá hợp đồng/);
   await tab(buyer, 'buy');
   await buyer.click('#search-form button');
-  await buyer.waitForFunction(() => /399\.000\s₫ \(giá hợp đồng\)/.test(document.querySelector('#results tbody tr')?.textContent ?? ''), null, WAIT);
+  await buyer.locator('#results tbody tr').first().filter({ hasText: /399\.000\s₫ \(giá hợp đồng\)/ }).waitFor(WAIT);
 
   await tab(operator, 'orders');
   if (shots) await operator.screenshot({ path: path.join(shots, 'console-operator.png'), fullPage: true });
@@ -404,7 +398,7 @@ try {
   }
   await slow.fill('#search', 'mat ong');
   await slow.click('#search-form button');
-  await slow.waitForFunction(() => /tự thử lại/.test(document.querySelector('#error').textContent), null, WAIT);
+  await shows(slow, '#error', /tự thử lại/);
   await slow.waitForSelector('#results:not([hidden])', { timeout: 20000 });
   assert.ok(await slow.isHidden('#error'), await slow.textContent('#error'));
 

@@ -39,8 +39,6 @@ export function resetOrders() {
   $('order-list').replaceChildren();
 }
 
-// Loads the newest orders, then follows from the latest event among them:
-// the replay covers anything that happened in between.
 export function initOrders() {
   $('order-status').addEventListener('change', () => loadOrders());
   $('more-orders').addEventListener('click', loadOlder);
@@ -49,38 +47,41 @@ export function initOrders() {
 // Where the next page of older orders starts.
 let older = { hasNextPage: false, endCursor: null };
 
+// A page of 20 orders of the chosen status (all when none), newest first.
+async function fetchPage(after) {
+  const data = await gql(`query($status: OrderStatus, $after: String) {
+    orders(first: 20, after: $after, filter: { status: $status }) {
+      nodes { ${ORDER} statusHistory { cursor } } pageInfo { hasNextPage endCursor } } }`,
+  { status: $('order-status').value || null, after });
+  older = data.orders.pageInfo;
+  return data.orders.nodes;
+}
+
 async function loadOlder() {
-  const status = $('order-status').value || null;
   try {
-    const data = await gql(`query($status: OrderStatus, $after: String) {
-      orders(first: 20, after: $after, filter: { status: $status }) {
-        nodes { ${ORDER} } pageInfo { hasNextPage endCursor } } }`, { status, after: older.endCursor });
-    const merged = new Map(data.orders.nodes.reverse().filter((o) => !orders.has(o.id)).map((o) => [o.id, o]));
+    const page = await fetchPage(older.endCursor);
+    const merged = new Map(page.reverse().filter((o) => !orders.has(o.id)).map((o) => [o.id, o]));
     for (const [id, o] of orders) merged.set(id, o);
     orders.clear();
     for (const [id, o] of merged) orders.set(id, o);
-    older = data.orders.pageInfo;
     renderOrders();
   } catch (e) {
     showError(e.message);
   }
 }
 
-// The newest 20 orders, of one status if chosen (the operator's "to
-// acknowledge" list is PLACED); returns the latest event's cursor.
+// The newest page (the operator's "to acknowledge" list is PLACED);
+// returns the cursor of the latest event among them.
 async function loadOrders() {
-  const status = $('order-status').value || null;
   $('order-list').setAttribute('aria-busy', 'true');
   try {
-    const data = await gql(`query($status: OrderStatus) { orders(first: 20, filter: { status: $status }) {
-      nodes { ${ORDER} statusHistory { cursor at } } pageInfo { hasNextPage endCursor } } }`, { status });
+    const page = await fetchPage(null);
     let latest = null;
     orders.clear();
-    for (const o of data.orders.nodes.reverse()) {
+    for (const o of page.reverse()) {
       for (const e of o.statusHistory) if (!latest || e.at > latest.at) latest = e;
       orders.set(o.id, o);
     }
-    older = data.orders.pageInfo;
     renderOrders();
     return latest?.cursor ?? null;
   } catch (e) {
@@ -91,6 +92,8 @@ async function loadOrders() {
   }
 }
 
+// Loads the newest orders, then follows from the latest event among them:
+// the replay covers anything that happened in between.
 export async function startOrders(live) {
   $('orders-h').textContent = t(has('fulfillment:write') ? 'ordersAll' : 'orders');
   cursor = await loadOrders();

@@ -421,8 +421,11 @@ pub(crate) async fn reserve_levels(txn: &DatabaseTransaction, units: &[Units]) -
 /// deadlocked with concurrent cancellations.) The availability test is
 /// re-checked against the locked row, as a single-row update's is.
 async fn reserve_levels_pg(txn: &DatabaseTransaction, units: &[Units]) -> AppResult<bool> {
+    // Callers sort into the lock order already; a repeated level (adjacent
+    // once sorted) is one row of the update, so it is summed.
+    debug_assert!(units.is_sorted_by_key(|u| (u.product_id, u.location_id)));
     let mut merged: Vec<Units> = Vec::with_capacity(units.len());
-    for u in in_lock_order(units) {
+    for &u in units {
         match merged.last_mut() {
             Some(last) if (last.product_id, last.location_id) == (u.product_id, u.location_id) => {
                 last.quantity += u.quantity;

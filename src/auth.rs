@@ -79,6 +79,28 @@ impl ScopeSet {
                 .collect(),
         )
     }
+    /// As `parse`, for a list a person typed (`ocop-gateway token
+    /// --scopes`): an unknown name is an error that names it, instead of a
+    /// token silently minted without it.
+    pub fn parse_strict(list: &str) -> Result<Self, String> {
+        let unknown: Vec<&str> = list
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|s| !s.is_empty() && Scope::parse(s).is_none())
+            .collect();
+        if unknown.is_empty() {
+            Ok(Self::parse(list))
+        } else {
+            Err(format!(
+                "unknown scope {}; the scopes are: {}",
+                unknown
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                Scope::ALL.map(Scope::as_str).join(", ")
+            ))
+        }
+    }
     pub fn intersect(&self, other: &ScopeSet) -> ScopeSet {
         ScopeSet(self.0.intersection(&other.0).copied().collect())
     }

@@ -70,14 +70,14 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Migrate => {
             telemetry::init(config.log_format);
             let db = db::connect_admin(&config).await?;
-            db::migrate(&db).await?;
+            migrate(&db).await?;
             tracing::info!("migrations applied");
             Ok(())
         }
         Command::Seed { scale } => {
             telemetry::init(config.log_format);
             let db = db::connect_admin(&config).await?;
-            db::migrate(&db).await?;
+            migrate(&db).await?;
             let report = seed::seed_demo(&db).await?;
             tracing::info!(?report, "demo data loaded");
             if let Some(sizes) = scale.sizes() {
@@ -128,7 +128,7 @@ pub async fn run(cli: Cli) -> CliResult {
             ttl,
             signing_key_file,
         } => {
-            let scopes = ScopeSet::parse(&scopes);
+            let scopes = ScopeSet::parse_strict(&scopes)?;
             let token = match signing_key_file {
                 None => auth::Authenticator::from_config(&config)?.mint(&partner, &scopes, ttl)?,
                 Some(path) => {
@@ -202,7 +202,7 @@ async fn serve(config: Config) -> CliResult {
 /// database in development only. Returns whether it loaded the demo data.
 pub async fn prepare_database(config: &Config) -> Result<bool, Box<dyn std::error::Error>> {
     let admin = db::connect_admin(config).await?;
-    db::migrate(&admin).await?;
+    migrate(&admin).await?;
     let mut seeded = false;
     if seed::is_empty(&admin).await? {
         if config.env == Environment::Development {
@@ -240,4 +240,15 @@ async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutdown signal received; finishing in-flight requests");
+}
+
+/// Applies pending migrations, then fills the report rollups when the
+/// orders predate them: a start-up step of `serve`, `migrate` and `seed`,
+/// so the database layer never calls into the domain.
+async fn migrate(db: &sea_orm::DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    db::migrate(db).await?;
+    if crate::domain::rollup::backfill_if_missing(db).await? {
+        tracing::info!("report rollups built from the existing orders");
+    }
+    Ok(())
 }

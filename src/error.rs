@@ -1,5 +1,5 @@
 //! One error type for the whole gateway and its one path to the wire:
-//! SPEC's `extensions.code`, the HTTP status, headers and the log line.
+//! The contract's `extensions.code`, the HTTP status, headers and the log line.
 //!
 //! Policy: the caller's fault gets its code and a message written for a
 //! human integrator. Our fault (database down, a bug, a timeout) gets
@@ -229,7 +229,7 @@ impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
         // Counted wherever it surfaces, even where it is not retried.
         if crate::db::is_deadlock(&err) {
-            crate::db::DEADLOCKS.inc();
+            crate::metrics::DEADLOCKS.inc();
         }
         Self::internal(err)
     }

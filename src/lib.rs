@@ -7,11 +7,9 @@
 pub mod auth;
 pub mod cli;
 pub mod config;
-pub mod console;
 pub mod db;
 pub mod domain;
 pub mod error;
-pub mod floor;
 pub mod graphql;
 pub mod http;
 pub mod ids;
@@ -20,10 +18,8 @@ pub mod metrics;
 pub mod partner_cache;
 pub mod rate_limit;
 pub mod recent;
-pub mod report_csv;
 pub mod seed;
-pub mod state;
 pub mod telemetry;
 
 pub use crate::http::build_app;
-pub use crate::state::AppState;
+pub use crate::http::state::AppState;

@@ -10,6 +10,13 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
+/// Deadlocks met in this process (`ocop_gateway_db_deadlocks_total`).
+/// Every writer of several stock levels locks them in one order, so this
+/// stays at 0; anything else is a lock-order bug, whether the victim was
+/// retried or failed. A process-wide counter, as the error conversion that
+/// meets a deadlock has no handle on the state.
+pub static DEADLOCKS: std::sync::LazyLock<Counter> = std::sync::LazyLock::new(Default::default);
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct HttpLabels {
     pub method: String,
@@ -148,7 +155,7 @@ impl Default for Metrics {
         registry.register(
             "db_deadlocks",
             "PostgreSQL deadlocks met (stock is always locked in one order, so this stays 0)",
-            crate::db::DEADLOCKS.clone(),
+            DEADLOCKS.clone(),
         );
         let live = LiveMetrics::new();
         live.register(&mut registry);

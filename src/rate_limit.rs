@@ -15,7 +15,9 @@ use std::sync::Arc;
 use dashmap::DashMap;
 use entity::partner;
 use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::middleware::NoOpMiddleware;
+use governor::state::{InMemoryState, NotKeyed};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 /// One partner's rates; 0 turns a bucket off.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,18 +28,23 @@ pub struct Limits {
     pub cost_burst: u32,
 }
 
-/// One partner's two buckets, built for the limits they were made with.
-pub struct Budget {
+type Bucket<C> = RateLimiter<NotKeyed, InMemoryState, C, NoOpMiddleware<<C as Clock>::Instant>>;
+
+/// One partner's two buckets, built for the limits they were made with. The
+/// clock is the real one but in the limiter's own tests.
+pub struct Budget<C: Clock = DefaultClock> {
     limits: Limits,
-    requests: Option<DefaultDirectRateLimiter>,
-    cost: Option<DefaultDirectRateLimiter>,
+    clock: C,
+    requests: Option<Bucket<C>>,
+    cost: Option<Bucket<C>>,
 }
 
-fn bucket(rate: u32, burst: u32) -> Option<DefaultDirectRateLimiter> {
+fn bucket<C: Clock + Clone>(rate: u32, burst: u32, clock: &C) -> Option<Bucket<C>> {
     let rate = NonZeroU32::new(rate)?;
     let burst = NonZeroU32::new(burst.max(rate.get())).unwrap_or(rate);
-    Some(RateLimiter::direct(
+    Some(RateLimiter::direct_with_clock(
         Quota::per_second(rate).allow_burst(burst),
+        clock.clone(),
     ))
 }
 
@@ -47,10 +54,17 @@ fn whole_seconds(wait: std::time::Duration) -> u64 {
 
 impl Budget {
     fn new(limits: Limits) -> Self {
+        Self::with_clock(limits, DefaultClock::default())
+    }
+}
+
+impl<C: Clock + Clone> Budget<C> {
+    fn with_clock(limits: Limits, clock: C) -> Self {
         Self {
             limits,
-            requests: bucket(limits.requests_per_sec, limits.request_burst),
-            cost: bucket(limits.cost_per_sec, limits.cost_burst),
+            requests: bucket(limits.requests_per_sec, limits.request_burst, &clock),
+            cost: bucket(limits.cost_per_sec, limits.cost_burst, &clock),
+            clock,
         }
     }
 
@@ -59,9 +73,9 @@ impl Budget {
         let Some(bucket) = &self.requests else {
             return Ok(());
         };
-        bucket.check().map_err(|not_until| {
-            whole_seconds(not_until.wait_time_from(DefaultClock::default().now()))
-        })
+        bucket
+            .check()
+            .map_err(|not_until| whole_seconds(not_until.wait_time_from(self.clock.now())))
     }
 
     /// Spends `cost` units of query cost; Err holds the whole seconds to wait.
@@ -74,9 +88,7 @@ impl Budget {
         };
         match bucket.check_n(cost) {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(not_until)) => Err(whole_seconds(
-                not_until.wait_time_from(DefaultClock::default().now()),
-            )),
+            Ok(Err(not_until)) => Err(whole_seconds(not_until.wait_time_from(self.clock.now()))),
             // Costlier than the whole bucket: cannot happen while the burst
             // is at least the complexity limit, which `PartnerLimiter` ensures.
             Err(_) => Err(1),
@@ -158,5 +170,64 @@ impl AddressLimiter {
         limiter.check_key(&address).map_err(|not_until| {
             whole_seconds(not_until.wait_time_from(DefaultClock::default().now()))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use governor::clock::FakeRelativeClock;
+    use std::time::Duration;
+
+    fn limits(rps: u32, burst: u32, cost: u32) -> Limits {
+        Limits {
+            requests_per_sec: rps,
+            request_burst: burst,
+            cost_per_sec: cost,
+            cost_burst: cost,
+        }
+    }
+
+    #[test]
+    fn requests_beyond_the_burst_wait_for_the_refill() {
+        let clock = FakeRelativeClock::default();
+        let budget = Budget::with_clock(limits(1, 2, 0), clock.clone());
+        assert_eq!(budget.take_request(), Ok(()));
+        assert_eq!(budget.take_request(), Ok(()));
+        assert_eq!(budget.take_request(), Err(1), "the burst is spent");
+        clock.advance(Duration::from_millis(999));
+        assert_eq!(
+            budget.take_request(),
+            Err(1),
+            "a refill takes a whole second"
+        );
+        clock.advance(Duration::from_millis(1));
+        assert_eq!(budget.take_request(), Ok(()));
+        assert_eq!(budget.take_request(), Err(1));
+        clock.advance(Duration::from_secs(10));
+        assert_eq!(budget.take_request(), Ok(()));
+        assert_eq!(budget.take_request(), Ok(()), "refilled up to the burst");
+        assert_eq!(budget.take_request(), Err(1), "and no further");
+    }
+
+    #[test]
+    fn query_cost_is_spent_from_its_own_bucket() {
+        let clock = FakeRelativeClock::default();
+        let budget = Budget::with_clock(limits(1_000, 1_000, 100), clock.clone());
+        assert_eq!(budget.spend(60), Ok(()));
+        assert_eq!(budget.spend(60), Err(1), "40 left of 100");
+        assert_eq!(budget.take_request(), Ok(()), "requests are untouched");
+        clock.advance(Duration::from_millis(200));
+        assert_eq!(budget.spend(60), Ok(()), "20 refilled: 60 again");
+        assert_eq!(budget.spend(0), Ok(()), "nothing costs nothing");
+    }
+
+    #[test]
+    fn a_zero_rate_turns_a_bucket_off() {
+        let budget = Budget::with_clock(limits(0, 0, 0), FakeRelativeClock::default());
+        for _ in 0..1_000 {
+            assert_eq!(budget.take_request(), Ok(()));
+            assert_eq!(budget.spend(1_000_000), Ok(()));
+        }
     }
 }

@@ -144,7 +144,7 @@ async fn graphql(
     match body {
         Some(body) if body.get("errors").is_none() => Ok(body.get("data").cloned()),
         Some(body) => {
-            // Tagged with the SPEC code, so the summary counts errors by code.
+            // Tagged with the error code, so the summary counts errors by code.
             let code = body["errors"][0]["extensions"]["code"]
                 .as_str()
                 .unwrap_or("NO_CODE")

@@ -372,7 +372,7 @@ pub struct StockLevel {
 
 impl StockLevel {
     pub fn available(&self) -> i64 {
-        self.on_hand - self.reserved
+        crate::domain::inventory::available(self.on_hand, self.reserved)
     }
 }
 

@@ -1,3 +1,12 @@
+//! The gateway's two clocks, and the only place either is read:
+//! - `now()`: an instant, in UTC, for every timestamp stored or shown
+//!   (RFC 3339 on the wire);
+//! - `business_today()`: a date, the local business day in
+//!   Asia/Ho_Chi_Minh, for every rule about days (delivery dates, contract
+//!   and certificate validity, report windows, the days of cover).
+//!
+//! No rule compares a date with the UTC date.
+
 use chrono::{DateTime, SubsecRound, Utc};
 
 /// Now, at microsecond precision: what PostgreSQL stores, so a timestamp

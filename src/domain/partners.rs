@@ -25,6 +25,16 @@ pub fn may_see_stores_of(viewer: &Viewer, partner_id: i64) -> bool {
     viewer.partner_id() == partner_id || viewer.is_operator()
 }
 
+/// A partner's record is read by the partner itself, and by whoever
+/// administers partners (`partners:admin`); to anyone else it is FORBIDDEN.
+pub fn may_read_partner(viewer: &Viewer, partner_id: i64) -> AppResult<()> {
+    if viewer.partner_id() == partner_id {
+        Ok(())
+    } else {
+        viewer.require(Scope::PartnersAdmin)
+    }
+}
+
 /// The stores of each of `partner_ids` that `viewer` may see, ordered by
 /// code, in one statement for the whole set.
 pub async fn visible_stores(
@@ -124,14 +134,13 @@ pub(crate) fn parse_scopes(
 }
 
 fn check_name(name: &str, field: &str) -> AppResult<String> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-        return Err(AppError::bad_field(
-            field,
-            "a name is 1 to 200 printable characters",
-        ));
-    }
-    Ok(name.to_owned())
+    text::printable(
+        name,
+        1,
+        200,
+        field,
+        "a name is 1 to 200 printable characters",
+    )
 }
 
 fn check_code(code: &str, field: &str) -> AppResult<String> {
@@ -164,7 +173,7 @@ pub async fn create_partner(db: &Db, actor: i64, input: NewPartner) -> AppResult
     let code = check_code(&input.code, "input.code")?;
     let name = check_name(&input.name, "input.name")?;
     let grants = parse_grants(&input.grants)?;
-    let (txn, _slot) = db::begin_write(db).await?;
+    let (txn, slot) = db::begin_write(db).await?;
     let created = partner::ActiveModel {
         id: NotSet,
         code: Set(code.clone()),
@@ -194,7 +203,7 @@ pub async fn create_partner(db: &Db, actor: i64, input: NewPartner) -> AppResult
         format!("code {code}, grants [{grants}]"),
     )
     .await?;
-    txn.commit().await?;
+    slot.commit(txn).await?;
     Ok(created)
 }
 
@@ -214,7 +223,7 @@ pub async fn update_partner(
     partner_id: i64,
     changes: PartnerChanges,
 ) -> AppResult<partner::Model> {
-    let (txn, _slot) = db::begin_write(db).await?;
+    let (txn, slot) = db::begin_write(db).await?;
     let current = find(&txn, partner_id).await?;
     let mut row: partner::ActiveModel = current.clone().into();
     let mut said = Vec::new();
@@ -256,7 +265,7 @@ pub async fn update_partner(
     }
     let updated = row.update(&txn).await?;
     audit(&txn, partner_id, actor, "update", said.join(", ")).await?;
-    txn.commit().await?;
+    slot.commit(txn).await?;
     Ok(updated)
 }
 
@@ -270,7 +279,7 @@ pub async fn set_status(
     reason: Option<&str>,
 ) -> AppResult<partner::Model> {
     let reason = text::reason(reason, "reason", status == PartnerStatus::Suspended)?;
-    let (txn, _slot) = db::begin_write(db).await?;
+    let (txn, slot) = db::begin_write(db).await?;
     let current = find(&txn, partner_id).await?;
     if current.kind == PartnerKind::Operator {
         return Err(AppError::conflict("the operator cannot be suspended"));
@@ -286,14 +295,14 @@ pub async fn set_status(
         PartnerStatus::Active => "reactivate",
     };
     audit(&txn, partner_id, actor, action, reason.unwrap_or_default()).await?;
-    txn.commit().await?;
+    slot.commit(txn).await?;
     Ok(updated)
 }
 
 /// Refuses every token issued to the partner up to now (by `iat`; a token
 /// issued in this same second is refused too). New tokens work.
 pub async fn revoke_tokens(db: &Db, actor: i64, partner_id: i64) -> AppResult<partner::Model> {
-    let (txn, _slot) = db::begin_write(db).await?;
+    let (txn, slot) = db::begin_write(db).await?;
     let current = find(&txn, partner_id).await?;
     let now = clock::now();
     partner::Entity::update_many()
@@ -310,7 +319,7 @@ pub async fn revoke_tokens(db: &Db, actor: i64, partner_id: i64) -> AppResult<pa
     )
     .await?;
     let updated = find(&txn, partner_id).await?;
-    txn.commit().await?;
+    slot.commit(txn).await?;
     Ok(updated)
 }
 
@@ -326,21 +335,21 @@ pub struct NewStore {
 /// Adds a ship-to store to a partner. A GS1 GLN, when given, must have a
 /// valid check digit.
 pub async fn add_store(db: &Db, actor: i64, input: NewStore) -> AppResult<store::Model> {
-    let code = input.code.trim().to_owned();
-    if code.is_empty() || code.chars().count() > 40 || code.chars().any(char::is_control) {
-        return Err(AppError::bad_field(
-            "input.code",
-            "a store code is 1 to 40 characters",
-        ));
-    }
+    let code = text::printable(
+        &input.code,
+        1,
+        40,
+        "input.code",
+        "a store code is 1 to 40 characters",
+    )?;
     let name = check_name(&input.name, "input.name")?;
-    let address = input.address.trim().to_owned();
-    if address.chars().count() > 300 || address.chars().any(char::is_control) {
-        return Err(AppError::bad_field(
-            "input.address",
-            "an address is at most 300 characters",
-        ));
-    }
+    let address = text::printable(
+        &input.address,
+        0,
+        300,
+        "input.address",
+        "an address is at most 300 characters",
+    )?;
     if let Some(gln) = &input.gln
         && !(gln.len() == 13 && gtin::is_valid(gln))
     {
@@ -349,7 +358,7 @@ pub async fn add_store(db: &Db, actor: i64, input: NewStore) -> AppResult<store:
             "a GLN is 13 digits with a valid GS1 check digit",
         ));
     }
-    let (txn, _slot) = db::begin_write(db).await?;
+    let (txn, slot) = db::begin_write(db).await?;
     let partner = find(&txn, input.partner_id).await?;
     let taken = store::Entity::find()
         .filter(store::Column::PartnerId.eq(partner.id))
@@ -381,7 +390,7 @@ pub async fn add_store(db: &Db, actor: i64, input: NewStore) -> AppResult<store:
         format!("store {code}{gln}"),
     )
     .await?;
-    txn.commit().await?;
+    slot.commit(txn).await?;
     Ok(created)
 }
 

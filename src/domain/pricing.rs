@@ -219,7 +219,7 @@ pub async fn set_contract_price(
     contract: NewContract,
 ) -> AppResult<contract_price::Model> {
     validate(&contract)?;
-    let (txn, _slot) = db::begin_write(db).await?;
+    let (txn, slot) = db::begin_write(db).await?;
     let partner = partners::find(&txn, contract.partner_id).await?;
     if product::Entity::find_by_id(contract.product_id)
         .one(&txn)
@@ -270,7 +270,7 @@ pub async fn set_contract_price(
         ),
     )
     .await?;
-    txn.commit().await?;
+    slot.commit(txn).await?;
     Ok(row)
 }
 

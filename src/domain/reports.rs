@@ -23,8 +23,8 @@ use entity::enums::Category;
 use sea_orm::{ActiveEnum, ConnectionTrait, DatabaseConnection, Statement, Value};
 
 use crate::auth::Viewer;
-use crate::domain::clock;
 use crate::domain::rollup::dim;
+use crate::domain::{clock, inventory};
 use crate::error::{AppError, AppResult};
 
 /// Longest window a report covers.
@@ -417,19 +417,21 @@ pub async fn low_stock(
         // Loose on purpose (cover is rounded below); the exact test follows.
         values.push((max.saturating_add(1)).into());
         extra.push_str(&format!(
-            " AND (il.on_hand - il.reserved) * {SALES_WINDOW_DAYS} <= ${} * s.units",
+            " AND {} * {SALES_WINDOW_DAYS} <= ${} * s.units",
+            inventory::available_sql("il"),
             values.len()
         ));
     }
     let sql = format!(
-        "SELECT il.product_id, il.location_id, il.on_hand - il.reserved AS available,
+        "SELECT il.product_id, il.location_id, {available} AS available,
                 s.units AS sold
          FROM (SELECT product_id, location_id, CAST(SUM(units) AS BIGINT) AS units
                FROM level_sales_rollup WHERE day >= $1
                GROUP BY product_id, location_id) s
          JOIN inventory_level il
            ON il.product_id = s.product_id AND il.location_id = s.location_id
-         WHERE s.units > 0{extra}"
+         WHERE s.units > 0{extra}",
+        available = inventory::available_sql("il"),
     );
     let mut rows = Vec::new();
     for row in db

@@ -53,6 +53,24 @@ pub fn reason(text: Option<&str>, field: &str, required: bool) -> AppResult<Opti
     }
 }
 
+/// `value` trimmed, when it is `min` to `max` characters with no control
+/// character (the one rule for names, codes and references); otherwise
+/// BAD_USER_INPUT naming `field`, with `message`.
+pub fn printable(
+    value: &str,
+    min: usize,
+    max: usize,
+    field: &str,
+    message: &str,
+) -> AppResult<String> {
+    let value = value.trim();
+    let len = value.chars().count();
+    if len < min || len > max || value.chars().any(char::is_control) {
+        return Err(AppError::bad_field(field, message));
+    }
+    Ok(value.to_owned())
+}
+
 /// Escapes LIKE wildcards so that user text matches literally (with `ESCAPE '\'`).
 pub fn like_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -78,6 +96,18 @@ mod tests {
             "nuoc mam ba lang – dac san"
         );
         assert_eq!(fold("  chè\tđinh\u{0}  "), "che dinh");
+    }
+
+    #[test]
+    fn printable_text_is_trimmed_bounded_and_free_of_controls() {
+        assert_eq!(
+            printable("  PO-1 ", 1, 8, "f", "m").ok().as_deref(),
+            Some("PO-1")
+        );
+        assert!(printable("   ", 1, 8, "f", "m").is_err());
+        assert!(printable("123456789", 1, 8, "f", "m").is_err());
+        assert!(printable("a\u{7}b", 1, 8, "f", "m").is_err());
+        assert_eq!(printable("", 0, 8, "f", "m").ok().as_deref(), Some(""));
     }
 
     #[test]

@@ -25,7 +25,6 @@ use crate::graphql::codes;
 use crate::graphql::documents::{self, Hash};
 use crate::graphql::measure::{self, Measured};
 use crate::rate_limit::Budget;
-use crate::state::AppState;
 
 /// A request ready to execute.
 pub struct Admitted {
@@ -47,6 +46,16 @@ impl From<AppError> for Refused {
     }
 }
 
+/// What admission needs of the gateway: the checking schema, the kept
+/// documents and the limits a document is measured against. Built once at
+/// start (`AppState`), so this module never reaches up to the whole state.
+pub struct Admission {
+    /// Validates with every rule and computes costs; never executes.
+    pub checker: crate::graphql::GatewaySchema,
+    pub documents: documents::Documents,
+    pub limits: measure::DocumentLimits,
+}
+
 /// Who asks, as far as admission cares.
 pub struct Asker<'a> {
     pub budget: Option<&'a Budget>,
@@ -54,18 +63,18 @@ pub struct Asker<'a> {
 }
 
 pub async fn admit(
-    state: &AppState,
+    admission: &Admission,
     mut request: async_graphql::Request,
     asker: Asker<'_>,
     runs: &[OperationType],
 ) -> Result<Admitted, Refused> {
-    let hash = persisted(state, &mut request)?;
-    let measured = match state.documents.parsed.get(&hash) {
+    let hash = persisted(admission, &mut request)?;
+    let measured = match admission.documents.parsed.get(&hash) {
         Some(m) => m,
-        None => match measure::measure(&request.query, &state.document_limits)? {
+        None => match measure::measure(&request.query, &admission.limits)? {
             Some(m) => {
                 let m = Arc::new(m);
-                state.documents.parsed.insert(hash, m.clone());
+                admission.documents.parsed.insert(hash, m.clone());
                 m
             }
             None => {
@@ -90,11 +99,11 @@ pub async fn admit(
         request.operation_name.as_deref(),
         &request.variables,
     );
-    let complexity = match state.documents.costs.get(&key) {
+    let complexity = match admission.documents.costs.get(&key) {
         Some(c) => c,
         None => {
-            let c = validate(state, &request, &measured).await?;
-            state.documents.costs.insert(key, c);
+            let c = validate(admission, &request, &measured).await?;
+            admission.documents.costs.insert(key, c);
             c
         }
     };
@@ -124,7 +133,7 @@ pub async fn admit(
 /// Resolves Apollo's automatic persisted queries
 /// (`extensions.persistedQuery { version: 1, sha256Hash }`) and returns
 /// the hash of the text to run.
-fn persisted(state: &AppState, request: &mut async_graphql::Request) -> Result<Hash, Refused> {
+fn persisted(admission: &Admission, request: &mut async_graphql::Request) -> Result<Hash, Refused> {
     let Some(pq) = request.extensions.get("persistedQuery") else {
         if request.query.is_empty() {
             return Err(AppError::bad_field("query", "the request has no `query`").into());
@@ -153,7 +162,7 @@ fn persisted(state: &AppState, request: &mut async_graphql::Request) -> Result<H
         )
     })?;
     if request.query.is_empty() {
-        let Some(text) = state.documents.persisted.get(&hash) else {
+        let Some(text) = admission.documents.persisted.get(&hash) else {
             // Apollo's clients retry with the full text on this message.
             let mut err = AppError::not_found("persisted query").request_error();
             err.message = "PersistedQueryNotFound".into();
@@ -172,7 +181,7 @@ fn persisted(state: &AppState, request: &mut async_graphql::Request) -> Result<H
         )
         .into());
     }
-    state
+    admission
         .documents
         .persisted
         .insert(hash, Arc::from(request.query.as_str()));
@@ -237,7 +246,7 @@ fn fits(ty: &Type, value: &Value) -> bool {
 
 /// The full validation by the checker; returns async-graphql's complexity.
 async fn validate(
-    state: &AppState,
+    admission: &Admission,
     request: &async_graphql::Request,
     measured: &Measured,
 ) -> Result<usize, Refused> {
@@ -249,7 +258,7 @@ async fn validate(
         probe = probe.operation_name(name);
     }
     probe.set_parsed_query(measured.doc.clone());
-    let response = state.checker.execute(probe).await;
+    let response = admission.checker.execute(probe).await;
     let result = slot.0.lock().ok().and_then(|mut s| s.take());
     match result {
         Some(result) => Ok(result.complexity),

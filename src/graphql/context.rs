@@ -5,12 +5,15 @@ use std::sync::Arc;
 
 use crate::db::Db;
 use async_graphql::Context;
+use async_graphql::dataloader::{DataLoader, HashMapCache};
 
 use crate::auth::Viewer;
 use crate::domain::locations::LocationDirectory;
 use crate::error::{AppError, AppResult};
-use crate::graphql::loader;
 use crate::rate_limit::Budget;
+
+/// A DataLoader as a request carries it (`loader::prepare` attaches them).
+pub type Cached<T> = DataLoader<T, HashMapCache>;
 
 /// What every request carries into the resolvers.
 pub struct RequestData {
@@ -41,28 +44,7 @@ pub fn viewer<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Viewer> {
     })
 }
 
-pub fn loader<'a, T: Send + Sync + 'static>(
-    ctx: &'a Context<'_>,
-) -> AppResult<&'a loader::Cached<T>> {
-    ctx.data::<loader::Cached<T>>()
+pub fn loader<'a, T: Send + Sync + 'static>(ctx: &'a Context<'_>) -> AppResult<&'a Cached<T>> {
+    ctx.data::<Cached<T>>()
         .map_err(|_| AppError::internal(std::io::Error::other("data loader missing")))
-}
-
-/// Attaches the per-request state and fresh DataLoaders (their caches must
-/// never outlive one request, nor be shared between partners).
-pub fn prepare(request: async_graphql::Request, data: RequestData) -> async_graphql::Request {
-    let db = data.db.clone();
-    let locations = data.locations.clone();
-    let viewer = data.viewer.clone();
-    loader::attach(&db, &locations, viewer, request.data(data), true)
-}
-
-/// As `prepare`, for a subscription: its loaders never cache, as one
-/// subscription resolves events for as long as it lives, and each must
-/// show the data as it is then.
-pub fn prepare_live(request: async_graphql::Request, data: RequestData) -> async_graphql::Request {
-    let db = data.db.clone();
-    let locations = data.locations.clone();
-    let viewer = data.viewer.clone();
-    loader::attach(&db, &locations, viewer, request.data(data), false)
 }

@@ -27,6 +27,39 @@ pub fn connection(first: Option<i32>, last: Option<i32>, child_complexity: usize
     PAGE_COST.saturating_add(size.saturating_mul(child_complexity))
 }
 
+/// The cost of one `totalCount` (an unbounded COUNT with the filter),
+/// added by the document measure (`measure`).
+pub const COUNT_COST: usize = 25;
+
+/// A list that is not paged (a producer's products, an order's lines) is
+/// charged as if it held this many items.
+pub const UNPAGED_LIST: usize = 10;
+
+/// A report over a window of local days: a base, and `per_day` for each
+/// day it spans (at least one, at most the longest window).
+pub fn report(from: chrono::NaiveDate, to: chrono::NaiveDate, per_day: usize) -> usize {
+    let days = (to - from)
+        .num_days()
+        .clamp(1, crate::domain::reports::MAX_DAYS) as usize;
+    10 + days * per_day
+}
+
+/// What a sales report costs per day of its window.
+pub const SALES_PER_DAY: usize = 2;
+
+/// What a fulfilment report costs per day of its window.
+pub const FULFILLMENT_PER_DAY: usize = 2;
+
+/// The fields of one sales row (`key label orders units revenue`): what
+/// the CSV export writes for every row, so it is charged like a GraphQL
+/// report selecting all of them.
+pub const SALES_ROW_FIELDS: usize = 5;
+
+/// `lowStock` reads every level with sales in the last 28 days.
+pub fn low_stock(child_complexity: usize) -> usize {
+    200 + child_complexity * 20
+}
+
 /// A mutation is a write transaction of several statements.
 pub const MUTATION: usize = 50;
 /// Placing an order reads, plans and reserves every line: the costliest.

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
-    location, order_allocation, order_event, order_line, partner, producer, product, store,
+    location, order_allocation, order_event, order_line, partner, producer, product,
+    purchase_order, store,
 };
 use sea_orm::DatabaseConnection;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -16,6 +17,7 @@ use crate::domain::catalog::{self, StockLevel};
 use crate::domain::locations::LocationDirectory;
 use crate::domain::{orders, partners, pricing};
 use crate::error::AppError;
+use crate::graphql::context::RequestData;
 
 pub struct StockLoader(DatabaseConnection, Arc<LocationDirectory>);
 
@@ -114,6 +116,24 @@ impl Loader<i64> for StoresByPartnerLoader {
     }
 }
 
+/// Orders by id, as the caller may see them (`domain::orders`): another
+/// partner's order is absent. No query without a caller.
+pub struct OrderLoader(DatabaseConnection, Option<Viewer>);
+
+impl Loader<i64> for OrderLoader {
+    type Value = purchase_order::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        match &self.1 {
+            Some(viewer) => orders::orders_for(&self.0, viewer, keys)
+                .await
+                .map_err(AppError::into),
+            None => Ok(HashMap::new()),
+        }
+    }
+}
+
 pub struct ShipmentsLoader(DatabaseConnection);
 
 impl Loader<i64> for ShipmentsLoader {
@@ -161,7 +181,7 @@ impl Loader<i64> for ProductsByProducerLoader {
 
 /// Loaders cache per request: a connection primes them with the whole
 /// page's keys (see `prime_product_page`), and nested fields then hit the cache.
-pub type Cached<T> = DataLoader<T, HashMapCache>;
+pub use super::context::Cached;
 
 fn cached<T: Loader<i64>>(loader: T, cache: bool) -> Cached<T> {
     let loader = DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default());
@@ -184,6 +204,7 @@ pub fn attach(
             cache,
         ))
         .data(cached(ShipmentsLoader(db.clone()), cache))
+        .data(cached(OrderLoader(db.clone(), viewer.clone()), cache))
         .data(cached(StoresByPartnerLoader(db.clone(), viewer), cache))
         .data(cached(ProducerLoader(db.clone()), cache))
         .data(cached(StockLoader(db.clone(), locations.clone()), cache))
@@ -270,4 +291,23 @@ where
     let values = loader.loader().load(&keys).await?;
     loader.feed_many(values).await;
     Ok(())
+}
+
+/// Attaches the per-request state and fresh DataLoaders (their caches must
+/// never outlive one request, nor be shared between partners).
+pub fn prepare(request: async_graphql::Request, data: RequestData) -> async_graphql::Request {
+    let db = data.db.clone();
+    let locations = data.locations.clone();
+    let viewer = data.viewer.clone();
+    attach(&db, &locations, viewer, request.data(data), true)
+}
+
+/// As `prepare`, for a subscription: its loaders never cache, as one
+/// subscription resolves events for as long as it lives, and each must
+/// show the data as it is then.
+pub fn prepare_live(request: async_graphql::Request, data: RequestData) -> async_graphql::Request {
+    let db = data.db.clone();
+    let locations = data.locations.clone();
+    let viewer = data.viewer.clone();
+    attach(&db, &locations, viewer, request.data(data), false)
 }

@@ -45,8 +45,7 @@ pub struct Measured {
     pub extra_cost: usize,
 }
 
-/// The cost of one `totalCount` (an unbounded COUNT with the filter).
-pub const COUNT_COST: usize = 25;
+pub use crate::graphql::cost::COUNT_COST;
 
 /// Measures `query`. `Ok(None)`: the document does not parse; async-graphql
 /// parses it again and reports the syntax error with its position.

@@ -18,7 +18,7 @@ use axum::body::Bytes;
 use axum::http::HeaderValue;
 use sha2::{Digest, Sha256};
 
-use super::Caller;
+use crate::auth::Viewer;
 use crate::recent::{Key, Recent};
 
 /// Larger answers are not kept: a few pages of a catalogue sync, not a
@@ -56,14 +56,14 @@ impl Responses {
     pub fn lookup(
         &self,
         epoch: Option<u64>,
-        caller: Option<&Caller>,
+        viewer: Option<&Viewer>,
         media: u8,
         request: &[u8],
     ) -> Lookup {
         let mut h = Sha256::new();
-        if let Some(c) = caller {
-            h.update(c.viewer.partner_id().to_le_bytes());
-            for scope in c.viewer.scopes.iter() {
+        if let Some(v) = viewer {
+            h.update(v.partner_id().to_le_bytes());
+            for scope in v.scopes.iter() {
                 h.update(scope.as_str().as_bytes());
                 h.update([0]);
             }
@@ -74,7 +74,6 @@ impl Responses {
                 .to_string()
                 .as_bytes(),
         );
-        h.update(chrono::Utc::now().date_naive().to_string().as_bytes());
         h.update([media]);
         h.update(request);
         Lookup {

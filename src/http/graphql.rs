@@ -28,13 +28,14 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::cache::Lookup;
-use super::media::{Media, is_json, negotiate, not_acceptable, wants_html};
-use super::{Caller, admit_anonymous, authenticate, graphiql};
+use super::caller::{Caller, admit_anonymous, authenticate, request_data};
+use super::graphiql;
+use super::media_type::{Media, is_json, negotiate, not_acceptable, wants_html};
 use crate::error::{AppError, code};
 use crate::graphql::admit::{self, Asker, Refused};
-use crate::graphql::context::{self, RequestData};
+use crate::graphql::loader;
 use crate::graphql::{codes, response_order};
-use crate::state::AppState;
+use crate::http::state::AppState;
 
 /// Held while a request is worked on.
 struct Admission {
@@ -120,10 +121,12 @@ pub(super) async fn post(
         BatchRequest::Single(request) => {
             // Read before anything runs: a commit after this makes the
             // answer stale, and it will not be served again.
-            let lookup =
-                state
-                    .responses
-                    .lookup(state.db.version().current(), caller, media as u8, &body);
+            let lookup = state.responses.lookup(
+                state.db.version().current(),
+                caller.map(Caller::viewer),
+                media as u8,
+                &body,
+            );
             if let Some(kept) = state.responses.get(&lookup) {
                 return bytes_response(StatusCode::OK, media, kept);
             }
@@ -172,7 +175,7 @@ pub(super) async fn get(
     };
     if params.query.is_none() && params.extensions.is_none() {
         if wants_html(&headers) {
-            return graphiql();
+            return graphiql::page();
         }
         return AppError::bad_field("query", "the request has no `query`").into_response();
     }
@@ -191,7 +194,7 @@ pub(super) async fn get(
     // Read before anything runs: a commit after this makes the tag stale.
     let lookup = state.responses.lookup(
         state.db.version().current(),
-        caller,
+        caller.map(Caller::viewer),
         media as u8,
         raw.as_bytes(),
     );
@@ -348,7 +351,7 @@ async fn run(
                 .min(state.config.max_query_complexity),
         },
     };
-    let admitted = match admit::admit(state, request, asker, runs).await {
+    let admitted = match admit::admit(&state.admission, request, asker, runs).await {
         Ok(a) => a,
         Err(Refused::Transport(ty)) => {
             state.metrics.observe_graphql_error(code::BAD_USER_INPUT);
@@ -359,26 +362,19 @@ async fn run(
             return Outcome::Refused(errors);
         }
     };
-    let data = RequestData {
-        db: state.db.clone(),
-        viewer: caller.map(|c| c.viewer.clone()),
-        budget: caller.map(|c| c.budget.clone()),
-        locations: state.locations.clone(),
-        max_page_size: state.config.max_page_size,
-        auth: state.auth.clone(),
-    };
+    let data = request_data(state, caller);
     let operation_name = admitted.request.operation_name.clone();
     let kind = admitted.kind;
     let mut response = state
         .schema
-        .execute(context::prepare(admitted.request, data))
+        .execute(loader::prepare(admitted.request, data))
         .await;
     response_order::reorder(
         &mut response.data,
         &admitted.measured.doc,
         operation_name.as_deref(),
     );
-    // Every error must carry a SPEC code. Ours always do; what is left bare
+    // Every error must carry one of the contract's codes. Ours always do; what is left bare
     // comes from async-graphql's input coercion, which is the caller's fault.
     response.errors = std::mem::take(&mut response.errors)
         .into_iter()

@@ -1,23 +1,27 @@
-//! The HTTP surface: `/graphql` (see `graphql`), health, readiness and
-//! metrics, behind request ids, tracing, timeouts and a body size limit.
+//! The HTTP surface, every transport of the gateway: `/graphql` (see
+//! `graphql`), `/graphql/ws` (`ws`), the console, the CSV report, health,
+//! readiness and metrics, behind request ids, tracing, timeouts and a body size limit.
 
+pub mod bench_floor;
 pub mod cache;
+pub mod caller;
+pub mod console;
+mod graphiql;
 mod graphql;
-mod media;
+mod media_type;
+pub mod report_csv;
+pub mod state;
+pub mod ws;
 
 use std::any::Any;
-use std::net::IpAddr;
-
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::OwnedSemaphorePermit;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower::ServiceBuilder;
 use tower_http::LatencyUnit;
@@ -26,27 +30,24 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use crate::auth::{self, Viewer};
-use crate::config::Introspection;
 use crate::error::AppError;
-use crate::rate_limit::Budget;
-use crate::state::AppState;
+use crate::http::state::AppState;
 
 pub fn build_app(state: AppState) -> Router {
     let timeout = Duration::from_millis(state.config.request_timeout_ms);
     let body_limit = state.config.max_body_bytes;
     let mut router = Router::new();
     if state.config.bench_floor {
-        router = router.merge(crate::floor::routes());
+        router = router.merge(bench_floor::routes());
     }
     if state.config.metrics_addr.is_none() {
         router = router.route("/metrics", get(metrics));
     }
     router
-        .merge(crate::console::routes())
+        .merge(console::routes())
         .route("/graphql", get(graphql::get).post(graphql::post))
-        .route("/graphql/ws", get(crate::live::ws::handler))
-        .route("/reports/sales.csv", get(crate::report_csv::sales_csv))
+        .route("/graphql/ws", get(ws::handler))
+        .route("/reports/sales.csv", get(report_csv::sales_csv))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(body_limit))
@@ -180,80 +181,4 @@ async fn metrics(State(state): State<AppState>) -> Response {
         state.metrics.render(),
     )
         .into_response()
-}
-
-/// GraphiQL, wired for subscriptions too: the Headers tab's JSON is also
-/// the `connection_init` payload of `/graphql/ws`.
-fn graphiql() -> Response {
-    Html(include_str!("../../static/graphiql.html")).into_response()
-}
-
-/// Authenticates the request. No header means an anonymous caller (only
-/// introspection works); a header that is present but bad is refused
-/// outright with 401, before anything else runs. A partner over its request
-/// rate is refused with 429 before any SQL (its record is cached).
-pub(crate) async fn authenticate(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> Result<Option<Caller>, AppError> {
-    let Some(value) = headers.get(AUTHORIZATION) else {
-        return Ok(None);
-    };
-    let value = value.to_str().map_err(|_| {
-        AppError::Unauthenticated("the Authorization header is not valid text".into())
-    })?;
-    let (caller, _) = authenticate_token(state, auth::bearer_token(value)?).await?;
-    Ok(Some(caller))
-}
-
-/// The checks every bearer token passes, on HTTP and in a WebSocket's
-/// `connection_init`: signature and claims, a known and active partner,
-/// revocation, the effective scopes, and one request of its rate budget.
-pub(crate) async fn authenticate_token(
-    state: &AppState,
-    token: &str,
-) -> Result<(Caller, auth::Claims), AppError> {
-    let claims = state.auth.verify(token)?;
-    let partner = state
-        .partners
-        .get(&state.db, &claims.sub)
-        .await?
-        .ok_or_else(|| AppError::Unauthenticated("the token's partner is not known".into()))?;
-    let budget = state.limiter.budget(&partner);
-    let viewer = auth::viewer_for(partner, &claims)?;
-    budget
-        .take_request()
-        .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
-    Ok((Caller { viewer, budget }, claims))
-}
-
-/// A request without a token can only introspect: it is refused unless
-/// introspection is public, metered per client address, and held to its
-/// own few in-flight slots, so it never crowds out partners.
-fn admit_anonymous(state: &AppState, address: IpAddr) -> Result<OwnedSemaphorePermit, AppError> {
-    if state.config.introspection() != Introspection::Public {
-        return Err(AppError::Unauthenticated(
-            "a bearer token is required: Authorization: Bearer <JWT>".into(),
-        ));
-    }
-    state
-        .anonymous
-        .take(address)
-        .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
-    state
-        .anon_in_flight
-        .clone()
-        .try_acquire_owned()
-        .map_err(|_| AppError::Overloaded)
-}
-
-impl Caller {
-    pub(crate) fn viewer(&self) -> &Viewer {
-        &self.viewer
-    }
-}
-
-pub struct Caller {
-    pub(crate) viewer: Viewer,
-    pub(crate) budget: Arc<Budget>,
 }

@@ -14,10 +14,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use entity::{order_event, purchase_order};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter,
-    Statement,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Statement,
 };
 
+use crate::db::sql;
 use crate::error::{AppError, AppResult};
 
 /// Where a reader is in an outbox.
@@ -78,20 +78,10 @@ pub struct StockEvent {
 
 impl StockEvent {
     pub fn available(&self) -> i64 {
-        self.on_hand - self.reserved
+        crate::domain::inventory::available(self.on_hand, self.reserved)
     }
     pub fn low(&self) -> bool {
         self.available() < self.reorder_point
-    }
-}
-
-/// Rows of transactions that have all ended (PostgreSQL).
-fn settled(backend: DatabaseBackend, alias: &str) -> String {
-    match backend {
-        DatabaseBackend::Postgres => format!(
-            " AND {alias}.tx < CAST(CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT) AS BIGINT)"
-        ),
-        _ => String::new(),
     }
 }
 
@@ -110,7 +100,7 @@ pub async fn head(db: &DatabaseConnection, table: &str) -> AppResult<Position> {
     let backend = db.get_database_backend();
     let sql = format!(
         "SELECT t.tx, t.id FROM {table} t WHERE 1 = 1{} ORDER BY t.tx DESC, t.id DESC LIMIT 1",
-        settled(backend, "t")
+        sql::settled(backend, "t")
     );
     Ok(
         match db
@@ -147,7 +137,7 @@ pub async fn order_events(
          WHERE {after}{settled}{partner_sql}
          ORDER BY e.tx, e.id LIMIT {limit}",
         after = after("e", from),
-        settled = settled(backend, "e"),
+        settled = sql::settled(backend, "e"),
     );
     let mut partners = Vec::new();
     for row in db
@@ -209,7 +199,7 @@ pub async fn stock_events(
          FROM stock_movement m WHERE {after}{settled}{filter}
          ORDER BY m.tx, m.id LIMIT {limit}",
         after = after("m", from),
-        settled = settled(backend, "m"),
+        settled = sql::settled(backend, "m"),
         filter = filter.sql("m"),
     );
     let rows = db

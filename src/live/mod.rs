@@ -1,5 +1,5 @@
-//! Live events: `stockChanged` and `orderEvents` over graphql-transport-ws
-//! on `/graphql/ws`.
+//! Live events: the feed behind `stockChanged` and `orderEvents` (served
+//! over graphql-transport-ws by `http::ws`).
 //!
 //! The order events and the stock ledger, written in the same transaction
 //! as the changes they record, are the outbox (`feed`). After a commit,
@@ -12,4 +12,3 @@
 pub mod feed;
 pub mod hub;
 pub mod wake;
-pub mod ws;

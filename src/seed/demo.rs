@@ -1,5 +1,5 @@
 //! The demo catalogue: real-sounding OCOP producers and products from
-//! several provinces, in every category, and the five partners of SPEC.
+//! several provinces, in every category, and the five partners the contract names.
 
 use entity::enums::{Category, PartnerKind, ProducerKind};
 

@@ -56,9 +56,9 @@ fn province_code(province: &str) -> &'static str {
 }
 
 pub async fn seed_demo(db: &crate::db::Db) -> Result<SeedReport, DbErr> {
-    let (txn, _slot) = crate::db::begin_write(db).await?;
+    let (txn, slot) = crate::db::begin_write(db).await?;
     let report = seed_in(&txn).await?;
-    txn.commit().await?;
+    slot.commit(txn).await?;
     Ok(report)
 }
 
@@ -74,7 +74,7 @@ async fn seed_in<C: ConnectionTrait>(db: &C) -> Result<SeedReport, DbErr> {
     Ok(report)
 }
 
-/// The SPEC partners and their stores.
+/// The demo partners (four chains and the operator) and their stores.
 async fn seed_partners<C: ConnectionTrait>(
     db: &C,
     now: DateTime<Utc>,

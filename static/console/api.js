@@ -40,7 +40,7 @@ export function sentence(error, requestId = '') {
 
 // One GraphQL request. RATE_LIMITED waits Retry-After and retries by
 // itself; UNAUTHENTICATED signs out; any other error is an ApiError
-// carrying its SPEC code, its extensions and a sentence.
+// carrying its error code, its extensions and a sentence.
 export async function gql(query, variables = {}) {
   for (let attempt = 0; ; attempt++) {
     let response;

@@ -212,7 +212,11 @@ async fn clock_skew_is_tolerated_up_to_the_leeway() {
         let token = sign(&with(good_claims(), claim, json!(at)), TEST_SECRET);
         let res = app.gql(Some(&token), VIEWER, json!({})).await;
         assert_eq!(res.status, 200, "{why}: {}", res.body);
-        assert_eq!(res.ok()["viewer"]["partner"]["code"], "aeon-vn", "{why}");
+        assert_eq!(
+            res.expect_data()["viewer"]["partner"]["code"],
+            "aeon-vn",
+            "{why}"
+        );
     }
     let refused = [
         ("exp", now() - 30, "expired 30 s ago"),
@@ -233,7 +237,7 @@ async fn a_suspension_applies_within_the_partner_cache_ttl() {
     let app = TestApp::with_config(|c| c.partner_cache_ttl_ms = 300).await;
     let hapro = app.token("hapro", ALL_RETAIL_SCOPES);
     let res = app.gql(Some(&hapro), VIEWER, json!({})).await;
-    assert_eq!(res.ok()["viewer"]["partner"]["code"], "hapro");
+    assert_eq!(res.expect_data()["viewer"]["partner"]["code"], "hapro");
     app.exec("UPDATE partner SET status = 'suspended' WHERE code = 'hapro'")
         .await;
     tokio::time::sleep(ttl + std::time::Duration::from_millis(50)).await;
@@ -243,7 +247,7 @@ async fn a_suspension_applies_within_the_partner_cache_ttl() {
         .await;
     tokio::time::sleep(ttl + std::time::Duration::from_millis(50)).await;
     let res = app.gql(Some(&hapro), VIEWER, json!({})).await;
-    assert_eq!(res.ok()["viewer"]["partner"]["code"], "hapro");
+    assert_eq!(res.expect_data()["viewer"]["partner"]["code"], "hapro");
 }
 
 #[tokio::test]
@@ -256,7 +260,7 @@ async fn no_token_means_only_introspection() {
     let res = app
         .gql(None, "{ __schema { queryType { name } } }", json!({}))
         .await;
-    assert_eq!(res.ok()["__schema"]["queryType"]["name"], "Query");
+    assert_eq!(res.expect_data()["__schema"]["queryType"]["name"], "Query");
 }
 
 #[tokio::test]
@@ -270,7 +274,7 @@ async fn effective_scopes_are_token_scopes_within_the_partner_grant() {
             json!({}),
         )
         .await;
-    let data = res.ok();
+    let data = res.expect_data();
     assert_eq!(data["viewer"]["partner"]["code"], "aeon-vn");
     assert_eq!(data["viewer"]["scopes"], json!(["catalog:read"]));
 
@@ -278,7 +282,9 @@ async fn effective_scopes_are_token_scopes_within_the_partner_grant() {
         .gql_as("hanoi-ocop-hub", OPERATOR_SCOPES, VIEWER, json!({}))
         .await;
     assert_eq!(
-        res.ok()["viewer"]["scopes"].as_array().map(Vec::len),
+        res.expect_data()["viewer"]["scopes"]
+            .as_array()
+            .map(Vec::len),
         Some(8)
     );
 }
@@ -323,14 +329,14 @@ async fn viewer_lists_the_partner_stores() {
             json!({}),
         )
         .await;
-    let stores = res.ok()["viewer"]["partner"]["stores"]
+    let stores = res.expect_data()["viewer"]["partner"]["stores"]
         .as_array()
         .cloned()
         .unwrap_or_default();
     let codes: Vec<&str> = stores.iter().filter_map(|s| s["code"].as_str()).collect();
     assert_eq!(codes, ["HAPRO-HK", "HAPRO-TX"]);
     assert_eq!(
-        res.ok()["viewer"]["partner"]["name"],
+        res.expect_data()["viewer"]["partner"]["name"],
         "Tổng công ty Thương mại Hà Nội (Hapro)"
     );
 }
@@ -366,7 +372,7 @@ async fn public_key_modes_accept_only_their_key_and_algorithm() {
     let app = public_key_app("EdDSA", "ed25519-public.pem").await;
     let good = sign_pem(Algorithm::EdDSA, "ed25519-private.pem", &good_claims());
     let res = app.gql(Some(&good), VIEWER, json!({})).await;
-    assert_eq!(res.ok()["viewer"]["partner"]["code"], "aeon-vn");
+    assert_eq!(res.expect_data()["viewer"]["partner"]["code"], "aeon-vn");
 
     let other_key = sign_pem(
         Algorithm::EdDSA,
@@ -402,14 +408,14 @@ async fn public_key_modes_accept_only_their_key_and_algorithm() {
     let app = public_key_app("RS256", "rsa-public.pem").await;
     let good = sign_pem(Algorithm::RS256, "rsa-private.pem", &good_claims());
     assert_eq!(
-        app.gql(Some(&good), VIEWER, json!({})).await.ok()["viewer"]["partner"]["code"],
+        app.gql(Some(&good), VIEWER, json!({})).await.expect_data()["viewer"]["partner"]["code"],
         "aeon-vn"
     );
 
     let app = public_key_app("ES256", "p256-public.pem").await;
     let good = sign_pem(Algorithm::ES256, "p256-private.pem", &good_claims());
     assert_eq!(
-        app.gql(Some(&good), VIEWER, json!({})).await.ok()["viewer"]["partner"]["code"],
+        app.gql(Some(&good), VIEWER, json!({})).await.expect_data()["viewer"]["partner"]["code"],
         "aeon-vn"
     );
     // An RS256 token is refused by an ES256 gateway, whatever its key.

@@ -29,7 +29,7 @@ query($after: String) {
 }"#;
 
 fn edges(res: &GqlResponse) -> Vec<Value> {
-    res.ok()["products"]["edges"]
+    res.expect_data()["products"]["edges"]
         .as_array()
         .cloned()
         .unwrap_or_default()
@@ -43,7 +43,7 @@ async fn all_products(app: &TestApp) -> Vec<Value> {
             .gql_as("aeon-vn", SCOPES, ALL, json!({ "after": after }))
             .await;
         out.extend(edges(&res).into_iter().map(|e| e["node"].clone()));
-        let info = &res.ok()["products"]["pageInfo"];
+        let info = &res.expect_data()["products"]["pageInfo"];
         if info["hasNextPage"] != true {
             return out;
         }
@@ -64,7 +64,7 @@ async fn walk(app: &TestApp, order: Value, size: i64, forward: bool) -> Vec<Valu
         let res = app.gql_as("winmart", SCOPES, PAGE, vars).await;
         let page: Vec<Value> = edges(&res).into_iter().map(|e| e["node"].clone()).collect();
         assert!(page.len() as i64 <= size);
-        let info = res.ok()["products"]["pageInfo"].clone();
+        let info = res.expect_data()["products"]["pageInfo"].clone();
         if forward {
             nodes.extend(page);
             if info["hasNextPage"] != true {
@@ -240,7 +240,7 @@ async fn page_walks_visit_unchanged_products_once_while_sort_keys_change() {
                 .join(", ");
             app.exec(&format!("UPDATE product SET {change} WHERE id IN ({list})"))
                 .await;
-            let info = res.ok()["products"]["pageInfo"].clone();
+            let info = res.expect_data()["products"]["pageInfo"].clone();
             pages += 1;
             assert!(pages < 100, "{field}: the walk ends");
             if info["hasNextPage"] != true {
@@ -274,7 +274,7 @@ async fn cursors_are_validated() {
             json!({ "first": 2, "order": { "field": "NAME" } }),
         )
         .await;
-    let cursor = res.ok()["products"]["pageInfo"]["endCursor"].clone();
+    let cursor = res.expect_data()["products"]["pageInfo"]["endCursor"].clone();
     let cases = [
         json!({ "first": 2, "after": cursor, "order": { "field": "PRICE" } }),
         json!({ "first": 2, "after": "garbage!" }),
@@ -304,7 +304,9 @@ async fn filtered(app: &TestApp, filter: Value) -> (HashSet<String>, i64) {
     let nodes: Vec<Value> = edges(&res).into_iter().map(|e| e["node"].clone()).collect();
     (
         ids_of(&nodes),
-        res.ok()["products"]["totalCount"].as_i64().unwrap_or(-1),
+        res.expect_data()["products"]["totalCount"]
+            .as_i64()
+            .unwrap_or(-1),
     )
 }
 
@@ -492,7 +494,7 @@ async fn lookups_find_products_and_refuse_bad_keys() {
             json!({ "id": id }),
         )
         .await;
-    assert_eq!(by_id.ok()["product"]["sku"], sku);
+    assert_eq!(by_id.expect_data()["product"]["sku"], sku);
     let by_sku = app
         .gql_as(
             "aeon-vn",
@@ -501,7 +503,7 @@ async fn lookups_find_products_and_refuse_bad_keys() {
             json!({ "s": sku }),
         )
         .await;
-    assert_eq!(by_sku.ok()["productBySku"]["id"], id);
+    assert_eq!(by_sku.expect_data()["productBySku"]["id"], id);
 
     let gtin = app
         .gql_as(
@@ -511,11 +513,11 @@ async fn lookups_find_products_and_refuse_bad_keys() {
             json!({}),
         )
         .await;
-    let gtin_code = gtin.ok()["productBySku"]["gtin"]
+    let gtin_code = gtin.expect_data()["productBySku"]["gtin"]
         .as_str()
         .expect("has gtin")
         .to_owned();
-    let trace = gtin.ok()["productBySku"]["traceCode"]
+    let trace = gtin.expect_data()["productBySku"]["traceCode"]
         .as_str()
         .expect("trace")
         .to_owned();
@@ -527,7 +529,7 @@ async fn lookups_find_products_and_refuse_bad_keys() {
             json!({ "g": gtin_code }),
         )
         .await;
-    assert_eq!(res.ok()["productByGtin"]["sku"], "BL-MAM-40N");
+    assert_eq!(res.expect_data()["productByGtin"]["sku"], "BL-MAM-40N");
     let res = app
         .gql_as(
             "aeon-vn",
@@ -536,7 +538,7 @@ async fn lookups_find_products_and_refuse_bad_keys() {
             json!({ "c": trace }),
         )
         .await;
-    let product = &res.ok()["productByTraceCode"];
+    let product = &res.expect_data()["productByTraceCode"];
     assert_eq!(product["producer"]["province"], "Thanh Hóa");
     assert_eq!(product["producer"]["commune"], "Hải Thanh");
     assert!(product["certificate"]["validToday"].is_boolean());
@@ -544,7 +546,7 @@ async fn lookups_find_products_and_refuse_bad_keys() {
     let location_id = app
         .gql_as("aeon-vn", SCOPES, "{ locations { id } }", json!({}))
         .await
-        .ok()["locations"][0]["id"]
+        .expect_data()["locations"][0]["id"]
         .clone();
     let unknown = ocop_gateway::ids::encode(ocop_gateway::ids::Kind::Product, 999_999).0;
     let cases = [
@@ -608,7 +610,7 @@ async fn nested_fields_cost_a_constant_number_of_statements() {
     // The first request reads the partner; later ones find it cached.
     app.gql_as("aeon-vn", SCOPES, query, json!({ "n": 1 }))
         .await
-        .ok();
+        .expect_data();
     let mut counts = Vec::new();
     for n in [5, 20, 66] {
         app.reset_statements();
@@ -645,7 +647,7 @@ async fn nested_fields_cost_a_constant_number_of_statements() {
     let res = app
         .gql_as("aeon-vn", SCOPES, "{ producers(first: 20) { totalCount edges { node { name products { sku available } } } } }", json!({}))
         .await;
-    assert!(res.ok()["producers"]["totalCount"].as_i64() >= Some(12));
+    assert!(res.expect_data()["producers"]["totalCount"].as_i64() >= Some(12));
     assert!(app.statement_count() <= 5, "{}", app.statement_count());
 }
 

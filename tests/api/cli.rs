@@ -50,11 +50,32 @@ async fn token_prints_only_a_token_the_gateway_accepts() {
             serde_json::json!({}),
         )
         .await;
-    assert_eq!(res.ok()["viewer"]["partner"]["code"], "winmart");
+    assert_eq!(res.expect_data()["viewer"]["partner"]["code"], "winmart");
     assert_eq!(
-        res.ok()["viewer"]["scopes"],
+        res.expect_data()["viewer"]["scopes"],
         serde_json::json!(["catalog:read", "orders:write"])
     );
+}
+
+#[test]
+fn token_refuses_an_unknown_scope_by_name() {
+    let out = gateway()
+        .args([
+            "token",
+            "--partner",
+            "winmart",
+            "--scopes",
+            "catalog:read,orders:wirte",
+            "--ttl",
+            "15m",
+        ])
+        .env("JWT_SECRET", TEST_SECRET)
+        .output()
+        .expect("run token");
+    assert!(!out.status.success(), "a typo must not mint a token");
+    assert!(out.stdout.is_empty(), "nothing is printed on stdout");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("`orders:wirte`"), "{stderr}");
 }
 
 #[test]

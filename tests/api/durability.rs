@@ -363,6 +363,10 @@ async fn two_server_processes_on_one_database_never_oversell() {
 #[tokio::test]
 async fn sqlite_commits_are_synced_before_they_are_acknowledged() {
     if backend() != Backend::Sqlite {
+        skip(
+            "sqlite_commits_are_synced_before_they_are_acknowledged",
+            "a SQLite setting; this run is on PostgreSQL",
+        );
         return;
     }
     let app = TestApp::new().await;
@@ -522,8 +526,8 @@ async fn an_order_placed_on_one_server_reaches_a_subscriber_on_the_other() {
             client,
             ports[0],
             &token,
-            crate::orders::PLACE,
-            crate::orders::input(
+            PLACE,
+            input(
                 &format!("across-warm-up-{round}"),
                 &store,
                 vec![(product.clone(), moq)],
@@ -544,8 +548,8 @@ async fn an_order_placed_on_one_server_reaches_a_subscriber_on_the_other() {
         client,
         ports[0],
         &token,
-        crate::orders::PLACE,
-        crate::orders::input("across", &store, vec![(product, moq)]),
+        PLACE,
+        input("across", &store, vec![(product, moq)]),
     )
     .await
     .expect("placed");

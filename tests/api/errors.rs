@@ -106,8 +106,8 @@ async fn a_request_past_its_time_limit_gets_a_coded_503_and_changes_nothing() {
             json!({}),
         )
         .await;
-    let product = ids.ok()["products"]["nodes"][0]["id"].clone();
-    let location = ids.ok()["locations"][0]["id"].clone();
+    let product = ids.expect_data()["products"]["nodes"][0]["id"].clone();
+    let location = ids.expect_data()["locations"][0]["id"].clone();
     let before = app
         .scalar_i64("SELECT SUM(on_hand) FROM inventory_level")
         .await;

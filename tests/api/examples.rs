@@ -28,7 +28,7 @@ async fn examples_run_against_the_demo_data() {
         let res = app
             .gql_as("aeon-vn", ALL_RETAIL_SCOPES, &query, variables)
             .await;
-        let data = res.ok();
+        let data = res.expect_data();
         let root = data
             .as_object()
             .and_then(|o| o.values().next())

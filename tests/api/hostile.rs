@@ -5,7 +5,6 @@
 use serde_json::{Value, json};
 
 use crate::helpers::*;
-use crate::orders::{products, store_of};
 
 /// `levels` fragments, each spreading the next `fanout` times.
 fn fragment_explosion(levels: usize, fanout: usize) -> String {
@@ -30,7 +29,7 @@ async fn others_still_served(app: &TestApp) {
         )
         .await;
     assert!(
-        res.ok()["locations"]
+        res.expect_data()["locations"]
             .as_array()
             .is_some_and(|l| !l.is_empty())
     );
@@ -146,7 +145,7 @@ async fn stock_stays_behind_inventory_read() {
             json!({}),
         )
         .await
-        .ok()["products"]["nodes"][0]
+        .expect_data()["products"]["nodes"][0]
         .clone();
     let sku = product["sku"].as_str().unwrap_or_default().to_owned();
     let place = |key: &str, quantity: Value| {
@@ -242,7 +241,7 @@ async fn stock_stays_behind_inventory_read() {
         .await;
     assert!(res.body.get("errors").is_none(), "{}", res.body);
     assert_eq!(
-        res.ok()["orders"]["nodes"][0]["lines"][0]["product"]["sku"],
+        res.expect_data()["orders"]["nodes"][0]["lines"][0]["product"]["sku"],
         sku
     );
 }
@@ -343,7 +342,7 @@ async fn requests_without_a_token_are_metered_capped_and_optional() {
             json!({}),
         )
         .await;
-    assert_eq!(res.ok()["__schema"]["queryType"]["name"], "Query");
+    assert_eq!(res.expect_data()["__schema"]["queryType"]["name"], "Query");
 
     // INTROSPECTION=off: nobody.
     let app =
@@ -401,5 +400,5 @@ async fn requests_without_a_token_never_take_partners_in_flight_slots() {
     others_still_served(&app).await;
     drop(held);
     let res = app.gql(None, doc, json!({})).await;
-    assert_eq!(res.ok()["__schema"]["queryType"]["name"], "Query");
+    assert_eq!(res.expect_data()["__schema"]["queryType"]["name"], "Query");
 }

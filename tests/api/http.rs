@@ -41,7 +41,7 @@ async fn responses_carry_a_request_id_and_metrics_count_them() {
             json!({}),
         )
         .await;
-    res.ok();
+    res.expect_data();
     let id = res
         .headers
         .get("x-request-id")

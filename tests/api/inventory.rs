@@ -28,7 +28,7 @@ async fn ids(app: &TestApp) -> Ids {
             json!({}),
         )
         .await;
-    let data = res.ok();
+    let data = res.expect_data();
     let node = &data["products"]["edges"][2]["node"];
     let stocked: Vec<Value> = node["stock"]
         .as_array()
@@ -76,7 +76,9 @@ async fn receipts_and_adjustments_write_the_ledger_and_agree_with_levels() {
             json!({ "p": ids.product, "l": ids.location, "q": 120, "r": "PN-2026-001" }),
         )
         .await;
-    let after_receipt = res.ok()["receiveStock"]["onHand"].as_i64().expect("onHand");
+    let after_receipt = res.expect_data()["receiveStock"]["onHand"]
+        .as_i64()
+        .expect("onHand");
     let res = app
         .gql_as(
             "hanoi-ocop-hub",
@@ -86,7 +88,7 @@ async fn receipts_and_adjustments_write_the_ledger_and_agree_with_levels() {
         )
         .await;
     assert_eq!(
-        res.ok()["adjustStock"]["onHand"].as_i64(),
+        res.expect_data()["adjustStock"]["onHand"].as_i64(),
         Some(after_receipt - 20)
     );
     // A receipt where the product was never stocked opens the level.
@@ -98,7 +100,7 @@ async fn receipts_and_adjustments_write_the_ledger_and_agree_with_levels() {
             json!({ "p": ids.product, "l": ids.unstocked_location, "q": 7 }),
         )
         .await;
-    assert_eq!(res.ok()["receiveStock"]["onHand"], 7);
+    assert_eq!(res.expect_data()["receiveStock"]["onHand"], 7);
     assert_eq!(ledger_rows(&app).await, before + 3);
     assert_eq!(check_invariants(&app.db).await.expect("check"), vec![]);
     assert_eq!(
@@ -120,7 +122,7 @@ async fn refused_stock_writes_change_nothing() {
             json!({ "p": ids.product }),
         )
         .await
-        .ok()["product"]["stock"][0]["onHand"]
+        .expect_data()["product"]["stock"][0]["onHand"]
         .as_i64()
         .expect("onHand");
     let bad_product = ocop_gateway::ids::encode(ocop_gateway::ids::Kind::Product, 999_999).0;

@@ -11,7 +11,9 @@ const SKUS: &str = "{ products(first: 2) { edges { node { sku } } } }";
 async fn still_serves(app: &TestApp) {
     let res = app.gql_as("aeon-vn", "catalog:read", SKUS, json!({})).await;
     assert_eq!(
-        res.ok()["products"]["edges"].as_array().map(Vec::len),
+        res.expect_data()["products"]["edges"]
+            .as_array()
+            .map(Vec::len),
         Some(2)
     );
 }
@@ -104,7 +106,9 @@ async fn connection_cost_grows_with_first() {
         .gql_as("aeon-vn", "catalog:read", query, json!({ "n": 10 }))
         .await;
     assert_eq!(
-        small.ok()["products"]["edges"].as_array().map(Vec::len),
+        small.expect_data()["products"]["edges"]
+            .as_array()
+            .map(Vec::len),
         Some(10)
     );
     let large = app
@@ -212,12 +216,9 @@ async fn a_partners_own_request_rate_overrides_the_default() {
         statuses.iter().all(|s| *s == 200 || *s == 429),
         "{statuses:?}"
     );
-    if elapsed < 4.0 {
-        assert!(
-            statuses.iter().any(|s| *s == 429),
-            "{statuses:?} in {elapsed:.2} s"
-        );
-    }
+    // That the third request within a second is refused is shown on an
+    // injected clock, without depending on this loop's speed
+    // (`rate_limit::tests::requests_beyond_the_burst_wait_for_the_refill`).
 }
 
 #[tokio::test]
@@ -238,7 +239,7 @@ async fn costly_queries_spend_a_separate_budget_and_are_refused_before_running()
     let costly = "{ products(first: 40) { edges { node { sku producer { name } } } } }";
     let winmart = app.token("winmart", "catalog:read orders:write");
     // A valid order, prepared before the budget runs out.
-    let store = crate::orders::store_of(&app, "winmart").await;
+    let store = store_of(&app, "winmart").await;
     let product = app
         .gql_as(
             "aeon-vn",
@@ -247,7 +248,7 @@ async fn costly_queries_spend_a_separate_budget_and_are_refused_before_running()
             json!({}),
         )
         .await
-        .ok()["products"]["nodes"][0]
+        .expect_data()["products"]["nodes"][0]
         .clone();
     let order = json!({ "input": {
         "idempotencyKey": "cost-1",

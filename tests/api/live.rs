@@ -11,7 +11,6 @@ use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers::*;
-use crate::orders::{PLACE, input, products, store_of};
 pub use crate::ws_client::{Said, Ws};
 
 pub const ORDER_EVENTS: &str = "subscription($since: String) { orderEvents(since: $since) { cursor at status order { id status } } }";
@@ -32,7 +31,7 @@ pub async fn place(app: &TestApp, partner: &str, key: &str) -> Value {
         input(key, &store, vec![(p.clone(), *moq)]),
     )
     .await
-    .ok()["placeOrder"]["order"]["id"]
+    .expect_data()["placeOrder"]["order"]["id"]
         .clone()
 }
 
@@ -49,7 +48,7 @@ async fn start_from(app: &TestApp, partner: &str) -> Value {
         json!({ "id": earlier }),
     )
     .await
-    .ok()["order"]["statusHistory"][0]["cursor"]
+    .expect_data()["order"]["statusHistory"][0]["cursor"]
         .clone()
 }
 
@@ -82,14 +81,11 @@ async fn an_order_reaches_its_partner_and_the_operator_and_no_one_else() {
         assert_eq!(e["status"], "PLACED");
         assert!(e["cursor"].as_str().is_some_and(|c| !c.is_empty()));
     }
-    // Winmart sees nothing of it: its first event is its own order.
-    assert!(matches!(
-        winmart.recv(Duration::from_millis(300)).await,
-        Said::Nothing
-    ));
+    // Winmart sees nothing of it: the first event after its cursor is its
+    // own order, placed after Aeon's (`next` fails on any other message).
     let own = place(&app, "winmart", "live-2").await;
     let event = winmart.next("o", PATIENCE).await;
-    assert_eq!(event["data"]["orderEvents"]["order"]["id"], own);
+    assert_eq!(event["data"]["orderEvents"]["order"]["id"], own, "{event}");
     // The cancellation is an event too, with the order as it is now.
     app.gql_as(
         "winmart",
@@ -98,7 +94,7 @@ async fn an_order_reaches_its_partner_and_the_operator_and_no_one_else() {
         json!({ "id": own }),
     )
     .await
-    .ok();
+    .expect_data();
     let event = winmart.next("o", PATIENCE).await;
     assert_eq!(event["data"]["orderEvents"]["status"], "CANCELLED");
     assert_eq!(event["data"]["orderEvents"]["order"]["status"], "CANCELLED");
@@ -117,7 +113,7 @@ async fn a_stock_receipt_reaches_stock_subscribers_with_the_new_level() {
             json!({}),
         )
         .await;
-    let nodes = data.ok()["products"]["nodes"].clone();
+    let nodes = data.expect_data()["products"]["nodes"].clone();
     let (product, other) = (&nodes[0], &nodes[1]);
     let level = &product["stock"][0];
     let mut ws = Ws::connect(addr, &app.token("aeon-vn", "inventory:read catalog:read")).await;
@@ -134,24 +130,29 @@ async fn a_stock_receipt_reaches_stock_subscribers_with_the_new_level() {
                 vars,
             )
             .await
-            .ok();
+            .expect_data()["receiveStock"]["onHand"]
+                .as_i64()
         }
     };
     // The subscription is live once a warm-up receipt's event has come
-    // through (a fixed pause raced its start on a loaded machine); then
-    // nothing more is pending, and the last level seen is the baseline.
-    let mut on_hand = None;
+    // through (a fixed pause raced its start on a loaded machine). Events
+    // come in commit order, so once the one showing the last warm-up's
+    // level has arrived nothing of the warm-up is pending: that level is
+    // the baseline.
+    let mut last = None;
+    let mut live = false;
     for _ in 0..20 {
-        receive(&product["id"], &level["location"]["id"]).await;
+        last = receive(&product["id"], &level["location"]["id"]).await;
         if let Said::Message(m) = ws.recv(Duration::from_millis(500)).await {
-            on_hand = m["payload"]["data"]["stockChanged"]["onHand"].as_i64();
+            live = m["payload"]["data"]["stockChanged"]["onHand"].as_i64() == last;
             break;
         }
     }
-    while let Said::Message(m) = ws.recv(Duration::from_millis(300)).await {
-        on_hand = m["payload"]["data"]["stockChanged"]["onHand"].as_i64();
+    while !live {
+        let m = ws.next("s", PATIENCE).await;
+        live = m["data"]["stockChanged"]["onHand"].as_i64() == last;
     }
-    let on_hand = on_hand.expect("the stock subscription went live") + 7;
+    let on_hand = last.expect("the warm-up receipts answered") + 7;
     // A receipt of another product is not this subscriber's.
     receive(&other["id"], &other["stock"][0]["location"]["id"]).await;
     receive(&product["id"], &level["location"]["id"]).await;
@@ -179,7 +180,7 @@ async fn a_stock_receipt_reaches_stock_subscribers_with_the_new_level() {
             json!({ "p": product["id"], "u": 0 }),
         )
         .await;
-    assert_eq!(r.ok()["setReorderPoint"]["reorderPoint"], 0);
+    assert_eq!(r.expect_data()["setReorderPoint"]["reorderPoint"], 0);
     for (who, scopes, units, code) in [
         (
             "hanoi-ocop-hub",
@@ -212,7 +213,7 @@ async fn a_stock_receipt_reaches_stock_subscribers_with_the_new_level() {
             json!({ "id": product["id"] }),
         )
         .await
-        .ok()["product"]["minOrderQuantity"]
+        .expect_data()["product"]["minOrderQuantity"]
         .as_i64()
         .unwrap_or(1);
     app.gql_as(
@@ -222,7 +223,7 @@ async fn a_stock_receipt_reaches_stock_subscribers_with_the_new_level() {
         input("live-s", &store, vec![(product["id"].clone(), moq)]),
     )
     .await
-    .ok();
+    .expect_data();
     let event = ws.next("s", PATIENCE).await;
     let reserved = event["data"]["stockChanged"]["reserved"]
         .as_i64()
@@ -408,8 +409,12 @@ async fn subscriptions_are_limited_per_partner_and_per_socket_and_counted() {
     let addr = app.serve().await;
     let token = app.token("central-retail", "orders:read");
     let mut ws = Ws::connect(addr, &token).await;
+    // Every subscription follows from this cursor, so the order placed
+    // below reaches each that is open however long it took to start.
+    let since = start_from(&app, "central-retail").await;
     for id in ["a", "b", "c"] {
-        ws.subscribe(id, ORDER_EVENTS, json!({})).await;
+        ws.subscribe(id, ORDER_EVENTS, json!({ "since": since }))
+            .await;
     }
     match ws.recv(PATIENCE).await {
         Said::Message(m) => {
@@ -427,10 +432,19 @@ async fn subscriptions_are_limited_per_partner_and_per_socket_and_counted() {
         metrics.contains("ocop_gateway_subscriptions{subscription=\"orderEvents\"} 2"),
         "{metrics}"
     );
-    // Completing one frees its place.
+    // Completing one frees its place (once the server has let it go).
     ws.send(json!({ "type": "complete", "id": "a" })).await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    ws.subscribe("d", ORDER_EVENTS, json!({})).await;
+    let freed = "ocop_gateway_subscriptions{subscription=\"orderEvents\"} 1";
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !app.get("/metrics").await.2.contains(freed) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the completed subscription was never let go"
+        );
+        tokio::task::yield_now().await;
+    }
+    ws.subscribe("d", ORDER_EVENTS, json!({ "since": since }))
+        .await;
     place(&app, "central-retail", "limits-1").await;
     let mut got = Vec::new();
     for _ in 0..2 {
@@ -472,12 +486,42 @@ fn small_hub(app: &TestApp, max_behind: usize) -> std::sync::Arc<ocop_gateway::l
     )
 }
 
-/// Places and cancels `n` orders of `partner`: 2n events.
-async fn churn(app: &TestApp, partner: &str, n: usize) {
+type Events = std::pin::Pin<
+    Box<
+        dyn futures_util::Stream<
+                Item = Result<ocop_gateway::live::feed::OrderEvent, ocop_gateway::error::AppError>,
+            > + Send,
+    >,
+>;
+
+/// The order ids of the next `n` events of `stream` (waits up to 5 s each).
+async fn next_orders(stream: &mut Events, n: usize) -> Vec<i64> {
+    let mut out = Vec::new();
+    for _ in 0..n {
+        let event = tokio::time::timeout(Duration::from_secs(5), stream.next())
+            .await
+            .expect("an event in time")
+            .expect("the stream goes on")
+            .expect("no error");
+        out.push(event.event.order_id);
+    }
+    out
+}
+
+/// Places and cancels `n` orders of `partner`: 2n events. After each
+/// change it waits until `pacer` (another subscriber of the same hub) has
+/// received it, so the dispatcher publishes each as a batch of its own and
+/// a subscriber that does not read falls behind by 2n batches. Returns the
+/// orders' ids.
+async fn churn(app: &TestApp, partner: &str, n: usize, pacer: &mut Events) -> Vec<i64> {
+    let mut ids = Vec::new();
     let store = store_of(app, partner).await;
     let ps = products(app, 1).await;
     let (p, moq, _) = &ps[0];
-    for i in 0..n {
+    // Keys unique in the test, so a later churn never replays an order.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    for _ in 0..n {
+        let i = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let placed = app
             .gql_as(
                 partner,
@@ -486,7 +530,8 @@ async fn churn(app: &TestApp, partner: &str, n: usize) {
                 input(&format!("churn-{i}"), &store, vec![(p.clone(), *moq)]),
             )
             .await;
-        let id = placed.ok()["placeOrder"]["order"]["id"].clone();
+        let id = placed.expect_data()["placeOrder"]["order"]["id"].clone();
+        ids.extend(next_orders(pacer, 1).await);
         app.gql_as(
             partner,
             ALL_RETAIL_SCOPES,
@@ -494,44 +539,36 @@ async fn churn(app: &TestApp, partner: &str, n: usize) {
             json!({ "id": id }),
         )
         .await
-        .ok();
-        // Let the dispatcher publish (most) events as batches of their own.
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        .expect_data();
+        ids.extend(next_orders(pacer, 1).await);
     }
+    ids
 }
 
 /// Hapro's order events from now on, straight from `hub`.
-async fn hapro_events(
-    app: &TestApp,
-    hub: &std::sync::Arc<ocop_gateway::live::hub::Hub>,
-) -> impl futures_util::Stream<
-    Item = Result<ocop_gateway::live::feed::OrderEvent, ocop_gateway::error::AppError>,
-> {
+async fn hapro_events(app: &TestApp, hub: &std::sync::Arc<ocop_gateway::live::hub::Hub>) -> Events {
     let partner = app
         .scalar_i64("SELECT id FROM partner WHERE code = 'hapro'")
         .await;
     let admitted = hub.admit(partner, "orderEvents").expect("admitted");
-    hub.order_events(admitted, Some(partner), None)
-        .await
-        .expect("stream")
+    Box::pin(
+        hub.order_events(admitted, Some(partner), None)
+            .await
+            .expect("stream"),
+    )
 }
 
 #[tokio::test]
 async fn a_subscriber_that_falls_behind_catches_up_from_the_database_in_order() {
     let app = TestApp::new().await;
     let hub = small_hub(&app, 10_000);
-    let stream = hapro_events(&app, &hub).await;
-    tokio::pin!(stream);
-    // Live (caught up, waiting on the ring) ...
-    assert!(
-        tokio::time::timeout(Duration::from_millis(300), stream.next())
-            .await
-            .is_err()
-    );
-    // ... then not read while 40 events happen: far past the 2-batch ring.
-    churn(&app, "hapro", 20).await;
+    let mut stream = hapro_events(&app, &hub).await;
+    let mut pacer = hapro_events(&app, &hub).await;
+    // Not read while 40 events happen: far past the 2-batch ring.
+    let ids = churn(&app, "hapro", 20, &mut pacer).await;
     let (_, _, before) = app.get("/metrics").await;
     let mut positions = Vec::new();
+    let mut orders = Vec::new();
     for _ in 0..40 {
         let event = tokio::time::timeout(Duration::from_secs(5), stream.next())
             .await
@@ -539,11 +576,13 @@ async fn a_subscriber_that_falls_behind_catches_up_from_the_database_in_order() 
             .expect("the stream goes on")
             .expect("no error");
         positions.push(event.position);
+        orders.push(event.event.order_id);
     }
     assert!(
         positions.windows(2).all(|w| w[0] < w[1]),
         "in commit order, no duplicate"
     );
+    assert_eq!(orders, ids, "exactly the churn's events, in order");
     let (_, _, after) = app.get("/metrics").await;
     let resyncs = |m: &str| {
         m.lines()
@@ -553,21 +592,18 @@ async fn a_subscriber_that_falls_behind_catches_up_from_the_database_in_order() 
             .unwrap_or(0.0)
     };
     assert!(resyncs(&after) >= 1.0, "{before}\n{after}");
-    // Nothing more than what happened.
-    assert!(
-        tokio::time::timeout(Duration::from_millis(300), stream.next())
-            .await
-            .is_err()
-    );
+    // Nothing more than what happened: the next event is a later marker's.
+    let marker = churn(&app, "hapro", 1, &mut pacer).await;
+    assert_eq!(next_orders(&mut stream, 2).await, marker);
 }
 
 #[tokio::test]
 async fn a_subscriber_too_far_behind_is_ended_with_the_cursor_to_resume_from() {
     let app = TestApp::new().await;
     let hub = small_hub(&app, 10);
-    let stream = hapro_events(&app, &hub).await;
-    tokio::pin!(stream);
-    churn(&app, "hapro", 15).await;
+    let mut stream = hapro_events(&app, &hub).await;
+    let mut pacer = hapro_events(&app, &hub).await;
+    churn(&app, "hapro", 15, &mut pacer).await;
     let mut ended = None;
     for _ in 0..40 {
         match tokio::time::timeout(Duration::from_secs(5), stream.next())

@@ -3,81 +3,12 @@
 
 use std::collections::HashSet;
 
-use ocop_gateway::domain::inventory::check_invariants;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-pub const PLACE: &str = r#"mutation($input: PlaceOrderInput!) {
-  placeOrder(input: $input) {
-    replayed
-    order { id status total currency buyerReference requestedDeliveryDate
-            store { code }
-            lines { lineNumber quantity unitPrice lineTotal product { sku } allocations { location { code } quantity } }
-            statusHistory { fromStatus toStatus actor } }
-  } }"#;
 const ORDER: &str = "query($id: ID!) { order(id: $id) { id status total statusHistory { fromStatus toStatus actor reason } } }";
 const AVAILABLE: &str = "query($id: ID!) { product(id: $id) { available stock { location { code } onHand reserved } } }";
-
-fn tomorrow() -> String {
-    (chrono::Utc::now().date_naive() + chrono::Days::new(1)).to_string()
-}
-
-pub async fn store_of(app: &TestApp, partner: &str) -> Value {
-    app.gql_as(
-        partner,
-        "catalog:read",
-        "{ viewer { partner { stores { id } } } }",
-        json!({}),
-    )
-    .await
-    .ok()["viewer"]["partner"]["stores"][0]["id"]
-        .clone()
-}
-
-/// (id, minOrderQuantity, wholesalePrice) of the first `n` products.
-pub async fn products(app: &TestApp, n: i64) -> Vec<(Value, i64, i64)> {
-    let res = app
-        .gql_as("aeon-vn", "catalog:read", "query($n: Int) { products(first: $n) { nodes { id minOrderQuantity wholesalePrice } } }", json!({ "n": n }))
-        .await;
-    res.ok()["products"]["nodes"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|p| {
-                    (
-                        p["id"].clone(),
-                        p["minOrderQuantity"].as_i64().unwrap_or(1),
-                        p["wholesalePrice"].as_i64().unwrap_or(0),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-pub async fn available(app: &TestApp, product: &Value) -> i64 {
-    app.gql_as(
-        "hanoi-ocop-hub",
-        OPERATOR_SCOPES,
-        AVAILABLE,
-        json!({ "id": product }),
-    )
-    .await
-    .ok()["product"]["available"]
-        .as_i64()
-        .expect("available")
-}
-
-pub fn input(key: &str, store: &Value, lines: Vec<(Value, i64)>) -> Value {
-    json!({ "input": {
-        "idempotencyKey": key,
-        "buyerReference": format!("PO-{key}"),
-        "storeId": store,
-        "requestedDeliveryDate": tomorrow(),
-        "lines": lines.into_iter().map(|(p, q)| json!({ "productId": p, "quantity": q })).collect::<Vec<_>>(),
-    }})
-}
 
 async fn counts(app: &TestApp) -> (i64, i64, i64, i64, i64) {
     (
@@ -88,21 +19,6 @@ async fn counts(app: &TestApp) -> (i64, i64, i64, i64, i64) {
             .await,
         app.scalar_i64("SELECT COUNT(*) FROM order_event").await,
     )
-}
-
-pub async fn assert_consistent(app: &TestApp) {
-    assert_eq!(
-        check_invariants(&app.db).await.expect("check"),
-        vec![],
-        "invariants"
-    );
-    assert_eq!(
-        ocop_gateway::domain::rollup::verify(&app.db)
-            .await
-            .expect("verify rollups"),
-        vec![],
-        "report rollups"
-    );
 }
 
 #[tokio::test]
@@ -118,7 +34,7 @@ async fn placing_an_order_reserves_stock_and_captures_prices() {
         vec![(a.0.clone(), a.1), (b.0.clone(), b.1 * 2)],
     );
     let res = app.gql_as("aeon-vn", ALL_RETAIL_SCOPES, PLACE, vars).await;
-    let payload = &res.ok()["placeOrder"];
+    let payload = &res.expect_data()["placeOrder"];
     assert_eq!(payload["replayed"], false);
     let order = &payload["order"];
     assert_eq!(order["status"], "PLACED");
@@ -157,7 +73,7 @@ async fn placing_an_order_reserves_stock_and_captures_prices() {
             json!({ "id": order["id"] }),
         )
         .await;
-    assert_eq!(again.ok()["order"]["total"], order["total"]);
+    assert_eq!(again.expect_data()["order"]["total"], order["total"]);
     assert_consistent(&app).await;
 }
 
@@ -173,7 +89,7 @@ async fn a_replay_with_its_lines_in_another_order_or_split_is_the_same_order() {
         vec![(a.0.clone(), a.1 * 2), (b.0.clone(), b.1)],
     );
     let res = app.gql_as("winmart", ALL_RETAIL_SCOPES, PLACE, first).await;
-    let id = res.ok()["placeOrder"]["order"]["id"].clone();
+    let id = res.expect_data()["placeOrder"]["order"]["id"].clone();
     let snapshot = counts(&app).await;
     // The same lines reversed, and the first one sent as two halves.
     let reordered = input(
@@ -184,8 +100,8 @@ async fn a_replay_with_its_lines_in_another_order_or_split_is_the_same_order() {
     let res = app
         .gql_as("winmart", ALL_RETAIL_SCOPES, PLACE, reordered)
         .await;
-    assert_eq!(res.ok()["placeOrder"]["replayed"], true);
-    assert_eq!(res.ok()["placeOrder"]["order"]["id"], id);
+    assert_eq!(res.expect_data()["placeOrder"]["replayed"], true);
+    assert_eq!(res.expect_data()["placeOrder"]["order"]["id"], id);
     assert_eq!(
         counts(&app).await,
         snapshot,
@@ -299,7 +215,7 @@ async fn every_invalid_order_is_refused_and_writes_nothing() {
     let res = app
         .gql_as("aeon-vn", ALL_RETAIL_SCOPES, PLACE, merged)
         .await;
-    let lines = res.ok()["placeOrder"]["order"]["lines"].clone();
+    let lines = res.expect_data()["placeOrder"]["order"]["lines"].clone();
     assert_eq!(lines.as_array().map(Vec::len), Some(1));
     assert_eq!(lines[0]["quantity"].as_i64(), Some(moq * 2));
 }
@@ -335,7 +251,7 @@ async fn insufficient_stock_on_one_line_leaves_the_other_lines_untouched() {
     let vars = input("exact", &store, vec![(b.0.clone(), before.1)]);
     let res = app.gql_as("hapro", ALL_RETAIL_SCOPES, PLACE, vars).await;
     assert!(
-        res.ok()["placeOrder"]["order"]["lines"][0]["allocations"]
+        res.expect_data()["placeOrder"]["order"]["lines"][0]["allocations"]
             .as_array()
             .map_or(0, Vec::len)
             >= 2
@@ -367,13 +283,13 @@ async fn scarce_product(app: &TestApp, stock: i64) -> Value {
         )
         .await;
     let location_id = |code: &Value| {
-        locations.ok()["locations"]
+        locations.expect_data()["locations"]
             .as_array()
             .and_then(|l| l.iter().find(|x| &x["code"] == code))
             .map(|x| x["id"].clone())
     };
     let adjust = "mutation($p: ID!, $l: ID!, $d: Int!) { adjustStock(input: { productId: $p, locationId: $l, delta: $d, reason: \"test setup\" }) { onHand } }";
-    let stock_levels = levels.ok()["product"]["stock"]
+    let stock_levels = levels.expect_data()["product"]["stock"]
         .as_array()
         .cloned()
         .unwrap_or_default();
@@ -389,7 +305,7 @@ async fn scarce_product(app: &TestApp, stock: i64) -> Value {
                 json!({ "p": product, "l": l, "d": target - on_hand }),
             )
             .await
-            .ok();
+            .expect_data();
         }
     }
     assert_eq!(available(app, &product).await, stock);
@@ -463,7 +379,7 @@ async fn split_orders_placed_and_cancelled_at_once_never_deadlock() {
                 json!({ "id": id }),
             )
             .await;
-        let largest = levels.ok()["product"]["stock"]
+        let largest = levels.expect_data()["product"]["stock"]
             .as_array()
             .map(|l| {
                 l.iter()
@@ -563,7 +479,7 @@ async fn concurrent_identical_retries_yield_one_order() {
     let mut fresh = 0;
     for task in tasks {
         let res = task.await.expect("task");
-        let payload = &res.ok()["placeOrder"];
+        let payload = &res.expect_data()["placeOrder"];
         ids.insert(
             payload["order"]["id"]
                 .as_str()
@@ -591,7 +507,7 @@ async fn concurrent_identical_retries_yield_one_order() {
         vec![(p.clone(), moq)],
     );
     let res = app.gql_as("hapro", ALL_RETAIL_SCOPES, PLACE, hapro).await;
-    assert_eq!(res.ok()["placeOrder"]["replayed"], false);
+    assert_eq!(res.expect_data()["placeOrder"]["replayed"], false);
     assert_consistent(&app).await;
 }
 
@@ -606,7 +522,11 @@ async fn place(app: &TestApp, partner: &str, key: &str) -> (Value, Value, i64) {
             input(key, &store, vec![(p.clone(), moq)]),
         )
         .await;
-    (res.ok()["placeOrder"]["order"]["id"].clone(), p, moq)
+    (
+        res.expect_data()["placeOrder"]["order"]["id"].clone(),
+        p,
+        moq,
+    )
 }
 
 async fn act(
@@ -618,21 +538,6 @@ async fn act(
 ) -> GqlResponse {
     let q = format!("mutation($id: ID!) {{ {mutation}(id: $id) {{ status }} }}");
     app.gql_as(partner, scopes, &q, json!({ "id": id })).await
-}
-
-pub async fn on_hand(app: &TestApp, product: &Value) -> i64 {
-    let res = app
-        .gql_as(
-            "hanoi-ocop-hub",
-            OPERATOR_SCOPES,
-            AVAILABLE,
-            json!({ "id": product }),
-        )
-        .await;
-    res.ok()["product"]["stock"]
-        .as_array()
-        .map(|s| s.iter().filter_map(|x| x["onHand"].as_i64()).sum())
-        .unwrap_or(0)
 }
 
 #[tokio::test]
@@ -665,7 +570,9 @@ async fn the_lifecycle_moves_stock_and_refuses_illegal_steps() {
         );
     }
     assert_eq!(
-        act(&app, hub.0, hub.1, "confirmOrder", &id).await.ok()["confirmOrder"]["status"],
+        act(&app, hub.0, hub.1, "confirmOrder", &id)
+            .await
+            .expect_data()["confirmOrder"]["status"],
         "CONFIRMED"
     );
     for m in ["confirmOrder", "deliverOrder"] {
@@ -676,7 +583,9 @@ async fn the_lifecycle_moves_stock_and_refuses_illegal_steps() {
         );
     }
     assert_eq!(
-        act(&app, hub.0, hub.1, "shipOrder", &id).await.ok()["shipOrder"]["status"],
+        act(&app, hub.0, hub.1, "shipOrder", &id)
+            .await
+            .expect_data()["shipOrder"]["status"],
         "SHIPPED"
     );
     assert_eq!(
@@ -703,7 +612,9 @@ async fn the_lifecycle_moves_stock_and_refuses_illegal_steps() {
         Some("CONFLICT")
     );
     assert_eq!(
-        act(&app, hub.0, hub.1, "deliverOrder", &id).await.ok()["deliverOrder"]["status"],
+        act(&app, hub.0, hub.1, "deliverOrder", &id)
+            .await
+            .expect_data()["deliverOrder"]["status"],
         "DELIVERED"
     );
     for m in ["confirmOrder", "shipOrder", "deliverOrder", "cancelOrder"] {
@@ -716,7 +627,7 @@ async fn the_lifecycle_moves_stock_and_refuses_illegal_steps() {
     let history = app
         .gql_as("aeon-vn", ALL_RETAIL_SCOPES, ORDER, json!({ "id": id }))
         .await;
-    let steps: Vec<(Value, Value, Value)> = history.ok()["order"]["statusHistory"]
+    let steps: Vec<(Value, Value, Value)> = history.expect_data()["order"]["statusHistory"]
         .as_array()
         .map(|h| {
             h.iter()
@@ -754,12 +665,14 @@ async fn the_lifecycle_moves_stock_and_refuses_illegal_steps() {
         let (id, _, moq) = place(&app, "aeon-vn", key).await;
         assert_eq!(available(&app, &product).await, before - moq);
         if confirm_first {
-            act(&app, hub.0, hub.1, "confirmOrder", &id).await.ok();
+            act(&app, hub.0, hub.1, "confirmOrder", &id)
+                .await
+                .expect_data();
         }
         let res = app
             .gql_as("aeon-vn", ALL_RETAIL_SCOPES, "mutation($id: ID!) { cancelOrder(id: $id, reason: \"store closed\") { status statusHistory { reason } } }", json!({ "id": id }))
             .await;
-        assert_eq!(res.ok()["cancelOrder"]["status"], "CANCELLED");
+        assert_eq!(res.expect_data()["cancelOrder"]["status"], "CANCELLED");
         assert_eq!(available(&app, &product).await, before, "{key}: released");
         for m in ["confirmOrder", "shipOrder", "deliverOrder", "cancelOrder"] {
             let snapshot = counts(&app).await;
@@ -820,12 +733,15 @@ async fn partners_see_and_touch_only_their_own_orders() {
     let mine = app
         .gql_as("winmart", ALL_RETAIL_SCOPES, list, json!({}))
         .await;
-    assert_eq!(mine.ok()["orders"]["totalCount"], 1);
-    assert_eq!(mine.ok()["orders"]["nodes"][0]["id"], winmart_order);
+    assert_eq!(mine.expect_data()["orders"]["totalCount"], 1);
+    assert_eq!(
+        mine.expect_data()["orders"]["nodes"][0]["id"],
+        winmart_order
+    );
     let all = app
         .gql_as("hanoi-ocop-hub", OPERATOR_SCOPES, list, json!({}))
         .await;
-    assert_eq!(all.ok()["orders"]["totalCount"], 2);
+    assert_eq!(all.expect_data()["orders"]["totalCount"], 2);
     let res = app.gql_as("winmart", "catalog:read", list, json!({})).await;
     assert_eq!(res.code(), Some("FORBIDDEN"));
 }
@@ -845,7 +761,7 @@ async fn orders_are_listed_newest_first_with_filters() {
         &ids[1],
     )
     .await
-    .ok();
+    .expect_data();
     let q = r#"query($first: Int, $after: String, $filter: OrderFilterInput) {
         orders(first: $first, after: $after, filter: $filter) { totalCount nodes { id } pageInfo { hasNextPage endCursor } } }"#;
     let mut seen = Vec::new();
@@ -860,17 +776,17 @@ async fn orders_are_listed_newest_first_with_filters() {
             )
             .await;
         seen.extend(
-            res.ok()["orders"]["nodes"]
+            res.expect_data()["orders"]["nodes"]
                 .as_array()
                 .cloned()
                 .unwrap_or_default()
                 .into_iter()
                 .map(|n| n["id"].clone()),
         );
-        if res.ok()["orders"]["pageInfo"]["hasNextPage"] != true {
+        if res.expect_data()["orders"]["pageInfo"]["hasNextPage"] != true {
             break;
         }
-        after = res.ok()["orders"]["pageInfo"]["endCursor"].clone();
+        after = res.expect_data()["orders"]["pageInfo"]["endCursor"].clone();
     }
     let mut newest_first = ids.clone();
     newest_first.reverse();
@@ -883,7 +799,10 @@ async fn orders_are_listed_newest_first_with_filters() {
             json!({ "first": 10, "filter": { "status": "CONFIRMED" } }),
         )
         .await;
-    assert_eq!(res.ok()["orders"]["nodes"], json!([{ "id": ids[1] }]));
+    assert_eq!(
+        res.expect_data()["orders"]["nodes"],
+        json!([{ "id": ids[1] }])
+    );
     let res = app
         .gql_as(
             "aeon-vn",
@@ -892,7 +811,10 @@ async fn orders_are_listed_newest_first_with_filters() {
             json!({ "first": 10, "filter": { "buyerReference": "PO-list-3" } }),
         )
         .await;
-    assert_eq!(res.ok()["orders"]["nodes"], json!([{ "id": ids[3] }]));
+    assert_eq!(
+        res.expect_data()["orders"]["nodes"],
+        json!([{ "id": ids[3] }])
+    );
     let res = app
         .gql_as(
             "aeon-vn",
@@ -901,7 +823,7 @@ async fn orders_are_listed_newest_first_with_filters() {
             json!({ "first": 10, "filter": { "createdFrom": "2999-01-01T00:00:00Z" } }),
         )
         .await;
-    assert_eq!(res.ok()["orders"]["totalCount"], 0);
+    assert_eq!(res.expect_data()["orders"]["totalCount"], 0);
 }
 
 /// W4 of the load benchmark, as a test: multi-line orders over a small hot
@@ -948,7 +870,7 @@ async fn multi_line_orders_and_cancels_through_two_replicas_never_oversell() {
         tasks.push(tokio::spawn(async move {
             let res = gql_on(&router, Some(&token), PLACE, vars).await;
             let placed = match res.code() {
-                None => Some(res.ok()["placeOrder"]["order"]["id"].clone()),
+                None => Some(res.expect_data()["placeOrder"]["order"]["id"].clone()),
                 Some("INSUFFICIENT_STOCK") => None,
                 other => panic!("unexpected {other:?}: {}", res.body),
             };
@@ -962,7 +884,7 @@ async fn multi_line_orders_and_cancels_through_two_replicas_never_oversell() {
                         json!({ "id": id }),
                     )
                     .await;
-                    assert_eq!(res.ok()["cancelOrder"]["status"], "CANCELLED");
+                    assert_eq!(res.expect_data()["cancelOrder"]["status"], "CANCELLED");
                     true
                 }
                 _ => false,
@@ -1011,7 +933,7 @@ async fn partners_and_stores_under_orders_load_once_per_page() {
         let vars = input(&format!("n1-{n}"), &store, vec![(product.clone(), *moq)]);
         app.gql_as(partner, "orders:write catalog:read", PLACE, vars)
             .await
-            .ok();
+            .expect_data();
     }
     let query = "query($n: Int) { orders(first: $n) { nodes { partner { code stores { code } } store { code } } } }";
     let mut counts = Vec::new();
@@ -1021,7 +943,7 @@ async fn partners_and_stores_under_orders_load_once_per_page() {
         let res = app
             .gql_as("hanoi-ocop-hub", OPERATOR_SCOPES, query, json!({ "n": n }))
             .await;
-        let nodes = res.ok()["orders"]["nodes"]
+        let nodes = res.expect_data()["orders"]["nodes"]
             .as_array()
             .cloned()
             .unwrap_or_default();
@@ -1048,7 +970,7 @@ async fn partners_and_stores_under_orders_load_once_per_page() {
             json!({}),
         )
         .await;
-    let nodes = res.ok()["orders"]["nodes"]
+    let nodes = res.expect_data()["orders"]["nodes"]
         .as_array()
         .cloned()
         .unwrap_or_default();
@@ -1074,7 +996,7 @@ async fn a_retry_after_midnight_replays_instead_of_failing_on_the_date() {
     let res = app
         .gql_as("hapro", ALL_RETAIL_SCOPES, PLACE, vars.clone())
         .await;
-    let id = res.ok()["placeOrder"]["order"]["id"].clone();
+    let id = res.expect_data()["placeOrder"]["order"]["id"].clone();
     // As if it had been placed yesterday, for yesterday.
     let yesterday = chrono::Utc::now().date_naive() - chrono::Days::new(1);
     let decode = |v: &Value, kind| {
@@ -1104,8 +1026,13 @@ async fn a_retry_after_midnight_replays_instead_of_failing_on_the_date() {
     let res = app
         .gql_as("hapro", ALL_RETAIL_SCOPES, PLACE, retry.clone())
         .await;
-    assert_eq!(res.ok()["placeOrder"]["replayed"], true, "{}", res.body);
-    assert_eq!(res.ok()["placeOrder"]["order"]["id"], id);
+    assert_eq!(
+        res.expect_data()["placeOrder"]["replayed"],
+        true,
+        "{}",
+        res.body
+    );
+    assert_eq!(res.expect_data()["placeOrder"]["order"]["id"], id);
     assert_eq!(counts(&app).await, snapshot);
     // A new order for yesterday is still refused.
     retry["input"]["idempotencyKey"] = json!("midnight-2");
@@ -1123,11 +1050,11 @@ async fn placing_an_order_takes_few_statements() {
     const SLIM: &str = "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { replayed order { id status total } } }";
     app.gql(Some(&token), SLIM, input("warm", &store, lines.clone()))
         .await
-        .ok();
+        .expect_data();
     app.reset_statements();
     app.gql(Some(&token), SLIM, input("count", &store, lines))
         .await
-        .ok();
+        .expect_data();
     // Three lines, one location each. On PostgreSQL the three levels are
     // reserved in one statement (locked in lock order first), and the
     // ledger rows, the event and the rollups are one more

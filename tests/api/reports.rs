@@ -5,7 +5,6 @@ use ocop_gateway::domain::rollup;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
-use crate::orders::{PLACE, assert_consistent, input, products, store_of};
 
 const SALES: &str = "query($from: Date!, $to: Date!, $g: SalesGroupBy!, $p: ID) { salesReport(from: $from, to: $to, groupBy: $g, partnerId: $p) { key label orders units revenue } }";
 const FULFILMENT: &str = "query($from: Date!, $to: Date!, $p: ID) { fulfillmentReport(from: $from, to: $to, partnerId: $p) { orders unitsOrdered unitsAccepted unitsShipped unitsDelivered fillRate lineFillRate onTimeRate cancelRate leadTimeHours { placedToConfirmed { p50 p90 } placedToDelivered { p50 p90 } } } }";
@@ -28,7 +27,7 @@ async fn sales(app: &TestApp, partner: &str, from: &str, to: &str, group: &str) 
         json!({ "from": from, "to": to, "g": group }),
     )
     .await
-    .ok()["salesReport"]
+    .expect_data()["salesReport"]
         .as_array()
         .cloned()
         .unwrap_or_default()
@@ -47,7 +46,7 @@ async fn place(app: &TestApp, partner: &str, key: &str, times: i64) -> (Value, i
         )
         .await;
     (
-        res.ok()["placeOrder"]["order"]["id"].clone(),
+        res.expect_data()["placeOrder"]["order"]["id"].clone(),
         moq * times,
         moq * times * price,
     )
@@ -107,7 +106,7 @@ async fn sales_move_with_orders_and_cancellations() {
         json!({ "id": id }),
     )
     .await
-    .ok();
+    .expect_data();
     assert!(
         sales(&app, "aeon-vn", &today, &today, "DAY")
             .await
@@ -142,8 +141,11 @@ async fn sales_move_with_orders_and_cancellations() {
             json!({ "d": today, "n": 1 }),
         )
         .await;
-    assert_eq!(one.ok()["salesReport"].as_array().map(Vec::len), Some(1));
-    assert_eq!(one.ok()["salesReport"][0]["key"], all[0]["key"]);
+    assert_eq!(
+        one.expect_data()["salesReport"].as_array().map(Vec::len),
+        Some(1)
+    );
+    assert_eq!(one.expect_data()["salesReport"][0]["key"], all[0]["key"]);
     let zero = app
         .gql_as(
             "aeon-vn",
@@ -213,7 +215,7 @@ async fn fulfilment_follows_acknowledgement_shipment_and_delivery() {
                 json!({ "from": today, "to": today }),
             )
             .await
-            .ok()["fulfillmentReport"]
+            .expect_data()["fulfillmentReport"]
                 .clone()
         }
     };
@@ -229,18 +231,18 @@ async fn fulfilment_follows_acknowledgement_shipment_and_delivery() {
         json!({ "id": id }),
     )
     .await
-    .ok()["order"]["lines"][0]["id"]
+    .expect_data()["order"]["lines"][0]["id"]
         .clone();
     hub("mutation($id: ID!, $l: ID!, $n: Int!) { confirmOrder(id: $id, input: { lines: [{ lineId: $l, acceptedQuantity: $n }] }) { status } }",
-        json!({ "id": id, "l": line, "n": units / 2 })).await.ok();
+        json!({ "id": id, "l": line, "n": units / 2 })).await.expect_data();
     hub(
         "mutation($id: ID!) { shipOrder(id: $id) { status } }",
         json!({ "id": id }),
     )
     .await
-    .ok();
+    .expect_data();
     hub("mutation($id: ID!, $l: ID!, $n: Int!) { deliverOrder(id: $id, input: { lines: [{ lineId: $l, receivedQuantity: $n }] }) { status } }",
-        json!({ "id": id, "l": line, "n": units / 2 - 1 })).await.ok();
+        json!({ "id": id, "l": line, "n": units / 2 - 1 })).await.expect_data();
     let r = report().await;
     assert_eq!(r["unitsAccepted"], units / 2);
     assert_eq!(r["unitsShipped"], units / 2);
@@ -291,7 +293,7 @@ async fn reports_are_scoped_validated_and_costed() {
         )
         .await;
     assert_eq!(
-        res.ok()["salesReport"],
+        res.expect_data()["salesReport"],
         json!([]),
         "the operator picks a partner"
     );
@@ -345,7 +347,7 @@ async fn low_stock_ranks_by_days_of_cover() {
     let rows = app
         .gql_as("aeon-vn", "reports:read catalog:read", q, json!({}))
         .await
-        .ok()["lowStock"]
+        .expect_data()["lowStock"]
         .as_array()
         .cloned()
         .unwrap_or_default();
@@ -375,7 +377,7 @@ async fn low_stock_ranks_by_days_of_cover() {
             json!({ "max": (cover as i64) - 1 }),
         )
         .await;
-    assert!(none.ok()["lowStock"].as_array().is_some_and(|r| {
+    assert!(none.expect_data()["lowStock"].as_array().is_some_and(|r| {
         r.iter()
             .all(|x| x["daysOfCover"].as_f64() <= Some(cover - 1.0))
     }));
@@ -443,7 +445,7 @@ async fn low_stock_is_computed_once_per_cache_period_for_everyone() {
     let first = app
         .gql_as("aeon-vn", "reports:read", q, json!({}))
         .await
-        .ok()
+        .expect_data()
         .clone();
     assert!(first["lowStock"].as_array().is_some_and(|r| !r.is_empty()));
     // Another partner, within the period: the same answer, and the report's
@@ -452,8 +454,33 @@ async fn low_stock_is_computed_once_per_cache_period_for_everyone() {
     let second = app
         .gql_as("winmart", "reports:read", q, json!({}))
         .await
-        .ok()
+        .expect_data()
         .clone();
     assert_eq!(second, first);
     assert!(app.statement_count() <= 1, "{}", app.statement_count());
+}
+
+/// The CSV export is `salesReport` selecting every column, and costs what
+/// that query costs: a partner cannot dodge its query-cost budget by
+/// fetching reports as spreadsheets.
+#[tokio::test]
+async fn the_sales_csv_is_charged_the_reports_query_cost() {
+    let app = TestApp::with_config(|c| {
+        c.max_query_complexity = 1_000;
+        c.rate_limit_cost_per_sec = 1;
+        c.rate_limit_cost_burst = 1;
+    })
+    .await;
+    let token = app.token("aeon-vn", "reports:read");
+    let auth = format!("Bearer {token}");
+    let to = local_today();
+    let from = to - chrono::Days::new(399);
+    // 400 days: 10 + 400 × 2 + 5 columns = 815 of the 1,000 burst.
+    let path = format!("/reports/sales.csv?from={from}&to={to}");
+    let (status, _, body) = app.get_with(&path, &[("authorization", &auth)]).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, headers, body) = app.get_with(&path, &[("authorization", &auth)]).await;
+    assert_eq!(status, 429, "{body}");
+    assert!(body.contains("RATE_LIMITED"), "{body}");
+    assert!(headers.contains_key("retry-after"));
 }

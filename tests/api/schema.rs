@@ -137,7 +137,7 @@ const BUILTIN: [&str; 5] = ["String", "Int", "Float", "Boolean", "ID"];
 async fn the_served_schema_is_the_published_one() {
     let app = TestApp::new().await;
     let res = app.gql(None, INTROSPECT, json!({})).await;
-    let served = served_signatures(&res.ok()["__schema"]);
+    let served = served_signatures(&res.expect_data()["__schema"]);
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql");
     let published = published_signatures(&std::fs::read_to_string(path).unwrap_or_default());
     assert!(

@@ -16,9 +16,11 @@ use sea_orm::{
 
 use crate::db::{self, Db};
 
+mod available;
 mod check;
 use crate::domain::{clock, text};
 use crate::error::{AppError, AppResult};
+pub use available::{available, available_sql};
 pub use check::{Mismatch, check_invariants};
 
 /// Largest single receipt or adjustment, in units.
@@ -128,7 +130,11 @@ async fn level(
 
 /// Writes the ledger row of an operator's change, checks the resulting
 /// level, and commits; an error drops (rolls back) the whole transaction.
-async fn finish(txn: DatabaseTransaction, movement: Movement) -> AppResult<inventory_level::Model> {
+async fn finish(
+    txn: DatabaseTransaction,
+    slot: db::WriterSlot,
+    movement: Movement,
+) -> AppResult<inventory_level::Model> {
     let (product_id, location_id) = (movement.product_id, movement.location_id);
     record_movement(&txn, movement).await?;
     let level = level(&txn, product_id, location_id)
@@ -140,7 +146,7 @@ async fn finish(txn: DatabaseTransaction, movement: Movement) -> AppResult<inven
             format!("on-hand at one location may not exceed {MAX_ON_HAND}"),
         ));
     }
-    txn.commit().await?;
+    slot.commit(txn).await?;
     Ok(level)
 }
 
@@ -194,7 +200,7 @@ pub async fn set_reorder_point(
             format!("a reorder point is 0 to {MAX_REORDER_POINT} units"),
         ));
     }
-    let (txn, _slot) = db::begin_write(db).await?;
+    let (txn, slot) = db::begin_write(db).await?;
     let updated = product::Entity::update_many()
         .col_expr(product::Column::ReorderPoint, Expr::value(units))
         .col_expr(product::Column::UpdatedAt, Expr::value(clock::now()))
@@ -208,7 +214,7 @@ pub async fn set_reorder_point(
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::not_found("product"))?;
-    txn.commit().await?;
+    slot.commit(txn).await?;
     Ok(product)
 }
 
@@ -229,11 +235,12 @@ pub async fn receive_stock(
         ));
     }
     let reason = text::reason(reason, "input.reason", false)?;
-    let (txn, _slot) = db::begin_write(db).await?;
+    let (txn, slot) = db::begin_write(db).await?;
     ensure_exists(&txn, product_id, location_id).await?;
     add_on_hand(&txn, product_id, location_id, quantity).await?;
     finish(
         txn,
+        slot,
         Movement {
             product_id,
             location_id,
@@ -265,7 +272,7 @@ pub async fn adjust_stock(
         ));
     }
     let reason = text::reason(reason, "input.reason", true)?;
-    let (txn, _slot) = db::begin_write(db).await?;
+    let (txn, slot) = db::begin_write(db).await?;
     ensure_exists(&txn, product_id, location_id).await?;
     let on_hand = Expr::col(inventory_level::Column::OnHand);
     // Conditional update: the database decides, under its own locking,
@@ -289,7 +296,9 @@ pub async fn adjust_stock(
         .await?;
     if updated.rows_affected == 0 {
         let current = level(&txn, product_id, location_id).await?;
-        let available = current.as_ref().map_or(0, |l| l.on_hand - l.reserved);
+        let available = current
+            .as_ref()
+            .map_or(0, |l| available(l.on_hand, l.reserved));
         if delta > 0 && current.is_none() {
             // Never stocked here: a positive adjustment opens the level.
             add_on_hand(&txn, product_id, location_id, delta).await?;
@@ -312,6 +321,7 @@ pub async fn adjust_stock(
     }
     finish(
         txn,
+        slot,
         Movement {
             product_id,
             location_id,
@@ -459,8 +469,9 @@ async fn reserve_levels_pg(txn: &DatabaseTransaction, units: &[Units]) -> AppRes
          FROM wanted w JOIN locked l
            ON l.product_id = w.product_id AND l.location_id = w.location_id
          WHERE il.product_id = w.product_id AND il.location_id = w.location_id
-           AND il.on_hand - il.reserved >= w.qty",
-        rows.join(", ")
+           AND {available} >= w.qty",
+        rows.join(", "),
+        available = available_sql("il"),
     );
     let result = txn
         .execute_raw(Statement::from_sql_and_values(

@@ -98,7 +98,7 @@ pub async fn acknowledge(
     ack: Ack,
 ) -> AppResult<purchase_order::Model> {
     let actor = viewer.partner_id();
-    let (txn, _slot) = db::begin_write(db).await?;
+    let (txn, slot) = db::begin_write(db).await?;
     let order = lock_visible(&txn, viewer, order_id).await?;
     // Read before any change: the rollups get the difference.
     let before = rollup::contribution(&txn, order_id).await?;
@@ -158,6 +158,6 @@ pub async fn acknowledge(
     move_to(&txn, &order, to, actor, note).await?;
     let order = reload(&txn, order.id).await?;
     rollup::settle(&txn, order_id, before).await?;
-    txn.commit().await?;
+    slot.commit(txn).await?;
     Ok(order)
 }

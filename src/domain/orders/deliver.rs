@@ -28,7 +28,7 @@ pub async fn deliver(
     received: Vec<Received>,
 ) -> AppResult<purchase_order::Model> {
     let actor = viewer.partner_id();
-    let (txn, _slot) = db::begin_write(db).await?;
+    let (txn, slot) = db::begin_write(db).await?;
     let order = lock_visible(&txn, viewer, order_id).await?;
     // Read before any change: the rollups get the difference.
     let before = rollup::contribution(&txn, order_id).await?;
@@ -73,6 +73,6 @@ pub async fn deliver(
     move_to(&txn, &order, OrderStatus::Delivered, actor, note).await?;
     let order = reload(&txn, order.id).await?;
     rollup::settle(&txn, order_id, before).await?;
-    txn.commit().await?;
+    slot.commit(txn).await?;
     Ok(order)
 }

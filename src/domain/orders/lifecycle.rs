@@ -142,7 +142,7 @@ pub async fn cancel(
     reason: Option<&str>,
 ) -> AppResult<purchase_order::Model> {
     let reason = text::reason(reason, "reason", false)?;
-    let (txn, _slot) = db::begin_write(db).await?;
+    let (txn, slot) = db::begin_write(db).await?;
     let order = lock_visible(&txn, viewer, order_id).await?;
     // Read before any change: the rollups get the difference.
     let before = rollup::contribution(&txn, order_id).await?;
@@ -162,6 +162,6 @@ pub async fn cancel(
     .await?;
     let order = reload(&txn, order.id).await?;
     rollup::settle(&txn, order_id, before).await?;
-    txn.commit().await?;
+    slot.commit(txn).await?;
     Ok(order)
 }

@@ -60,13 +60,38 @@ pub fn status_name(status: OrderStatus) -> String {
 
 /// The caller's view of one order: its own, or any for the operator.
 /// Someone else's order is NOT_FOUND, exactly like a missing one.
-fn visible(viewer: &Viewer, order_id: i64) -> sea_orm::Select<purchase_order::Entity> {
-    let query = purchase_order::Entity::find_by_id(order_id);
+/// Who sees an order: the partner that placed it, and the operator. The
+/// one rule behind `order(id)`, `node`, and an event's order; to anyone
+/// else an order is NOT_FOUND, exactly as a missing one.
+fn visible_to(
+    viewer: &Viewer,
+    query: sea_orm::Select<purchase_order::Entity>,
+) -> sea_orm::Select<purchase_order::Entity> {
     if viewer.is_operator() {
         query
     } else {
         query.filter(purchase_order::Column::PartnerId.eq(viewer.partner_id()))
     }
+}
+
+fn visible(viewer: &Viewer, order_id: i64) -> sea_orm::Select<purchase_order::Entity> {
+    visible_to(viewer, purchase_order::Entity::find_by_id(order_id))
+}
+
+/// The orders of `order_ids` that `viewer` may see, in one statement.
+pub async fn orders_for(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    order_ids: &[i64],
+) -> AppResult<HashMap<i64, purchase_order::Model>> {
+    let query = purchase_order::Entity::find()
+        .filter(purchase_order::Column::Id.is_in(order_ids.iter().copied()));
+    Ok(visible_to(viewer, query)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o))
+        .collect())
 }
 
 pub async fn order_for(

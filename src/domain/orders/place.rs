@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{Days, NaiveDate, Utc};
+use chrono::{Days, NaiveDate};
 use entity::enums::{OrderStatus, ProductStatus};
 use entity::{
     inventory_level, location, order_allocation, order_line, product, purchase_order, store,
@@ -31,7 +31,7 @@ use crate::auth::{Scope, Viewer};
 use crate::db::{self, Db};
 use crate::domain::inventory::{self, Units};
 use crate::domain::rollup;
-use crate::domain::{clock, money, pricing};
+use crate::domain::{clock, money, pricing, text};
 use crate::error::{AppError, AppResult};
 use crate::ids;
 
@@ -47,23 +47,20 @@ struct ValidOrder {
 }
 
 fn validate(input: NewOrder) -> AppResult<ValidOrder> {
-    let key = input.idempotency_key.trim().to_owned();
-    if key.is_empty() || key.chars().count() > 128 || key.chars().any(char::is_control) {
-        return Err(AppError::bad_field(
-            "input.idempotencyKey",
-            "`idempotencyKey` must be 1 to 128 printable characters (a UUID is ideal)",
-        ));
-    }
-    let reference = input.buyer_reference.trim().to_owned();
-    if reference.is_empty()
-        || reference.chars().count() > 64
-        || reference.chars().any(char::is_control)
-    {
-        return Err(AppError::bad_field(
-            "input.buyerReference",
-            "`buyerReference` (your PO number) must be 1 to 64 printable characters",
-        ));
-    }
+    let key = text::printable(
+        &input.idempotency_key,
+        1,
+        128,
+        "input.idempotencyKey",
+        "`idempotencyKey` must be 1 to 128 printable characters (a UUID is ideal)",
+    )?;
+    let reference = text::printable(
+        &input.buyer_reference,
+        1,
+        64,
+        "input.buyerReference",
+        "`buyerReference` (your PO number) must be 1 to 64 printable characters",
+    )?;
     if input.lines.is_empty() || input.lines.len() > MAX_LINES {
         return Err(AppError::bad_field(
             "input.lines",
@@ -166,7 +163,7 @@ impl From<DbErr> for PlaceError {
         } else if db::is_deadlock(&e) {
             // Rolled back by PostgreSQL: plan again like stock that moved
             // (and count it: the lock order should make it impossible).
-            db::DEADLOCKS.inc();
+            crate::metrics::DEADLOCKS.inc();
             PlaceError::StockMoved
         } else {
             PlaceError::App(e.into())
@@ -184,7 +181,7 @@ struct Caller {
 
 async fn place_once(db: &Db, caller: Caller, order: &ValidOrder) -> Result<Placed, PlaceError> {
     let partner_id = caller.partner_id;
-    let (txn, _slot) = db::begin_write(db).await?;
+    let (txn, slot) = db::begin_write(db).await?;
     if let Some(placed) = replay(&txn, partner_id, order).await? {
         return Ok(placed);
     }
@@ -213,7 +210,7 @@ async fn place_once(db: &Db, caller: Caller, order: &ValidOrder) -> Result<Place
     {
         return Err(PlaceError::StockMoved);
     }
-    txn.commit().await?;
+    slot.commit(txn).await?;
     Ok(Placed {
         order: header,
         replayed: false,
@@ -244,11 +241,11 @@ async fn replay(
     }
 }
 
-/// The delivery date must be today (UTC) to a year ahead. Checked only
+/// The delivery date must be today (the business day) to a year ahead. Checked only
 /// for a new order, after the idempotency key: a retry of yesterday's
 /// order for "today" still replays it.
 fn check_delivery_date(date: NaiveDate) -> AppResult<()> {
-    let today = Utc::now().date_naive();
+    let today = clock::business_today();
     if date < today {
         return Err(AppError::bad_field(
             "input.requestedDeliveryDate",
@@ -494,7 +491,7 @@ struct StockRow {
 
 impl StockRow {
     fn available(&self) -> i64 {
-        self.on_hand - self.reserved
+        inventory::available(self.on_hand, self.reserved)
     }
 }
 

@@ -19,7 +19,7 @@ use super::lifecycle::{lock_visible, move_to, reload, require};
 use crate::auth::Viewer;
 use crate::db::{self, Db};
 use crate::domain::rollup;
-use crate::domain::{clock, gtin};
+use crate::domain::{clock, gtin, text};
 use crate::error::{AppError, AppResult};
 
 #[derive(Clone, Debug)]
@@ -56,14 +56,13 @@ pub fn is_valid_sscc(sscc: &str) -> bool {
 }
 
 fn short_text(value: &str, field: &str, what: &str) -> AppResult<String> {
-    let value = value.trim();
-    if value.is_empty() || value.chars().count() > 64 || value.chars().any(char::is_control) {
-        return Err(AppError::bad_field(
-            field,
-            format!("{what} is 1 to 64 characters"),
-        ));
-    }
-    Ok(value.to_owned())
+    text::printable(
+        value,
+        1,
+        64,
+        field,
+        &format!("{what} is 1 to 64 characters"),
+    )
 }
 
 /// Checks a shipment against the order's lines (what is accepted and not
@@ -177,7 +176,7 @@ pub async fn ship(
     shipment: Option<NewShipment>,
 ) -> AppResult<purchase_order::Model> {
     let actor = viewer.partner_id();
-    let (txn, _slot) = db::begin_write(db).await?;
+    let (txn, slot) = db::begin_write(db).await?;
     let order = lock_visible(&txn, viewer, order_id).await?;
     // Read before any change: the rollups get the difference.
     let before = rollup::contribution(&txn, order_id).await?;
@@ -226,7 +225,7 @@ pub async fn ship(
     move_to(&txn, &order, to, actor, note).await?;
     let order = reload(&txn, order.id).await?;
     rollup::settle(&txn, order_id, before).await?;
-    txn.commit().await?;
+    slot.commit(txn).await?;
     Ok(order)
 }
 

@@ -5,6 +5,7 @@
 use entity::enums::OrderStatus;
 use sea_orm::{ActiveEnum, DatabaseBackend, Value};
 
+use crate::db::sql;
 use crate::domain::clock::BUSINESS_UTC_OFFSET_HOURS;
 
 #[derive(Clone, Copy)]
@@ -88,10 +89,9 @@ impl Filter {
     /// A condition on `column`. One order's is its only parameter, so the
     /// statement's text is the same for every order and stays prepared.
     pub(super) fn on(&self, backend: DatabaseBackend, column: &str) -> String {
-        match (self, backend) {
-            (Filter::All, _) => "1 = 1".into(),
-            (Filter::Order(_), DatabaseBackend::Postgres) => format!("{column} = $1"),
-            (Filter::Order(_), _) => format!("{column} = ?1"),
+        match self {
+            Filter::All => "1 = 1".into(),
+            Filter::Order(_) => format!("{column} = {}", sql::param(backend, 1)),
         }
     }
 
@@ -105,31 +105,16 @@ impl Filter {
 
 /// A timestamp's local business day, as `YYYY-MM-DD` text.
 pub fn local_day(backend: DatabaseBackend, column: &str) -> String {
-    match backend {
-        DatabaseBackend::Postgres => format!(
-            "to_char(({column} AT TIME ZONE 'UTC') + interval '{BUSINESS_UTC_OFFSET_HOURS} hours', 'YYYY-MM-DD')"
-        ),
-        _ => format!("date({column}, '+{BUSINESS_UTC_OFFSET_HOURS} hours')"),
-    }
+    sql::local_day(backend, column, BUSINESS_UTC_OFFSET_HOURS)
 }
 
 fn local_date_le(backend: DatabaseBackend, at: &str, date_column: &str) -> String {
-    match backend {
-        DatabaseBackend::Postgres => format!(
-            "CAST(({at} AT TIME ZONE 'UTC') + interval '{BUSINESS_UTC_OFFSET_HOURS} hours' AS DATE) <= {date_column}"
-        ),
-        _ => format!("date({at}, '+{BUSINESS_UTC_OFFSET_HOURS} hours') <= {date_column}"),
-    }
+    sql::local_date_le(backend, at, date_column, BUSINESS_UTC_OFFSET_HOURS)
 }
 
 /// Whole hours from `from` to `to`, rounded down; -1 when `to` is null.
 fn whole_hours(backend: DatabaseBackend, from: &str, to: &str) -> String {
-    let hours = match backend {
-        DatabaseBackend::Postgres => {
-            format!("FLOOR(EXTRACT(EPOCH FROM ({to} - {from})) / 3600)")
-        }
-        _ => format!("(julianday({to}) - julianday({from})) * 24"),
-    };
+    let hours = sql::hours_between(backend, from, to);
     format!("CAST(COALESCE({hours}, -1) AS BIGINT)")
 }
 

@@ -238,10 +238,7 @@ fn upsert_sql(
             .chain(counters.into_iter().map(Value::from))
         {
             values.push(part);
-            tuple.push(match backend {
-                DatabaseBackend::Postgres => format!("${}", values.len()),
-                _ => "?".to_owned(),
-            });
+            tuple.push(crate::db::sql::param(backend, values.len()));
         }
         tuples.push(format!("({})", tuple.join(", ")));
     }

@@ -31,7 +31,7 @@ async fn stock_update(
         product: ProductNode(product),
         on_hand: level.on_hand,
         reserved: level.reserved,
-        available: level.on_hand - level.reserved,
+        available: crate::domain::inventory::available(level.on_hand, level.reserved),
     })
 }
 

@@ -4,15 +4,14 @@ use entity::{order_allocation, order_event, order_line, purchase_order, shipment
 
 use std::sync::Arc;
 
-use sea_orm::EntityTrait;
-
 use crate::auth::Scope;
 use crate::domain::orders;
 use crate::error::AppError;
 use crate::graphql::context::loader as load;
+use crate::graphql::cost;
 use crate::graphql::guard::ScopeGuard;
 use crate::graphql::loader::{
-    LocationLoader, OrderEventsLoader, OrderLinesLoader, PartnerLoader, ProductLoader,
+    LocationLoader, OrderEventsLoader, OrderLinesLoader, OrderLoader, PartnerLoader, ProductLoader,
     ShipmentsLoader, StoreLoader,
 };
 use crate::graphql::object::location::LocationNode;
@@ -93,7 +92,7 @@ impl OrderNode {
             .await?;
         partner.map(PartnerNode).ok_or_else(|| missing("partner"))
     }
-    #[graphql(complexity = "10 * child_complexity")]
+    #[graphql(complexity = "cost::UNPAGED_LIST * child_complexity")]
     async fn lines(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrderLineNode>> {
         let lines = load::<OrderLinesLoader>(ctx)?
             .load_one(self.0.id)
@@ -266,11 +265,10 @@ impl OrderEventNode {
         if let Some(order) = &self.1 {
             return Ok(OrderNode((**order).clone()));
         }
-        let order = purchase_order::Entity::find_by_id(self.0.order_id)
-            .one(&**crate::graphql::context::db(ctx)?)
-            .await
-            .map_err(AppError::from)?
-            .ok_or_else(|| missing("order"))?;
+        let order = load::<OrderLoader>(ctx)?
+            .load_one(self.0.order_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("order"))?;
         Ok(OrderNode(order))
     }
     /// None for the first event (placement).

@@ -6,6 +6,7 @@ use crate::auth::Scope;
 use crate::domain::catalog::StockLevel;
 use crate::domain::pricing;
 use crate::error::AppError;
+use crate::graphql::cost;
 use crate::graphql::guard::ScopeGuard;
 use crate::graphql::loader::{
     AvailableLoader, OfferLoader, ProducerLoader, ProductsByProducerLoader, StockLoader,
@@ -55,9 +56,10 @@ pub struct Certificate {
 
 #[ComplexObject]
 impl Certificate {
-    /// Whether the certificate is in force today (UTC).
+    /// Whether the certificate is in force today (the business day,
+    /// Asia/Ho_Chi_Minh).
     async fn valid_today(&self) -> bool {
-        let today = Utc::now().date_naive();
+        let today = crate::domain::clock::business_today();
         self.issued_on <= today && today <= self.expires_on
     }
 }
@@ -92,7 +94,7 @@ impl ProducerNode {
         &self.0.province
     }
     /// This producer's products in the catalogue.
-    #[graphql(complexity = "10 * child_complexity")]
+    #[graphql(complexity = "cost::UNPAGED_LIST * child_complexity")]
     async fn products(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ProductNode>> {
         let loader = crate::graphql::context::loader::<ProductsByProducerLoader>(ctx)?;
         let products = loader.load_one(self.0.id).await?.unwrap_or_default();

@@ -38,8 +38,9 @@ impl NodeQuery {
     /// The object with this global id, if the token may see it: `null` when
     /// there is none (or it belongs to another partner). Needs the scope
     /// its own field needs (`catalog:read` for products, producers and
-    /// locations, `orders:read` for orders); partners and stores are your
-    /// own, or any with `partners:admin`.
+    /// locations, `orders:read` for orders); a partner is your own, or any
+    /// with `partners:admin`; a store is your own, or any for the operator
+    /// (as the stores of the operator's orders are).
     async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
         let viewer = viewer(ctx)?;
         let Some((kind, n)) = ids::decode_any(&id) else {
@@ -77,9 +78,7 @@ impl NodeQuery {
                 }
             }
             Kind::Partner => {
-                if viewer.partner_id() != n {
-                    viewer.require(Scope::PartnersAdmin)?;
-                }
+                partners::may_read_partner(viewer, n)?;
                 match partners::find(db(ctx)?.conn(), n).await {
                     Ok(p) => Some(Node::Partner(PartnerNode(p))),
                     Err(AppError::NotFound(_)) => None,
@@ -89,10 +88,7 @@ impl NodeQuery {
             Kind::Store => loader::<StoreLoader>(ctx)?
                 .load_one(n)
                 .await?
-                .filter(|s| {
-                    viewer.partner_id() == s.partner_id
-                        || viewer.scopes.contains(Scope::PartnersAdmin)
-                })
+                .filter(|s| partners::may_see_stores_of(viewer, s.partner_id))
                 .map(|s| Node::Store(StoreNode(s))),
             Kind::OrderLine | Kind::Shipment | Kind::ContractPrice => {
                 return Err(AppError::bad_field(

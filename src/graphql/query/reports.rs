@@ -4,6 +4,7 @@ use crate::auth::Scope;
 use crate::domain::reports::{self, SalesGroupBy as DomainGroupBy, Window};
 use crate::error::AppError;
 use crate::graphql::context::{db, loader, viewer};
+use crate::graphql::cost;
 use crate::graphql::guard::ScopeGuard;
 use crate::graphql::loader::{LocationLoader, ProductLoader};
 use crate::graphql::object::location::LocationNode;
@@ -131,8 +132,7 @@ fn partner(id: Option<ID>) -> async_graphql::Result<Option<i64>> {
 }
 
 fn report_cost(from: &Date, to: &Date, per_day: usize) -> usize {
-    let days = (to.0 - from.0).num_days().clamp(1, reports::MAX_DAYS) as usize;
-    10 + days * per_day
+    cost::report(from.0, to.0, per_day)
 }
 
 #[derive(Default)]
@@ -150,7 +150,7 @@ impl ReportQuery {
     /// `GET /reports/sales.csv?from=&to=&groupBy=`.
     #[graphql(
         guard = "ScopeGuard(Scope::ReportsRead)",
-        complexity = "report_cost(&from, &to, 2) + child_complexity"
+        complexity = "report_cost(&from, &to, cost::SALES_PER_DAY) + child_complexity"
     )]
     async fn sales_report(
         &self,
@@ -197,7 +197,7 @@ impl ReportQuery {
     /// in the window.
     #[graphql(
         guard = "ScopeGuard(Scope::ReportsRead)",
-        complexity = "report_cost(&from, &to, 2) + child_complexity"
+        complexity = "report_cost(&from, &to, cost::FULFILLMENT_PER_DAY) + child_complexity"
     )]
     async fn fulfillment_report(
         &self,
@@ -238,7 +238,7 @@ impl ReportQuery {
     /// `REPORT_CACHE_MS` (5 s) for one set of arguments.
     #[graphql(
         guard = "ScopeGuard(Scope::ReportsRead)",
-        complexity = "200 + child_complexity * 20"
+        complexity = "cost::low_stock(child_complexity)"
     )]
     async fn low_stock(
         &self,

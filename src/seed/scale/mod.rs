@@ -1,6 +1,6 @@
 //! Synthetic data at the size of the whole national OCOP programme (or of a
 //! city), for load tests. Deterministic: the same scale on an empty database
-//! always yields the same rows. It goes on top of the demo data (so the SPEC
+//! always yields the same rows. It goes on top of the demo data (so the contract's
 //! partners and the README's examples still work).
 //!
 //! Speed comes from three things: explicit ids (no read-back after inserts),

@@ -33,9 +33,10 @@ use tokio::time::{Instant, sleep_until};
 
 use crate::auth::{self, Claims};
 use crate::error::AppError;
-use crate::graphql::context::{self, RequestData};
+use crate::graphql::loader;
 use crate::graphql::{admit, codes};
-use crate::state::AppState;
+use crate::http::caller::{self, Caller};
+use crate::http::state::AppState;
 use async_graphql::parser::types::OperationType;
 
 pub const PROTOCOL: &str = "graphql-transport-ws";
@@ -126,8 +127,7 @@ enum ServerMessage<'a> {
 
 struct Session {
     claims: Claims,
-    viewer: auth::Viewer,
-    budget: std::sync::Arc<crate::rate_limit::Budget>,
+    caller: Caller,
     expires: Instant,
 }
 
@@ -299,7 +299,7 @@ impl Connection {
             };
             return self.refuse(&id, e).await;
         }
-        if let Err(retry_after_secs) = session.budget.take_request() {
+        if let Err(retry_after_secs) = session.caller.budget.take_request() {
             return self
                 .refuse(&id, AppError::RateLimited { retry_after_secs })
                 .await;
@@ -313,11 +313,16 @@ impl Connection {
             request = request.operation_name(name);
         }
         let asker = admit::Asker {
-            budget: Some(&session.budget),
+            budget: Some(&session.caller.budget),
             max_complexity: state.config.max_query_complexity,
         };
-        let request = match admit::admit(state, request, asker, &[OperationType::Subscription])
-            .await
+        let request = match admit::admit(
+            &state.admission,
+            request,
+            asker,
+            &[OperationType::Subscription],
+        )
+        .await
         {
             Ok(admitted) => admitted.request,
             Err(admit::Refused::Transport(_)) => {
@@ -335,15 +340,8 @@ impl Connection {
                     .await;
             }
         };
-        let data = RequestData {
-            db: state.db.clone(),
-            viewer: Some(session.viewer.clone()),
-            budget: Some(session.budget.clone()),
-            locations: state.locations.clone(),
-            max_page_size: state.config.max_page_size,
-            auth: state.auth.clone(),
-        };
-        let request = context::prepare_live(request, data).data(hub);
+        let data = caller::request_data(state, Some(&session.caller));
+        let request = loader::prepare_live(request, data).data(hub);
         self.generation += 1;
         let generation = self.generation;
         let (cancel, cancelled) = oneshot::channel::<()>();
@@ -420,6 +418,17 @@ impl Connection {
     }
 }
 
+/// When a token with `left` seconds to live expires, as an `Instant`. A
+/// token may claim an `exp` far past what an `Instant` can hold (near
+/// `u64::MAX`): such a socket lives as long as a socket can (a century),
+/// instead of the addition overflowing.
+fn expiry_instant(now: Instant, left: u64) -> Instant {
+    const LONGEST: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+    now.checked_add(Duration::from_secs(left).min(LONGEST))
+        .or_else(|| now.checked_add(LONGEST))
+        .unwrap_or(now)
+}
+
 async fn authenticate(state: &AppState, payload: Option<Value>) -> Result<Session, AppError> {
     let header = payload
         .as_ref()
@@ -430,13 +439,25 @@ async fn authenticate(state: &AppState, payload: Option<Value>) -> Result<Sessio
                 "send {\"Authorization\": \"Bearer <JWT>\"} in connection_init".into(),
             )
         })?;
-    let (caller, claims) =
-        crate::http::authenticate_token(state, auth::bearer_token(header)?).await?;
+    let (caller, claims) = caller::authenticate_token(state, auth::bearer_token(header)?).await?;
     let left = claims.exp.saturating_sub(auth::now_secs());
     Ok(Session {
-        expires: Instant::now() + Duration::from_secs(left),
+        expires: expiry_instant(Instant::now(), left),
         claims,
-        viewer: caller.viewer,
-        budget: caller.budget,
+        caller,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_that_never_expires_does_not_overflow_the_clock() {
+        let now = Instant::now();
+        let far = expiry_instant(now, u64::MAX);
+        assert!(far > now + Duration::from_secs(50 * 365 * 24 * 3600));
+        assert_eq!(expiry_instant(now, 60), now + Duration::from_secs(60));
+        assert_eq!(expiry_instant(now, 0), now);
+    }
 }

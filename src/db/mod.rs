@@ -1,6 +1,16 @@
 //! Database connection, migration and the transaction flavour every write
 //! uses. Every behaviour must hold on SQLite (the embedded default) and on
-//! PostgreSQL (production), so backend differences are confined here.
+//! PostgreSQL (production). Where the two differ:
+//! - connection and transaction behaviour (journal mode, the one-writer
+//!   slot, timeouts) is here;
+//! - SQL dialect fragments (parameters, local days, hours, the settled-
+//!   transaction filter) are in `sql`, each written once;
+//! - where PostgreSQL gets a different strategy for a rule (one set-based,
+//!   row-locking statement where SQLite takes one per row), the branch
+//!   stays beside that rule, in the domain function that owns it, and says
+//!   why. `grep is_sqlite` finds each.
+
+pub mod sql;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -35,15 +45,14 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Db {
     conn: DatabaseConnection,
     writers: Option<Arc<Mutex<()>>>,
-    /// Signalled when a write transaction of this pool ends: the live
-    /// events' wake-up (`crate::live`). Ending includes rolling back, which
-    /// costs one read that finds nothing.
+    /// Signalled when a write transaction of this pool commits: the live
+    /// events' wake-up (`crate::live`) and the NOTIFY to other replicas.
     writes_ended: Arc<Notify>,
     version: Arc<DataVersion>,
 }
 
 /// What this replica knows of the data's version, for HTTP caching: an
-/// epoch that moves whenever a write transaction of this pool ends and
+/// epoch that moves whenever a write transaction of this pool commits and
 /// whenever a commit elsewhere is announced (PostgreSQL's NOTIFY, see
 /// `crate::live::wake`). Equal epochs mean no commit was seen in between,
 /// so a response computed at one is still the answer at the other.
@@ -190,22 +199,11 @@ async fn connect_with(
     Database::connect(opt).await.map(Db::new)
 }
 
-/// Applies pending migrations, then fills the report rollups when the
-/// orders predate them.
+/// Applies pending migrations (the schema only: data steps such as the
+/// rollup backfill belong to the commands that start, `cli`).
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await?;
-    if crate::domain::rollup::backfill_if_missing(db).await? {
-        tracing::info!("report rollups built from the existing orders");
-    }
-    Ok(())
+    Migrator::up(db, None).await
 }
-
-/// Deadlocks met in this process (`ocop_gateway_db_deadlocks_total`).
-/// Every writer of several stock levels locks them in one order, so this
-/// stays at 0; anything else is a lock-order bug, whether the victim was
-/// retried or failed.
-pub static DEADLOCKS: std::sync::LazyLock<prometheus_client::metrics::counter::Counter> =
-    std::sync::LazyLock::new(Default::default);
 
 /// PostgreSQL chose this transaction to break a deadlock (40P01). Each of
 /// the two places a database error is turned into something else (an
@@ -224,19 +222,33 @@ pub fn is_sqlite(db: &impl sea_orm::ConnectionTrait) -> bool {
 }
 
 /// A place in the pool's SQLite writer queue, held until dropped: keep it alive
-/// (`let (txn, _slot) = begin_write(..)`) until the transaction ends.
+/// (`let (txn, slot) = begin_write(..)`) and end with `slot.commit(txn)`.
 pub struct WriterSlot {
     _queue: Option<OwnedMutexGuard<()>>,
     ended: Arc<Notify>,
     version: Arc<DataVersion>,
+    committed: bool,
+}
+
+impl WriterSlot {
+    /// Commits `txn`, and only then announces a change: a transaction that
+    /// is dropped instead (a refusal rolls back) changes nothing, so it
+    /// retires no kept answer or `ETag`, here or on another replica.
+    pub async fn commit(mut self, txn: DatabaseTransaction) -> Result<(), DbErr> {
+        txn.commit().await?;
+        self.committed = true;
+        Ok(())
+    }
 }
 
 impl Drop for WriterSlot {
-    // The slot outlives the transaction (`txn.commit()` consumes it first),
-    // so waiters wake after the commit.
+    // After the commit, so waiters wake to see it. A rolled-back write
+    // frees the SQLite queue and nothing else.
     fn drop(&mut self) {
-        self.version.bump();
-        self.ended.notify_one();
+        if self.committed {
+            self.version.bump();
+            self.ended.notify_one();
+        }
     }
 }
 
@@ -262,6 +274,7 @@ pub async fn begin_write(db: &Db) -> Result<(DatabaseTransaction, WriterSlot), D
             _queue: slot,
             ended: db.writes_ended.clone(),
             version: db.version.clone(),
+            committed: false,
         },
     ))
 }

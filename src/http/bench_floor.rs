@@ -1,7 +1,9 @@
-//! FLOOR of the load benchmark: W2's stock lookup served by a bare axum
-//! handler over the same pool and the same domain queries, with no GraphQL
-//! and no authentication. Its requests/s is the most this stack can do on a
-//! machine, and the gap to W2 is what GraphQL and auth cost. Mounted only
+//! FLOOR of the load benchmark (BENCHMARKS.md): the stock lookup of one
+//! product (workload W2: its levels at every location, and their sum)
+//! served by a bare axum handler over the same pool and the same domain
+//! queries, with no GraphQL and no authentication. Its requests/s is the
+//! most this stack can do on a machine, and the gap to W2 is what GraphQL
+//! and auth cost. Mounted only
 //! when `BENCH_FLOOR=true`; never in production.
 
 use axum::Router;
@@ -12,8 +14,8 @@ use axum::routing::get;
 use serde_json::json;
 
 use crate::domain::catalog;
+use crate::http::state::AppState;
 use crate::ids::{self, Kind};
-use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/floor/stock/{id}", get(stock))

@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sha2::{Digest, Sha256};
 
-use crate::state::AppState;
+use crate::http::state::AppState;
 
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
      connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -35,7 +35,7 @@ macro_rules! script {
         Asset {
             name: $name,
             content_type: "text/javascript; charset=utf-8",
-            body: include_str!(concat!("../static/console/", $name)),
+            body: include_str!(concat!("../../static/console/", $name)),
         }
     };
 }
@@ -55,7 +55,7 @@ const ASSETS: [Asset; 10] = [
     Asset {
         name: "console.css",
         content_type: "text/css; charset=utf-8",
-        body: include_str!("../static/console/console.css"),
+        body: include_str!("../../static/console/console.css"),
     },
 ];
 
@@ -77,7 +77,7 @@ fn version() -> &'static str {
 fn page() -> &'static str {
     static PAGE: OnceLock<String> = OnceLock::new();
     PAGE.get_or_init(|| {
-        include_str!("../static/console/index.html").replace("{{version}}", version())
+        include_str!("../../static/console/index.html").replace("{{version}}", version())
     })
 }
 

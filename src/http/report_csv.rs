@@ -12,9 +12,10 @@ use serde::Deserialize;
 use crate::auth::Scope;
 use crate::domain::reports::{self, SalesGroupBy, Window};
 use crate::error::AppError;
-use crate::http::authenticate;
+use crate::graphql::cost;
+use crate::http::caller::authenticate;
+use crate::http::state::AppState;
 use crate::ids::{self, Kind};
-use crate::state::AppState;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -91,6 +92,11 @@ async fn render(
         date(query.to.as_deref(), "to")?,
     )?;
     let group = group_by(query.group_by.as_deref())?;
+    // Charged like `salesReport` selecting every column, which this is.
+    caller
+        .budget
+        .spend(cost::report(window.from, window.to, cost::SALES_PER_DAY) + cost::SALES_ROW_FIELDS)
+        .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
     let partner = query
         .partner_id
         .map(|id| ids::decode(Kind::Partner, &async_graphql::ID(id), "partnerId"))

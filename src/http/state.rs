@@ -20,16 +20,14 @@ pub struct AppInner {
     pub config: Config,
     pub auth: Arc<Authenticator>,
     pub schema: GatewaySchema,
-    /// Validates with every rule and computes costs (`graphql::admit`).
-    pub checker: GatewaySchema,
-    pub documents: graphql::documents::Documents,
+    /// The checker, kept documents and document limits (`graphql::admit`).
+    pub admission: graphql::admit::Admission,
     /// Queries' answers, kept until the next commit (`http::cache`).
     pub responses: crate::http::cache::Responses,
     pub metrics: Metrics,
     pub limiter: rate_limit::PartnerLimiter,
     pub partners: partner_cache::PartnerCache,
     pub locations: Arc<domain::locations::LocationDirectory>,
-    pub document_limits: graphql::measure::DocumentLimits,
     /// Requests without a token, per client address.
     pub anonymous: rate_limit::AddressLimiter,
     /// Permits for requests without a token (see `ANON_MAX_IN_FLIGHT`).
@@ -118,8 +116,11 @@ impl AppState {
             config,
             auth,
             schema,
-            checker,
-            documents,
+            admission: graphql::admit::Admission {
+                checker,
+                documents,
+                limits: document_limits,
+            },
             responses,
             metrics,
             limiter,
@@ -127,7 +128,6 @@ impl AppState {
             in_flight,
             anonymous,
             anon_in_flight,
-            document_limits,
             locations: Arc::new(domain::locations::LocationDirectory::new(
                 std::time::Duration::from_secs(60),
             )),

@@ -1,0 +1,88 @@
+//! The SQL dialect fragments that differ between SQLite and PostgreSQL,
+//! each written once. Code that builds raw SQL asks here instead of
+//! matching on the backend itself.
+
+use sea_orm::DatabaseBackend;
+
+fn postgres(backend: DatabaseBackend) -> bool {
+    backend == DatabaseBackend::Postgres
+}
+
+/// The `n`-th bind parameter (1-based): `$n` on PostgreSQL, `?n` on SQLite
+/// (numbered, so one value may be used twice on both).
+pub fn param(backend: DatabaseBackend, n: usize) -> String {
+    if postgres(backend) {
+        format!("${n}")
+    } else {
+        format!("?{n}")
+    }
+}
+
+/// A UTC timestamp column's local day, shifted by `offset_hours`, as
+/// `YYYY-MM-DD` text.
+pub fn local_day(backend: DatabaseBackend, column: &str, offset_hours: i64) -> String {
+    if postgres(backend) {
+        format!(
+            "to_char(({column} AT TIME ZONE 'UTC') + interval '{offset_hours} hours', 'YYYY-MM-DD')"
+        )
+    } else {
+        format!("date({column}, '+{offset_hours} hours')")
+    }
+}
+
+/// `at`'s local day (shifted by `offset_hours`) is on or before the date
+/// column `date_column`.
+pub fn local_date_le(
+    backend: DatabaseBackend,
+    at: &str,
+    date_column: &str,
+    offset_hours: i64,
+) -> String {
+    if postgres(backend) {
+        format!(
+            "CAST(({at} AT TIME ZONE 'UTC') + interval '{offset_hours} hours' AS DATE) <= {date_column}"
+        )
+    } else {
+        format!("date({at}, '+{offset_hours} hours') <= {date_column}")
+    }
+}
+
+/// Hours (fractional) from timestamp `from` to timestamp `to`.
+pub fn hours_between(backend: DatabaseBackend, from: &str, to: &str) -> String {
+    if postgres(backend) {
+        format!("FLOOR(EXTRACT(EPOCH FROM ({to} - {from})) / 3600)")
+    } else {
+        format!("(julianday({to}) - julianday({from})) * 24")
+    }
+}
+
+/// A condition that keeps only outbox rows whose transaction, and every
+/// one before it, has ended: on PostgreSQL a later-committing transaction
+/// can hold a smaller `tx`, so a reader must not pass it by. SQLite has
+/// one writer at a time, so every visible row is settled.
+pub fn settled(backend: DatabaseBackend, alias: &str) -> String {
+    if postgres(backend) {
+        format!(
+            " AND {alias}.tx < CAST(CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT) AS BIGINT)"
+        )
+    } else {
+        String::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_are_numbered_on_both_backends() {
+        assert_eq!(param(DatabaseBackend::Postgres, 3), "$3");
+        assert_eq!(param(DatabaseBackend::Sqlite, 3), "?3");
+    }
+
+    #[test]
+    fn only_postgres_filters_unsettled_rows() {
+        assert!(settled(DatabaseBackend::Sqlite, "m").is_empty());
+        assert!(settled(DatabaseBackend::Postgres, "m").contains("m.tx <"));
+    }
+}

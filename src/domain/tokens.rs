@@ -1,15 +1,19 @@
 //! Tokens the gateway signs itself (HS256): the operator issues a buyer's
-//! token for a partner, with chosen scopes and lifetime, never more than
-//! the partner's grants. Recorded in the partner's audit trail (scopes and
-//! expiry; never the token).
+//! token for a partner, with chosen scopes and lifetime. A token issued
+//! never holds more than the partner's grants, nor more than the caller's
+//! own effective scopes (so `partners:admin` alone cannot mint itself
+//! `orders:write`), and is never the operator's: operator tokens come from
+//! `ocop-gateway token` or the identity provider, not from the API.
+//! Recorded in the partner's audit trail (scopes and expiry; never the
+//! token).
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use entity::enums::PartnerStatus;
+use entity::enums::{PartnerKind, PartnerStatus};
 use entity::partner;
 
-use crate::auth::{Authenticator, MintError, ScopeSet};
+use crate::auth::{Authenticator, MintError, ScopeSet, Viewer};
 use crate::db::{self, Db};
 use crate::domain::partners;
 use crate::error::{AppError, AppResult};
@@ -28,7 +32,7 @@ pub struct Issued {
 pub async fn issue(
     db: &Db,
     auth: &Authenticator,
-    actor: i64,
+    caller: &Viewer,
     partner_id: i64,
     scopes: &[String],
     minutes: i64,
@@ -48,6 +52,11 @@ pub async fn issue(
     // Read outside the write: a suspension that lands after this still
     // refuses the token at its first use (`auth::viewer_for`).
     let partner = partners::find(db.conn(), partner_id).await?;
+    if partner.kind == PartnerKind::Operator {
+        return Err(AppError::Forbidden(
+            "operator tokens are not issued through the API: use `ocop-gateway token` or your identity provider".into(),
+        ));
+    }
     if partner.status != PartnerStatus::Active {
         return Err(AppError::conflict(
             "the partner is suspended: reactivate it before issuing it a token",
@@ -55,12 +64,18 @@ pub async fn issue(
     }
     let granted = ScopeSet::parse(&partner.allowed_scopes);
     let scopes = partners::parse_scopes(scopes, "input.scopes", |scope| {
-        (!granted.contains(scope)).then(|| {
-            format!(
+        if !granted.contains(scope) {
+            Some(format!(
                 "{} is not granted `{scope}`: a token cannot hold more than the partner's grants",
                 partner.code
-            )
-        })
+            ))
+        } else if !caller.scopes.contains(scope) {
+            Some(format!(
+                "your token does not hold `{scope}`: a token you issue cannot hold more than yours"
+            ))
+        } else {
+            None
+        }
     })?;
     // A token issued in the second of a revocation would be refused with
     // the tokens it revoked (`iat` has second precision).
@@ -78,11 +93,11 @@ pub async fn issue(
         MintError::Sign(e) => AppError::internal(e),
     })?;
     let expires_at = Utc::now() + chrono::Duration::minutes(minutes);
-    let (txn, _slot) = db::begin_write(db).await?;
+    let (txn, slot) = db::begin_write(db).await?;
     partners::audit(
         &txn,
         partner.id,
-        actor,
+        caller.partner_id(),
         "issue_token",
         format!(
             "scopes {}; expires {}",
@@ -91,7 +106,7 @@ pub async fn issue(
         ),
     )
     .await?;
-    txn.commit().await?;
+    slot.commit(txn).await?;
     Ok(Issued {
         token,
         partner,

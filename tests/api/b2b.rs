@@ -5,7 +5,6 @@
 use serde_json::{Value, json};
 
 use crate::helpers::*;
-use crate::orders::{PLACE, assert_consistent, available, input, on_hand, products, store_of};
 
 const ORDER: &str = r#"query($id: ID!) { order(id: $id) { id status promisedShipDate
   lines { id quantity acceptedQuantity shippedQuantity deliveredQuantity status rejectionReason }
@@ -37,7 +36,7 @@ async fn hub(app: &TestApp, query: &str, vars: Value) -> GqlResponse {
 }
 
 async fn order(app: &TestApp, id: &Value) -> Value {
-    hub(app, ORDER, json!({ "id": id })).await.ok()["order"].clone()
+    hub(app, ORDER, json!({ "id": id })).await.expect_data()["order"].clone()
 }
 
 /// A two-line order from AEON; returns (order id, [(product, line id,
@@ -57,7 +56,7 @@ async fn two_line_order(app: &TestApp, key: &str) -> (Value, Vec<(Value, Value, 
             input(key, &store, lines.clone()),
         )
         .await;
-    let id = res.ok()["placeOrder"]["order"]["id"].clone();
+    let id = res.expect_data()["placeOrder"]["order"]["id"].clone();
     let placed = order(app, &id).await;
     let line_ids: Vec<Value> = placed["lines"]
         .as_array()
@@ -93,9 +92,9 @@ async fn acknowledged_in_part_shipped_in_two_and_delivered_short() {
             { "lineId": b.1, "acceptedQuantity": 0, "reason": "discontinued by producer" } ] } }),
     )
     .await;
-    assert_eq!(res.ok()["confirmOrder"]["status"], "CONFIRMED");
+    assert_eq!(res.expect_data()["confirmOrder"]["status"], "CONFIRMED");
     assert_eq!(
-        res.ok()["confirmOrder"]["lines"],
+        res.expect_data()["confirmOrder"]["lines"],
         json!([{ "status": "PARTIAL", "acceptedQuantity": accepted_a },
                { "status": "REJECTED", "acceptedQuantity": 0 }])
     );
@@ -113,7 +112,11 @@ async fn acknowledged_in_part_shipped_in_two_and_delivered_short() {
             "packages": [package(1, &a.1, first)] } }),
     )
     .await;
-    assert_eq!(res.ok()["shipOrder"]["status"], "CONFIRMED", "part shipped");
+    assert_eq!(
+        res.expect_data()["shipOrder"]["status"],
+        "CONFIRMED",
+        "part shipped"
+    );
     let res = hub(
         &app,
         SHIP,
@@ -122,7 +125,7 @@ async fn acknowledged_in_part_shipped_in_two_and_delivered_short() {
     )
     .await;
     assert_eq!(
-        res.ok()["shipOrder"]["status"],
+        res.expect_data()["shipOrder"]["status"],
         "SHIPPED",
         "all accepted shipped"
     );
@@ -149,7 +152,7 @@ async fn acknowledged_in_part_shipped_in_two_and_delivered_short() {
         json!({ "id": id, "input": { "lines": [{ "lineId": a.1, "receivedQuantity": accepted_a - 1 }] } }),
     )
     .await;
-    assert_eq!(res.ok()["deliverOrder"]["status"], "DELIVERED");
+    assert_eq!(res.expect_data()["deliverOrder"]["status"], "DELIVERED");
     let delivered = order(&app, &id).await;
     assert_eq!(delivered["lines"][0]["deliveredQuantity"], accepted_a - 1);
     assert_eq!(delivered["lines"][1]["deliveredQuantity"], 0);
@@ -209,7 +212,7 @@ async fn bad_acknowledgements_and_shipments_change_nothing() {
     let res = hub(&app, SHIP, json!({ "id": id, "input": { "carrier": "x", "trackingReference": "y", "packages": [package(9, &a.1, 1)] } })).await;
     assert_eq!(res.code(), Some("CONFLICT"));
     let res = hub(&app, CONFIRM, json!({ "id": id })).await;
-    assert_eq!(res.ok()["confirmOrder"]["status"], "CONFIRMED");
+    assert_eq!(res.expect_data()["confirmOrder"]["status"], "CONFIRMED");
     let before = snapshot().await;
 
     let mut wrong_digit = sscc(3);
@@ -244,7 +247,7 @@ async fn bad_acknowledgements_and_shipments_change_nothing() {
             json!({}),
         )
         .await
-        .ok()["products"]["nodes"][0]
+        .expect_data()["products"]["nodes"][0]
         .clone();
     let store = store_of(&app, "aeon-vn").await;
     let moq = food["minOrderQuantity"].as_i64().unwrap_or(1);
@@ -256,8 +259,10 @@ async fn bad_acknowledgements_and_shipments_change_nothing() {
             input("b2b-food", &store, vec![(food["id"].clone(), moq)]),
         )
         .await;
-    let food_order = res.ok()["placeOrder"]["order"]["id"].clone();
-    hub(&app, CONFIRM, json!({ "id": food_order })).await.ok();
+    let food_order = res.expect_data()["placeOrder"]["order"]["id"].clone();
+    hub(&app, CONFIRM, json!({ "id": food_order }))
+        .await
+        .expect_data();
     let food_line = order(&app, &food_order).await["lines"][0]["id"].clone();
     let res = hub(&app, SHIP, json!({ "id": food_order, "input": { "carrier": "GHN", "trackingReference": "F",
         "packages": [{ "sscc": sscc(12), "lines": [{ "lineId": food_line, "quantity": moq }] }] } })).await;
@@ -287,13 +292,16 @@ async fn bad_acknowledgements_and_shipments_change_nothing() {
     let res = app
         .gql_as("aeon-vn", ALL_RETAIL_SCOPES, "mutation($id: ID!) { cancelOrder(id: $id, reason: \"late\") { status lines { shippedQuantity } } }", json!({ "id": id }))
         .await;
-    assert_eq!(res.ok()["cancelOrder"]["status"], "CANCELLED");
+    assert_eq!(res.expect_data()["cancelOrder"]["status"], "CANCELLED");
     assert_eq!(
         app.scalar_i64("SELECT SUM(reserved) FROM inventory_level")
             .await,
         reserved_before - left
     );
-    assert_eq!(res.ok()["cancelOrder"]["lines"][0]["shippedQuantity"], 1);
+    assert_eq!(
+        res.expect_data()["cancelOrder"]["lines"][0]["shippedQuantity"],
+        1
+    );
     assert_consistent(&app).await;
 }
 
@@ -311,7 +319,7 @@ async fn nothing_accepted_cancels_the_order() {
         json!({ "id": id, "input": { "lines": lines.iter().map(|l| json!({ "lineId": l.1, "acceptedQuantity": 0 })).collect::<Vec<_>>() } }),
     )
     .await;
-    assert_eq!(res.ok()["confirmOrder"]["status"], "CANCELLED");
+    assert_eq!(res.expect_data()["confirmOrder"]["status"], "CANCELLED");
     assert_eq!(available(&app, &lines[0].0).await, before[0] + lines[0].2);
     assert_eq!(available(&app, &lines[1].0).await, before[1] + lines[1].2);
     assert_consistent(&app).await;
@@ -330,7 +338,7 @@ async fn a_contract_price_is_charged_to_its_partner_only_with_its_rules() {
         json!({}),
     )
     .await
-    .ok()["partners"]["nodes"]
+    .expect_data()["partners"]["nodes"]
         .as_array()
         .and_then(|n| n.iter().find(|p| p["code"] == "aeon-vn").cloned())
         .expect("aeon")["id"]
@@ -345,7 +353,7 @@ async fn a_contract_price_is_charged_to_its_partner_only_with_its_rules() {
             "priceBreaks": [{ "minimumQuantity": 48, "unitPrice": breaks }] } }),
     )
     .await;
-    assert_eq!(res.ok()["setContractPrice"]["unitPrice"], contract);
+    assert_eq!(res.expect_data()["setContractPrice"]["unitPrice"], contract);
 
     let seen = |partner: &'static str| {
         let product = product.clone();
@@ -353,7 +361,7 @@ async fn a_contract_price_is_charged_to_its_partner_only_with_its_rules() {
         async move {
             app.gql_as(partner, "catalog:read", OFFER, json!({ "id": product }))
                 .await
-                .ok()["product"]["offer"]
+                .expect_data()["product"]["offer"]
                 .clone()
         }
     };
@@ -389,7 +397,7 @@ async fn a_contract_price_is_charged_to_its_partner_only_with_its_rules() {
         )
         .await;
     assert_eq!(
-        res.ok()["placeOrder"]["order"]["lines"][0]["unitPrice"],
+        res.expect_data()["placeOrder"]["order"]["lines"][0]["unitPrice"],
         contract
     );
     let res = app
@@ -401,10 +409,13 @@ async fn a_contract_price_is_charged_to_its_partner_only_with_its_rules() {
         )
         .await;
     assert_eq!(
-        res.ok()["placeOrder"]["order"]["lines"][0]["unitPrice"],
+        res.expect_data()["placeOrder"]["order"]["lines"][0]["unitPrice"],
         breaks
     );
-    assert_eq!(res.ok()["placeOrder"]["order"]["total"], breaks * 48);
+    assert_eq!(
+        res.expect_data()["placeOrder"]["order"]["total"],
+        breaks * 48
+    );
     // Another chain pays the list price.
     let store = store_of(&app, "winmart").await;
     let res = app
@@ -416,7 +427,7 @@ async fn a_contract_price_is_charged_to_its_partner_only_with_its_rules() {
         )
         .await;
     assert_eq!(
-        res.ok()["placeOrder"]["order"]["lines"][0]["unitPrice"],
+        res.expect_data()["placeOrder"]["order"]["lines"][0]["unitPrice"],
         list_price
     );
     assert_consistent(&app).await;
@@ -431,7 +442,7 @@ async fn the_operator_onboards_a_chain_that_orders_at_once() {
         json!({}),
     )
     .await;
-    let partner = res.ok()["createPartner"].clone();
+    let partner = res.expect_data()["createPartner"].clone();
     assert_eq!(
         partner["grants"],
         json!(["catalog:read", "orders:read", "orders:write"])
@@ -442,7 +453,7 @@ async fn the_operator_onboards_a_chain_that_orders_at_once() {
         json!({ "p": partner["id"] }),
     )
     .await;
-    let store = res.ok()["addStore"]["id"].clone();
+    let store = res.expect_data()["addStore"]["id"].clone();
     let (product, moq, _) = products(&app, 1).await[0].clone();
     let res = app
         .gql_as(
@@ -452,7 +463,7 @@ async fn the_operator_onboards_a_chain_that_orders_at_once() {
             input("first", &store, vec![(product, moq)]),
         )
         .await;
-    assert_eq!(res.ok()["placeOrder"]["order"]["status"], "PLACED");
+    assert_eq!(res.expect_data()["placeOrder"]["order"]["status"], "PLACED");
     // Its grants cap its tokens.
     let res = app
         .gql_as(
@@ -462,7 +473,10 @@ async fn the_operator_onboards_a_chain_that_orders_at_once() {
             json!({}),
         )
         .await;
-    assert_eq!(res.ok()["viewer"]["scopes"], json!(["catalog:read"]));
+    assert_eq!(
+        res.expect_data()["viewer"]["scopes"],
+        json!(["catalog:read"])
+    );
 
     // Bad input changes nothing.
     let partners = app.scalar_i64("SELECT COUNT(*) FROM partner").await;
@@ -507,7 +521,7 @@ async fn the_operator_onboards_a_chain_that_orders_at_once() {
         json!({}),
     )
     .await;
-    let trail = res.ok()["partners"]["nodes"]
+    let trail = res.expect_data()["partners"]["nodes"]
         .as_array()
         .and_then(|n| n.iter().find(|p| p["code"] == "coopmart-hn").cloned())
         .expect("listed")["auditTrail"]
@@ -566,7 +580,7 @@ async fn suspension_reactivation_and_revocation_apply_to_tokens() {
         json!({ "id": id }),
     )
     .await;
-    assert_eq!(res.ok()["suspendPartner"]["status"], "SUSPENDED");
+    assert_eq!(res.expect_data()["suspendPartner"]["status"], "SUSPENDED");
     assert_eq!(app.gql(Some(&token), viewer, json!({})).await.status, 401);
     let res = hub(
         &app,
@@ -574,7 +588,7 @@ async fn suspension_reactivation_and_revocation_apply_to_tokens() {
         json!({ "id": id }),
     )
     .await;
-    assert_eq!(res.ok()["reactivatePartner"]["status"], "ACTIVE");
+    assert_eq!(res.expect_data()["reactivatePartner"]["status"], "ACTIVE");
     assert_eq!(app.gql(Some(&token), viewer, json!({})).await.status, 200);
 
     let res = hub(
@@ -583,7 +597,7 @@ async fn suspension_reactivation_and_revocation_apply_to_tokens() {
         json!({ "id": id }),
     )
     .await;
-    let after = res.ok()["revokePartnerTokens"]["tokensValidAfter"].clone();
+    let after = res.expect_data()["revokePartnerTokens"]["tokensValidAfter"].clone();
     assert!(after.is_string());
     assert_eq!(
         app.gql(Some(&token), viewer, json!({})).await.status,
@@ -602,14 +616,14 @@ async fn suspension_reactivation_and_revocation_apply_to_tokens() {
     )
     .expect("sign");
     let res = app.gql(Some(&fresh), viewer, json!({})).await;
-    assert_eq!(res.ok()["viewer"]["partner"]["code"], "hapro");
+    assert_eq!(res.expect_data()["viewer"]["partner"]["code"], "hapro");
     let res = hub(
         &app,
         "{ partners(first: 10) { nodes { code auditTrail { action detail } } } }",
         json!({}),
     )
     .await;
-    let trail = res.ok()["partners"]["nodes"]
+    let trail = res.expect_data()["partners"]["nodes"]
         .as_array()
         .and_then(|n| n.iter().find(|p| p["code"] == "hapro").cloned())
         .expect("hapro")["auditTrail"]
@@ -637,7 +651,7 @@ async fn the_operator_sets_a_partners_grants_and_rate_limits() {
     )
     .await;
     assert_eq!(
-        res.ok()["updatePartner"],
+        res.expect_data()["updatePartner"],
         json!({ "grants": ["catalog:read"], "rateLimitRps": 7, "queryCostPerSec": 900 })
     );
     // Its tokens now carry no more than the new grants.
@@ -649,7 +663,10 @@ async fn the_operator_sets_a_partners_grants_and_rate_limits() {
             json!({}),
         )
         .await;
-    assert_eq!(res.ok()["viewer"]["scopes"], json!(["catalog:read"]));
+    assert_eq!(
+        res.expect_data()["viewer"]["scopes"],
+        json!(["catalog:read"])
+    );
     // null goes back to the gateway's default; left out stays as it is.
     let res = hub(
         &app,
@@ -657,8 +674,11 @@ async fn the_operator_sets_a_partners_grants_and_rate_limits() {
         json!({ "id": id, "input": { "rateLimitRps": null } }),
     )
     .await;
-    assert_eq!(res.ok()["updatePartner"]["rateLimitRps"], Value::Null);
-    assert_eq!(res.ok()["updatePartner"]["queryCostPerSec"], 900);
+    assert_eq!(
+        res.expect_data()["updatePartner"]["rateLimitRps"],
+        Value::Null
+    );
+    assert_eq!(res.expect_data()["updatePartner"]["queryCostPerSec"], 900);
     // Bad changes change nothing.
     let operator = app
         .scalar_i64("SELECT id FROM partner WHERE code = 'hanoi-ocop-hub'")
@@ -695,7 +715,7 @@ async fn the_operator_issues_a_buyer_token_within_the_partners_grants() {
             json!({}),
         )
         .await
-        .ok()["partners"]["nodes"]
+        .expect_data()["partners"]["nodes"]
         .as_array()
         .and_then(|ps| ps.iter().find(|p| p["code"] == "hapro"))
         .map(|p| p["id"].clone())
@@ -710,7 +730,7 @@ async fn the_operator_issues_a_buyer_token_within_the_partners_grants() {
             input(json!(["catalog:read", "orders:write"]), 60),
         )
         .await;
-    let issued = res.ok()["issuePartnerToken"].clone();
+    let issued = res.expect_data()["issuePartnerToken"].clone();
     assert_eq!(issued["partner"]["code"], "hapro");
     assert_eq!(issued["scopes"], json!(["catalog:read", "orders:write"]));
     let token = issued["token"].as_str().expect("token").to_owned();
@@ -722,9 +742,9 @@ async fn the_operator_issues_a_buyer_token_within_the_partners_grants() {
             json!({}),
         )
         .await;
-    assert_eq!(res.ok()["viewer"]["partner"]["code"], "hapro");
+    assert_eq!(res.expect_data()["viewer"]["partner"]["code"], "hapro");
     assert_eq!(
-        res.ok()["viewer"]["scopes"],
+        res.expect_data()["viewer"]["scopes"],
         json!(["catalog:read", "orders:write"])
     );
 
@@ -773,7 +793,7 @@ async fn the_operator_issues_a_buyer_token_within_the_partners_grants() {
             json!({}),
         )
         .await
-        .ok()["partners"]["nodes"]
+        .expect_data()["partners"]["nodes"]
         .as_array()
         .and_then(|ps| ps.iter().find(|p| p["code"] == "hapro"))
         .map(|p| p["auditTrail"].to_string())
@@ -783,4 +803,103 @@ async fn the_operator_issues_a_buyer_token_within_the_partners_grants() {
         "{trail}"
     );
     assert!(!trail.contains(&token));
+}
+
+/// `issuePartnerToken` is no way up: a token it issues holds at most what
+/// the caller's own token holds and what the target is granted, and it is
+/// never the operator's. Every combination of caller, target and request.
+#[tokio::test]
+async fn issued_tokens_never_exceed_the_callers_own_scopes_nor_reach_the_operator() {
+    let app = TestApp::new().await;
+    const ISSUE: &str =
+        "mutation($in: IssuePartnerTokenInput!) { issuePartnerToken(input: $in) { token scopes } }";
+    let ids = app
+        .gql_as(
+            "hanoi-ocop-hub",
+            OPERATOR_SCOPES,
+            "{ partners(first: 20) { nodes { id code } } }",
+            json!({}),
+        )
+        .await
+        .expect_data()["partners"]["nodes"]
+        .clone();
+    let id_of = |code: &str| {
+        ids.as_array()
+            .and_then(|ps| ps.iter().find(|p| p["code"] == code))
+            .map(|p| p["id"].clone())
+            .expect("partner")
+    };
+    let issue = |caller: &'static str, target: Value, scopes: Value| {
+        let app = &app;
+        async move {
+            app.gql_as(
+                "hanoi-ocop-hub",
+                caller,
+                ISSUE,
+                json!({ "in": { "partnerId": target, "scopes": scopes, "expiresInMinutes": 60 } }),
+            )
+            .await
+        }
+    };
+    let (hapro, hub) = (id_of("hapro"), id_of("hanoi-ocop-hub"));
+    let every: Vec<&str> = OPERATOR_SCOPES
+        .split([' ', ','])
+        .filter(|s| !s.is_empty())
+        .collect();
+    let before = app.scalar_i64("SELECT COUNT(*) FROM partner_audit").await;
+
+    // partners:admin alone: nothing else can be handed out, to anyone.
+    for (target, scopes) in [
+        (&hub, json!(every)),
+        (&hub, json!(["partners:admin"])),
+        (&hapro, json!(["orders:write"])),
+        (&hapro, json!(["catalog:read"])),
+    ] {
+        let res = issue("partners:admin", target.clone(), scopes.clone()).await;
+        assert!(
+            matches!(res.code(), Some("FORBIDDEN" | "BAD_USER_INPUT")),
+            "{scopes} for {target}: {}",
+            res.body
+        );
+        assert!(
+            res.body["data"]["issuePartnerToken"].is_null(),
+            "{}",
+            res.body
+        );
+    }
+    // With catalog:read too: that, and only that, for a chain.
+    let res = issue(
+        "partners:admin catalog:read",
+        hapro.clone(),
+        json!(["catalog:read"]),
+    )
+    .await;
+    assert_eq!(
+        res.expect_data()["issuePartnerToken"]["scopes"],
+        json!(["catalog:read"])
+    );
+    let res = issue(
+        "partners:admin catalog:read",
+        hapro.clone(),
+        json!(["catalog:read", "orders:write"]),
+    )
+    .await;
+    assert_eq!(res.code(), Some("BAD_USER_INPUT"), "{}", res.body);
+    assert_eq!(
+        res.body["errors"][0]["extensions"]["field"],
+        "input.scopes.1"
+    );
+    // Every scope the operator holds: a chain still gets only its grants,
+    // and the operator itself gets nothing, whatever is asked.
+    let res = issue(OPERATOR_SCOPES, hapro.clone(), json!(["fulfillment:write"])).await;
+    assert_eq!(res.code(), Some("BAD_USER_INPUT"), "{}", res.body);
+    for scopes in [json!(every), json!(["catalog:read"])] {
+        let res = issue(OPERATOR_SCOPES, hub.clone(), scopes).await;
+        assert_eq!(res.code(), Some("FORBIDDEN"), "{}", res.body);
+    }
+    // A refusal writes nothing to the audit trail; the one token issued does.
+    assert_eq!(
+        app.scalar_i64("SELECT COUNT(*) FROM partner_audit").await,
+        before + 1
+    );
 }

@@ -167,11 +167,10 @@ impl PartnerMutation {
         input: IssuePartnerTokenInput,
     ) -> async_graphql::Result<IssuedTokenNode> {
         let data = crate::graphql::context::request_data(ctx)?;
-        let actor = viewer(ctx)?.partner_id();
         let issued = crate::domain::tokens::issue(
             &data.db,
             &data.auth,
-            actor,
+            viewer(ctx)?,
             partner_id(&input.partner_id)?,
             &input.scopes,
             i64::from(input.expires_in_minutes),

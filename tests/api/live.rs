@@ -627,3 +627,41 @@ async fn a_subscriber_too_far_behind_is_ended_with_the_cursor_to_resume_from() {
     );
     assert!(stream.next().await.is_none(), "and then it ends");
 }
+
+/// A token may claim an expiry no clock can hold (`exp` near `u64::MAX`):
+/// the socket is served, and when it closes the gauge goes back to zero
+/// (the expiry once overflowed `Instant` and killed the socket's task).
+#[tokio::test]
+async fn a_token_that_never_expires_neither_crashes_the_socket_nor_leaks_it() {
+    let app = TestApp::new().await;
+    let addr = app.serve().await;
+    let now = jsonwebtoken::get_current_timestamp();
+    let token = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &json!({ "sub": "aeon-vn", "scope": "orders:read", "iss": "ocop-gateway",
+                 "aud": "ocop-partners", "exp": u64::MAX - 1, "iat": now }),
+        &jsonwebtoken::EncodingKey::from_secret(TEST_SECRET.as_bytes()),
+    )
+    .expect("sign");
+    let since = start_from(&app, "aeon-vn").await;
+    let mut ws = Ws::connect(addr, &token).await;
+    ws.subscribe("o", ORDER_EVENTS, json!({ "since": since }))
+        .await;
+    let id = place(&app, "aeon-vn", "forever-1").await;
+    let event = ws.next("o", PATIENCE).await;
+    assert_eq!(event["data"]["orderEvents"]["order"]["id"], id, "{event}");
+    ws.close().await;
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !app
+        .get("/metrics")
+        .await
+        .2
+        .contains("ocop_gateway_websockets 0")
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the socket was never let go"
+        );
+        tokio::task::yield_now().await;
+    }
+}

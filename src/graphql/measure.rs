@@ -43,6 +43,20 @@ pub struct Measured {
     /// `totalCount` runs its own COUNT over the filtered set, whatever the
     /// page size: each one is charged [`COUNT_COST`].
     pub extra_cost: usize,
+    /// Root fields of each mutation operation, by operation name: what an
+    /// HTTP request that runs it spends of its mutation cap (a batch's
+    /// documents share one cap).
+    pub mutation_roots: Vec<(Option<String>, usize)>,
+}
+
+impl Measured {
+    /// The mutations that running `operation` performs (0 for a query).
+    pub fn mutations_in(&self, operation: Option<&str>) -> usize {
+        self.mutation_roots
+            .iter()
+            .find(|(name, _)| operation.is_none() || name.as_deref() == operation)
+            .map_or(0, |(_, n)| *n)
+    }
 }
 
 pub use crate::graphql::cost::COUNT_COST;
@@ -69,10 +83,12 @@ pub fn measure(query: &str, limits: &DocumentLimits) -> Result<Option<Measured>,
     }
     let mut sizes = Sizes::new(&doc);
     let mut total = Size::default();
-    for (_, op) in doc.operations.iter() {
+    let mut mutation_roots = Vec::new();
+    for (name, op) in doc.operations.iter() {
         let size = sizes.of(&op.node.selection_set)?;
         if op.node.ty == OperationType::Mutation {
             let roots = sizes.root_fields(&op.node.selection_set)?;
+            mutation_roots.push((name.map(|n| n.to_string()), roots));
             if roots > limits.max_mutation_fields {
                 return Err(too_complex(format!(
                     "a request may run at most {} mutations; this one has {roots}",
@@ -97,6 +113,7 @@ pub fn measure(query: &str, limits: &DocumentLimits) -> Result<Option<Measured>,
     Ok(Some(Measured {
         doc,
         extra_cost: total.total_counts.saturating_mul(COUNT_COST),
+        mutation_roots,
     }))
 }
 

@@ -130,7 +130,8 @@ pub(super) async fn post(
             if let Some(kept) = state.responses.get(&lookup) {
                 return bytes_response(StatusCode::OK, media, kept);
             }
-            let outcome = run(&state, request, caller, RUNS).await;
+            let mut mutations = state.config.max_mutations_per_request;
+            let outcome = run(&state, request, caller, RUNS, &mut mutations).await;
             respond_keeping(&state, outcome, media, &lookup).0
         }
         BatchRequest::Batch(requests) => {
@@ -142,9 +143,12 @@ pub(super) async fn post(
                 .into_response();
             }
             let mut responses = Vec::with_capacity(requests.len());
+            // One cap on mutations for the whole HTTP request, however its
+            // documents divide them.
+            let mut mutations = state.config.max_mutations_per_request;
             for request in requests {
                 responses.push(
-                    run(&state, request, caller, RUNS)
+                    run(&state, request, caller, RUNS, &mut mutations)
                         .await
                         .into_response_body(),
                 );
@@ -222,7 +226,15 @@ pub(super) async fn get(
             return response;
         }
     }
-    let outcome = run(&state, request, caller, &[OperationType::Query]).await;
+    let mut mutations = 0;
+    let outcome = run(
+        &state,
+        request,
+        caller,
+        &[OperationType::Query],
+        &mut mutations,
+    )
+    .await;
     let (mut response, cacheable) = respond_keeping(&state, outcome, media, &lookup);
     match tag {
         Some(tag) if cacheable => cache_headers(&mut response, &tag),
@@ -340,6 +352,7 @@ async fn run(
     request: async_graphql::Request,
     caller: Option<&Caller>,
     runs: &[OperationType],
+    mutations_left: &mut usize,
 ) -> Outcome {
     let asker = Asker {
         budget: caller.map(|c| &*c.budget),
@@ -362,6 +375,21 @@ async fn run(
             return Outcome::Refused(errors);
         }
     };
+    let mutations = admitted
+        .measured
+        .mutations_in(admitted.request.operation_name.as_deref());
+    if mutations > *mutations_left {
+        let errors = vec![
+            AppError::QueryTooComplex(format!(
+                "an HTTP request may run at most {} mutations in all, batches included",
+                state.config.max_mutations_per_request
+            ))
+            .request_error(),
+        ];
+        observe(state, &errors);
+        return Outcome::Refused(errors);
+    }
+    *mutations_left -= mutations;
     let data = request_data(state, caller);
     let operation_name = admitted.request.operation_name.clone();
     let kind = admitted.kind;

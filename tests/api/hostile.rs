@@ -133,6 +133,45 @@ async fn aliased_mutations_are_capped_and_refused_as_a_whole() {
     others_still_served(&app).await;
 }
 
+/// The mutation cap counts across the whole HTTP request: a JSON batch of
+/// 5 documents of 10 `placeOrder`s each places at most 10 orders, and the
+/// documents past the cap are refused with QUERY_TOO_COMPLEX.
+#[tokio::test]
+async fn a_batch_shares_one_mutation_cap() {
+    let app = TestApp::with_config(|c| c.max_batch_size = 10).await;
+    let store = store_of(&app, "aeon-vn").await;
+    let (product, moq, _) = products(&app, 1).await[0].clone();
+    let date = (chrono::Utc::now().date_naive() + chrono::Days::new(1)).to_string();
+    let document = |d: usize| {
+        let fields: String = (0..10)
+            .map(|i| {
+                format!(
+                    r#"o{i}: placeOrder(input: {{ idempotencyKey: "batch-{d}-{i}", buyerReference: "PO-B{d}-{i}", storeId: {store}, requestedDeliveryDate: "{date}", lines: [{{ productId: {product}, quantity: {moq} }}] }}) {{ order {{ id }} }} "#
+                )
+            })
+            .collect();
+        json!({ "query": format!("mutation {{ {fields} }}") })
+    };
+    let batch = Value::Array((0..5).map(document).collect());
+    let orders = || app.scalar_i64("SELECT COUNT(*) FROM purchase_order");
+    let before = orders().await;
+    let token = format!("Bearer {}", app.token("aeon-vn", "orders:write"));
+    let res = app
+        .post_raw(batch.to_string(), &[("authorization", &token)])
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(orders().await, before + 10, "the cap, not 50");
+    let answers = res.body.as_array().cloned().unwrap_or_default();
+    assert_eq!(answers.len(), 5);
+    assert!(answers[0].get("errors").is_none(), "{}", answers[0]);
+    for refused in &answers[1..] {
+        assert_eq!(
+            refused["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX",
+            "{refused}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn stock_stays_behind_inventory_read() {
     let app = TestApp::new().await;

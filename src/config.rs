@@ -166,6 +166,25 @@ pub struct Config {
     #[arg(long, global = true, env = "MAX_QUERY_TOKENS", default_value_t = 2_000)]
     pub max_query_tokens: usize,
 
+    /// Bytes a GraphQL document may have (measured before anything is
+    /// parsed or kept; large values belong in variables).
+    #[arg(
+        long,
+        global = true,
+        env = "MAX_DOCUMENT_BYTES",
+        default_value_t = 32 * 1024
+    )]
+    pub max_document_bytes: usize,
+
+    /// Bytes one string literal in a document may have.
+    #[arg(
+        long,
+        global = true,
+        env = "MAX_STRING_LITERAL_BYTES",
+        default_value_t = 8 * 1024
+    )]
+    pub max_string_literal_bytes: usize,
+
     /// Aliased fields a document may select, fragments expanded.
     #[arg(long, global = true, env = "MAX_QUERY_ALIASES", default_value_t = 30)]
     pub max_query_aliases: usize,
@@ -347,6 +366,16 @@ pub struct Config {
     )]
     pub document_cache_entries: usize,
 
+    /// Bytes the kept documents may take in all (parsed documents counted
+    /// at ten times their text, persisted texts at their length).
+    #[arg(
+        long,
+        global = true,
+        env = "DOCUMENT_CACHE_BYTES",
+        default_value_t = 24 * 1024 * 1024
+    )]
+    pub document_cache_bytes: usize,
+
     /// Queries' answers kept per replica until the next commit (0: none).
     #[arg(
         long,
@@ -355,6 +384,15 @@ pub struct Config {
         default_value_t = 2_000
     )]
     pub response_cache_entries: usize,
+
+    /// Bytes the kept answers may take in all.
+    #[arg(
+        long,
+        global = true,
+        env = "RESPONSE_CACHE_BYTES",
+        default_value_t = 48 * 1024 * 1024
+    )]
+    pub response_cache_bytes: usize,
 
     /// `Cache-Control: private, max-age=N` on a GET query's answer; an
     /// unchanged poll revalidates with `If-None-Match` and gets a 304.

@@ -68,13 +68,17 @@ pub async fn admit(
     asker: Asker<'_>,
     runs: &[OperationType],
 ) -> Result<Admitted, Refused> {
-    let hash = persisted(admission, &mut request)?;
+    let hash = persisted(admission, &mut request, asker.budget.is_some())?;
     let measured = match admission.documents.parsed.get(&hash) {
         Some(m) => m,
         None => match measure::measure(&request.query, &admission.limits)? {
             Some(m) => {
                 let m = Arc::new(m);
-                admission.documents.parsed.insert(hash, m.clone());
+                admission.documents.parsed.insert_sized(
+                    hash,
+                    m.clone(),
+                    request.query.len() * documents::PARSED_BYTES_PER_TEXT_BYTE,
+                );
                 m
             }
             None => {
@@ -133,7 +137,17 @@ pub async fn admit(
 /// Resolves Apollo's automatic persisted queries
 /// (`extensions.persistedQuery { version: 1, sha256Hash }`) and returns
 /// the hash of the text to run.
-fn persisted(admission: &Admission, request: &mut async_graphql::Request) -> Result<Hash, Refused> {
+/// Resolves a persisted query's hash to its text, or checks a sent text
+/// against its hash and keeps it. The text's size is checked first, so
+/// nothing larger than a document may be is ever hashed or kept; and only
+/// a partner (`may_register`) adds to the kept texts: a caller without a
+/// token can use a hash but not fill the cache.
+fn persisted(
+    admission: &Admission,
+    request: &mut async_graphql::Request,
+    may_register: bool,
+) -> Result<Hash, Refused> {
+    measure::check_bytes(&request.query, &admission.limits)?;
     let Some(pq) = request.extensions.get("persistedQuery") else {
         if request.query.is_empty() {
             return Err(AppError::bad_field("query", "the request has no `query`").into());
@@ -181,10 +195,13 @@ fn persisted(admission: &Admission, request: &mut async_graphql::Request) -> Res
         )
         .into());
     }
-    admission
-        .documents
-        .persisted
-        .insert(hash, Arc::from(request.query.as_str()));
+    if may_register {
+        admission.documents.persisted.insert_sized(
+            hash,
+            Arc::from(request.query.as_str()),
+            request.query.len(),
+        );
+    }
     Ok(hash)
 }
 

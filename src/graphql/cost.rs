@@ -31,6 +31,10 @@ pub fn connection(first: Option<i32>, last: Option<i32>, child_complexity: usize
 /// added by the document measure (`measure`).
 pub const COUNT_COST: usize = 25;
 
+/// A document's text is charged one unit per this many bytes: parsing and
+/// validating a large document costs in proportion to its size.
+pub const BYTES_PER_COST: usize = 1024;
+
 /// A list that is not paged (a producer's products, an order's lines) is
 /// charged as if it held this many items.
 pub const UNPAGED_LIST: usize = 10;

@@ -46,12 +46,19 @@ pub struct Documents {
     pub persisted: Recent<Arc<str>>,
 }
 
+/// A parsed document (its syntax tree) is counted at this many times its
+/// text: the tree's nodes, names and positions take several times the
+/// bytes they were parsed from.
+pub const PARSED_BYTES_PER_TEXT_BYTE: usize = 10;
+
 impl Documents {
-    pub fn new(capacity: usize) -> Self {
+    /// `capacity` entries each; `max_bytes` shared out: parsed documents
+    /// three quarters, persisted texts a quarter (costs are a few bytes).
+    pub fn new(capacity: usize, max_bytes: usize) -> Self {
         Self {
-            parsed: Recent::new(capacity),
+            parsed: Recent::with_bytes(capacity, max_bytes / 4 * 3),
             costs: Recent::new(capacity),
-            persisted: Recent::new(capacity),
+            persisted: Recent::with_bytes(capacity, max_bytes / 4),
         }
     }
 }

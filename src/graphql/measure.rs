@@ -26,6 +26,10 @@ use crate::error::AppError;
 pub struct DocumentLimits {
     /// Lexical tokens in the document (names, punctuators, values).
     pub max_tokens: usize,
+    /// Bytes of the document's text.
+    pub max_bytes: usize,
+    /// Bytes of one string literal (large values go in variables).
+    pub max_string_bytes: usize,
     /// Aliased fields, counted after expanding fragments.
     pub max_aliases: usize,
     /// Fields, counted after expanding fragments.
@@ -64,11 +68,18 @@ pub use crate::graphql::cost::COUNT_COST;
 /// Measures `query`. `Ok(None)`: the document does not parse; async-graphql
 /// parses it again and reports the syntax error with its position.
 pub fn measure(query: &str, limits: &DocumentLimits) -> Result<Option<Measured>, AppError> {
-    let tokens = count_tokens(query, limits.max_tokens);
+    check_bytes(query, limits)?;
+    let (tokens, longest_string) = count_tokens(query, limits.max_tokens);
     if tokens > limits.max_tokens {
         return Err(too_complex(format!(
             "the document has more than {} tokens",
             limits.max_tokens
+        )));
+    }
+    if longest_string > limits.max_string_bytes {
+        return Err(too_complex(format!(
+            "a string in the document has more than {} bytes: send large values as variables",
+            limits.max_string_bytes
         )));
     }
     let Ok(doc) = parse_query(query) else {
@@ -112,7 +123,10 @@ pub fn measure(query: &str, limits: &DocumentLimits) -> Result<Option<Measured>,
     }
     Ok(Some(Measured {
         doc,
-        extra_cost: total.total_counts.saturating_mul(COUNT_COST),
+        extra_cost: total
+            .total_counts
+            .saturating_mul(COUNT_COST)
+            .saturating_add(query.len() / crate::graphql::cost::BYTES_PER_COST),
         mutation_roots,
     }))
 }
@@ -123,9 +137,24 @@ fn too_complex(message: String) -> AppError {
 
 /// Counts lexical tokens, stopping early once past `stop`. Commas,
 /// whitespace and comments are not tokens (as in the GraphQL grammar).
-fn count_tokens(text: &str, stop: usize) -> usize {
+/// A document's text is refused past `max_bytes`, before it is parsed,
+/// hashed for a persisted query or kept anywhere.
+pub fn check_bytes(query: &str, limits: &DocumentLimits) -> Result<(), AppError> {
+    if query.len() > limits.max_bytes {
+        return Err(too_complex(format!(
+            "the document has {} bytes; at most {} are allowed (send large values as variables)",
+            query.len(),
+            limits.max_bytes
+        )));
+    }
+    Ok(())
+}
+
+/// The document's tokens (counting stops past `stop`) and the bytes of its
+/// longest string literal.
+fn count_tokens(text: &str, stop: usize) -> (usize, usize) {
     let bytes = text.as_bytes();
-    let (mut i, mut n) = (0, 0);
+    let (mut i, mut n, mut longest) = (0, 0, 0);
     while i < bytes.len() && n <= stop {
         match bytes[i] {
             b' ' | b'\t' | b'\n' | b'\r' | b',' => i += 1,
@@ -137,17 +166,21 @@ fn count_tokens(text: &str, stop: usize) -> usize {
             }
             b'"' if bytes[i..].starts_with(b"\"\"\"") => {
                 i += 3;
+                let start = i;
                 while i < bytes.len() && !bytes[i..].starts_with(b"\"\"\"") {
                     i += if bytes[i] == b'\\' { 2 } else { 1 };
                 }
+                longest = longest.max(i.min(bytes.len()) - start);
                 i += 3;
                 n += 1;
             }
             b'"' => {
                 i += 1;
+                let start = i;
                 while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
                     i += if bytes[i] == b'\\' { 2 } else { 1 };
                 }
+                longest = longest.max(i.min(bytes.len()) - start);
                 i += 1;
                 n += 1;
             }
@@ -174,7 +207,7 @@ fn count_tokens(text: &str, stop: usize) -> usize {
             }
         }
     }
-    n
+    (n, longest)
 }
 
 fn count_directives(doc: &ExecutableDocument) -> usize {
@@ -326,6 +359,8 @@ mod tests {
 
     const LIMITS: DocumentLimits = DocumentLimits {
         max_tokens: 2_000,
+        max_bytes: 32 * 1024,
+        max_string_bytes: 8 * 1024,
         max_aliases: 30,
         max_fields: 1_000,
         max_directives: 50,
@@ -344,11 +379,12 @@ mod tests {
 
     #[test]
     fn tokens_are_counted_like_the_grammar_counts_them() {
-        assert_eq!(count_tokens("{ a, b }", 100), 4);
-        assert_eq!(count_tokens("# comment\n{ a(x: \"s, t\") }", 100), 8);
-        assert_eq!(count_tokens("{ ...F }", 100), 4);
-        assert_eq!(count_tokens("query($v: Int = -1.5e3) { a }", 100), 12);
-        assert_eq!(count_tokens(&"{a}".repeat(1_000), 10), 11);
+        assert_eq!(count_tokens("{ a, b }", 100).0, 4);
+        assert_eq!(count_tokens("# comment\n{ a(x: \"s, t\") }", 100), (8, 4));
+        assert_eq!(count_tokens("{ ...F }", 100).0, 4);
+        assert_eq!(count_tokens("query($v: Int = -1.5e3) { a }", 100).0, 12);
+        assert_eq!(count_tokens(&"{a}".repeat(1_000), 10).0, 11);
+        assert_eq!(count_tokens("{ a(x: \"\"\"long\nblock\"\"\") }", 100).1, 10);
     }
 
     #[test]
@@ -361,6 +397,17 @@ mod tests {
         assert_eq!(err, Some("QUERY_TOO_COMPLEX"));
         // A small, legitimate reuse of fragments passes.
         assert!(matches!(measure(&explosion(2, 3), &LIMITS), Ok(Some(_))));
+    }
+
+    #[test]
+    fn large_documents_and_long_strings_are_refused_before_parsing() {
+        let big = format!("{{ a(x: \"{}\") }}", "x".repeat(8 * 1024 + 1));
+        assert!(measure(&big, &LIMITS).is_err(), "a long string literal");
+        let long = format!("{{ a }} {}", "#".repeat(32 * 1024));
+        assert!(measure(&long, &LIMITS).is_err(), "a long document");
+        let fine = format!("{{ a(x: \"{}\") }}", "x".repeat(8 * 1024));
+        let measured = measure(&fine, &LIMITS).ok().flatten().map(|m| m.extra_cost);
+        assert_eq!(measured, Some(8), "charged a unit per KiB of text");
     }
 
     #[test]

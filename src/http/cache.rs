@@ -43,10 +43,11 @@ pub struct Lookup {
 }
 
 impl Responses {
-    /// `capacity` 0 keeps nothing (tags are still given).
-    pub fn new(capacity: usize) -> Self {
+    /// `capacity` 0 keeps nothing (tags are still given); the answers kept
+    /// take at most `max_bytes` in all.
+    pub fn new(capacity: usize, max_bytes: usize) -> Self {
         Self {
-            entries: (capacity > 0).then(|| Recent::new(capacity)),
+            entries: (capacity > 0).then(|| Recent::with_bytes(capacity, max_bytes)),
             boot_id: uuid::Uuid::new_v4().as_u64_pair().0,
         }
     }
@@ -82,6 +83,11 @@ impl Responses {
         }
     }
 
+    /// Bytes of the answers kept now.
+    pub fn bytes(&self) -> usize {
+        self.entries.as_ref().map_or(0, Recent::bytes)
+    }
+
     /// The `ETag` of the answer at this version.
     pub fn tag(&self, lookup: &Lookup) -> Option<HeaderValue> {
         let epoch = lookup.epoch?;
@@ -105,12 +111,13 @@ impl Responses {
         if let (Some(entries), Some(epoch)) = (&self.entries, lookup.epoch)
             && body.len() <= MAX_BODY
         {
-            entries.insert(
+            entries.insert_sized(
                 lookup.key,
                 Arc::new(Kept {
                     epoch,
                     body: body.clone(),
                 }),
+                body.len(),
             );
         }
     }

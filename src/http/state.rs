@@ -59,8 +59,14 @@ impl AppState {
         };
         let schema = graphql::build_schema(limits);
         let checker = graphql::build_checker(limits);
-        let documents = graphql::documents::Documents::new(config.document_cache_entries);
-        let responses = crate::http::cache::Responses::new(config.response_cache_entries);
+        let documents = graphql::documents::Documents::new(
+            config.document_cache_entries,
+            config.document_cache_bytes,
+        );
+        let responses = crate::http::cache::Responses::new(
+            config.response_cache_entries,
+            config.response_cache_bytes,
+        );
         let anonymous = rate_limit::AddressLimiter::new(
             config.anon_rate_limit_rps,
             config.anon_rate_limit_burst,
@@ -87,6 +93,8 @@ impl AppState {
         ));
         let document_limits = graphql::measure::DocumentLimits {
             max_tokens: config.max_query_tokens,
+            max_bytes: config.max_document_bytes,
+            max_string_bytes: config.max_string_literal_bytes,
             max_aliases: config.max_query_aliases,
             max_fields: config.max_query_fields,
             max_directives: config.max_query_directives,

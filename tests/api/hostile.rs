@@ -441,3 +441,86 @@ async fn requests_without_a_token_never_take_partners_in_flight_slots() {
     let res = app.gql(None, doc, json!({})).await;
     assert_eq!(res.expect_data()["__schema"]["queryType"]["name"], "Query");
 }
+
+/// Memory is bounded in bytes: a flood of large, distinct documents (each
+/// under every document limit) and of their answers keeps the caches
+/// within their byte budgets, whatever the number of entries; a document
+/// past the byte limit is refused before it is parsed or kept; a caller
+/// without a token registers no persisted query.
+#[tokio::test]
+async fn caches_are_bounded_in_bytes_and_strangers_register_nothing() {
+    const DOCS: usize = 1024 * 1024;
+    const ANSWERS: usize = 512 * 1024;
+    let app = TestApp::with_config(|c| {
+        c.document_cache_bytes = DOCS;
+        c.response_cache_bytes = ANSWERS;
+        c.rate_limit_rps = 100_000;
+        c.rate_limit_burst = 100_000;
+        c.rate_limit_cost_per_sec = 10_000_000;
+        c.rate_limit_cost_burst = 10_000_000;
+    })
+    .await;
+    let token = app.token("aeon-vn", "catalog:read");
+    for i in 0..200 {
+        // 28 KB of text (a comment makes it distinct), a few tokens.
+        let doc = format!("{{ viewer {{ scopes }} }} # {i} {}", "x".repeat(28 * 1024));
+        let res = app.gql(Some(&token), &doc, json!({})).await;
+        assert!(res.body.get("errors").is_none(), "{}", res.body);
+        let documents = &app.state.admission.documents;
+        assert!(
+            documents.parsed.bytes() <= DOCS * 3 / 4,
+            "parsed: {}",
+            documents.parsed.bytes()
+        );
+        assert!(
+            app.state.responses.bytes() <= ANSWERS,
+            "answers: {}",
+            app.state.responses.bytes()
+        );
+    }
+    // 200 × 28 KB × 10 would be 56 MB of parsed documents unbounded.
+    assert!(app.state.admission.documents.parsed.bytes() > 0);
+
+    // Past the byte limit: refused, nothing kept.
+    let before = app.state.admission.documents.parsed.bytes();
+    let huge = format!("{{ viewer {{ scopes }} }} #{}", "x".repeat(40 * 1024));
+    let res = app.gql(Some(&token), &huge, json!({})).await;
+    assert_eq!(res.code(), Some("QUERY_TOO_COMPLEX"), "{}", res.body);
+    let long_string = format!(
+        "{{ productBySku(sku: \"{}\") {{ id }} }}",
+        "x".repeat(9 * 1024)
+    );
+    let res = app.gql(Some(&token), &long_string, json!({})).await;
+    assert_eq!(res.code(), Some("QUERY_TOO_COMPLEX"), "{}", res.body);
+    assert!(app.state.admission.documents.parsed.bytes() <= before.max(DOCS * 3 / 4));
+
+    // A stranger's persisted query is answered but not kept.
+    let query = "{ __typename }";
+    let hash = ocop_gateway::graphql::documents::hex(&ocop_gateway::graphql::documents::sha256(
+        query.as_bytes(),
+    ));
+    let pq = |q: Option<&str>| {
+        let mut body =
+            json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": hash } } });
+        if let Some(q) = q {
+            body["query"] = json!(q);
+        }
+        body.to_string()
+    };
+    let res = app.post_raw(pq(Some(query)), &[]).await;
+    assert_eq!(res.body["data"]["__typename"], "Query", "{}", res.body);
+    assert_eq!(app.state.admission.documents.persisted.bytes(), 0);
+    let auth = format!("Bearer {token}");
+    let res = app.post_raw(pq(None), &[("authorization", &auth)]).await;
+    assert_eq!(
+        res.code(),
+        Some("NOT_FOUND"),
+        "the stranger's text was not kept: {}",
+        res.body
+    );
+    // A partner's is.
+    app.post_raw(pq(Some(query)), &[("authorization", &auth)])
+        .await;
+    let res = app.post_raw(pq(None), &[("authorization", &auth)]).await;
+    assert_eq!(res.body["data"]["__typename"], "Query", "{}", res.body);
+}

@@ -25,6 +25,13 @@ impl PartnerCache {
         }
     }
 
+    /// Forgets `partner_id`'s record (0: every record), so the next
+    /// request reads it afresh: its access just changed.
+    pub fn forget(&self, partner_id: i64) {
+        self.entries
+            .retain(|_, (_, p)| partner_id != 0 && p.id != partner_id);
+    }
+
     pub async fn get(
         &self,
         db: &DatabaseConnection,

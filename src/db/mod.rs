@@ -49,6 +49,19 @@ pub struct Db {
     /// events' wake-up (`crate::live`) and the NOTIFY to other replicas.
     writes_ended: Arc<Notify>,
     version: Arc<DataVersion>,
+    access: PartnerAccess,
+}
+
+/// Announcements that a partner's access changed (suspended, reactivated,
+/// tokens revoked, grants changed), so open streams and cached records
+/// follow at once instead of at their next periodic check. `announce`
+/// carries this replica's changes out (NOTIFY on PostgreSQL, see
+/// `crate::live::wake`); `heard` delivers every replica's, this one's
+/// included, to whoever must act on them.
+#[derive(Clone, Debug)]
+pub struct PartnerAccess {
+    pub announce: tokio::sync::broadcast::Sender<i64>,
+    pub heard: tokio::sync::broadcast::Sender<i64>,
 }
 
 /// What this replica knows of the data's version, for HTTP caching: an
@@ -98,6 +111,10 @@ impl Db {
                 epoch: AtomicU64::new(0),
                 known: AtomicBool::new(is_sqlite(&conn)),
             }),
+            access: PartnerAccess {
+                announce: tokio::sync::broadcast::channel(64).0,
+                heard: tokio::sync::broadcast::channel(256).0,
+            },
             conn,
         }
     }
@@ -110,6 +127,18 @@ impl Db {
     /// permit: a burst of commits wakes a waiter once).
     pub fn writes_ended(&self) -> Arc<Notify> {
         self.writes_ended.clone()
+    }
+
+    /// A committed change to `partner_id`'s access: heard here at once,
+    /// and announced to the other replicas.
+    pub fn partner_access_changed(&self, partner_id: i64) {
+        // No receiver is fine: nobody listens on this replica yet.
+        let _ = self.access.announce.send(partner_id);
+        let _ = self.access.heard.send(partner_id);
+    }
+
+    pub fn partner_access(&self) -> &PartnerAccess {
+        &self.access
     }
 
     pub fn conn(&self) -> &DatabaseConnection {

@@ -266,6 +266,7 @@ pub async fn update_partner(
     let updated = row.update(&txn).await?;
     audit(&txn, partner_id, actor, "update", said.join(", ")).await?;
     slot.commit(txn).await?;
+    db.partner_access_changed(partner_id);
     Ok(updated)
 }
 
@@ -296,6 +297,7 @@ pub async fn set_status(
     };
     audit(&txn, partner_id, actor, action, reason.unwrap_or_default()).await?;
     slot.commit(txn).await?;
+    db.partner_access_changed(partner_id);
     Ok(updated)
 }
 
@@ -320,6 +322,7 @@ pub async fn revoke_tokens(db: &Db, actor: i64, partner_id: i64) -> AppResult<pa
     .await?;
     let updated = find(&txn, partner_id).await?;
     slot.commit(txn).await?;
+    db.partner_access_changed(partner_id);
     Ok(updated)
 }
 

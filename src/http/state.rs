@@ -26,7 +26,7 @@ pub struct AppInner {
     pub responses: crate::http::cache::Responses,
     pub metrics: Metrics,
     pub limiter: rate_limit::PartnerLimiter,
-    pub partners: partner_cache::PartnerCache,
+    pub partners: Arc<partner_cache::PartnerCache>,
     pub locations: Arc<domain::locations::LocationDirectory>,
     /// Requests without a token, per client address.
     pub anonymous: rate_limit::AddressLimiter,
@@ -87,9 +87,11 @@ impl AppState {
             0 => tokio::sync::Semaphore::MAX_PERMITS,
             n => n,
         }));
-        let partners = partner_cache::PartnerCache::new(std::time::Duration::from_millis(
-            // A suspension or revocation must reach every replica within 5 s.
-            config.partner_cache_ttl_ms.min(MAX_PARTNER_CACHE_MS),
+        let partners = Arc::new(partner_cache::PartnerCache::new(
+            std::time::Duration::from_millis(
+                // A suspension or revocation must reach every replica within 5 s.
+                config.partner_cache_ttl_ms.min(MAX_PARTNER_CACHE_MS),
+            ),
         ));
         let document_limits = graphql::measure::DocumentLimits {
             max_tokens: config.max_query_tokens,
@@ -117,6 +119,18 @@ impl AppState {
         );
         if tokio::runtime::Handle::try_current().is_ok() {
             live.start_wakes();
+            // An access change announced by any replica applies to the
+            // next request at once, not when the cached record expires.
+            let (mut heard, cache) = (db.partner_access().heard.subscribe(), partners.clone());
+            tokio::spawn(async move {
+                loop {
+                    match heard.recv().await {
+                        Ok(id) => cache.forget(id),
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => cache.forget(0),
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                    }
+                }
+            });
         }
         Ok(Self(Arc::new(AppInner {
             live,

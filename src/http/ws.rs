@@ -10,7 +10,8 @@
 //!   one closes the socket with 4403. A socket that has not initialised
 //!   after `INIT_TIMEOUT` is closed with 4408.
 //! - When the token expires, or its partner is suspended or its tokens
-//!   revoked (checked at every keep-alive), the socket closes with 4403:
+//!   revoked (at once when any replica announces the change, and at every
+//!   keep-alive besides), the socket closes with 4403:
 //!   the client reconnects with a new token (graphql-ws retries 4403).
 //! - Only subscriptions are served here; queries and mutations go to
 //!   `POST /graphql`. Each `subscribe` is measured like an HTTP request
@@ -59,7 +60,9 @@ pub async fn handler(State(state): State<AppState>, ws: WebSocketUpgrade) -> Res
     ws.on_upgrade(move |socket| async move {
         let live = state.metrics.live.clone();
         live.socket(1);
+        let access = state.db.partner_access().heard.subscribe();
         let mut conn = Connection {
+            access,
             state,
             socket,
             session: None,
@@ -150,6 +153,8 @@ struct Connection {
     active: HashMap<String, Active>,
     streams: SelectAll<BoxStream<'static, Out>>,
     generation: u64,
+    /// Partners whose access changed, as any replica announces them.
+    access: tokio::sync::broadcast::Receiver<i64>,
 }
 
 /// Why the loop stops: the socket is closed (with this code) or gone.
@@ -180,6 +185,15 @@ impl Connection {
                     Some(_) => Stop::Close(4403, "Forbidden: the token has expired".into()),
                 }),
                 _ = keepalive.tick() => self.keepalive().await,
+                changed = self.access.recv(), if self.session.is_some() => match changed {
+                    Ok(id) if id == 0 || Some(id) == self.session.as_ref().map(|s| s.caller.viewer.partner_id()) => {
+                        self.state.partners.forget(id);
+                        self.check_partner().await
+                    }
+                    Ok(_) => Ok(()),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => self.check_partner().await,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => Ok(()),
+                },
             };
             if let Err(stop) = step {
                 break stop;
@@ -250,6 +264,14 @@ impl Connection {
 
     /// Pings the client, and checks that its partner may still connect.
     async fn keepalive(&mut self) -> Result<(), Stop> {
+        self.check_partner().await?;
+        self.send(ServerMessage::Ping).await
+    }
+
+    /// Closes the socket with 4403 when its partner may no longer connect
+    /// (suspended, unknown, or this token revoked): at each keep-alive, and
+    /// at once when any replica announces a change to the partner.
+    async fn check_partner(&mut self) -> Result<(), Stop> {
         if let Some(session) = &self.session {
             let partner = self
                 .state
@@ -271,7 +293,7 @@ impl Connection {
                 ));
             }
         }
-        self.send(ServerMessage::Ping).await
+        Ok(())
     }
 
     async fn refuse(&mut self, id: &str, e: AppError) -> Result<(), Stop> {

@@ -5,6 +5,11 @@
 //! replica wakes every replica. A wake-up carries nothing: readers re-read
 //! the outboxes from their position, so a lost or doubled one costs at
 //! most a delay until the next poll.
+//!
+//! The same channel carries a partner's access changes (`partner:<id>`,
+//! see `crate::db::PartnerAccess`), so a suspension or revocation on one
+//! replica ends that partner's open streams on every replica at once. Id 0
+//! means "any partner" (announcements were lost): every stream re-checks.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +18,7 @@ use sea_orm::sqlx::postgres::PgListener;
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 use tokio::sync::Notify;
 
-use crate::db::{DataVersion, Db};
+use crate::db::{DataVersion, Db, PartnerAccess};
 
 pub const CHANNEL: &str = "ocop_events";
 
@@ -31,6 +36,7 @@ pub fn for_database(db: &Db, own: &Db, url: &str) -> Box<dyn WakeSource> {
         DatabaseBackend::Postgres => Box::new(PgNotify {
             ended: db.writes_ended(),
             version: db.version().clone(),
+            access: db.partner_access().clone(),
             db: own.clone(),
             url: url.to_owned(),
         }),
@@ -60,6 +66,7 @@ impl WakeSource for InProcess {
 pub struct PgNotify {
     ended: Arc<Notify>,
     version: Arc<DataVersion>,
+    access: PartnerAccess,
     db: Db,
     url: String,
 }
@@ -69,15 +76,21 @@ impl WakeSource for PgNotify {
     async fn run(self: Box<Self>, wake: Arc<Notify>) {
         let announce = {
             let (db, ended) = (self.db.clone(), self.ended.clone());
+            let mut partners = self.access.announce.subscribe();
             async move {
-                let sql = format!("SELECT pg_notify('{CHANNEL}', '')");
                 loop {
-                    ended.notified().await;
+                    // The payload is ours (an integer), never a client's.
+                    let payload = tokio::select! {
+                        _ = ended.notified() => String::new(),
+                        changed = partners.recv() => match changed {
+                            Ok(id) => format!("partner:{id}"),
+                            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => "partner:0".into(),
+                            Err(tokio::sync::broadcast::error::RecvError::Closed) => String::new(),
+                        },
+                    };
+                    let sql = format!("SELECT pg_notify('{CHANNEL}', '{payload}')");
                     if let Err(e) = db
-                        .execute_raw(Statement::from_string(
-                            DatabaseBackend::Postgres,
-                            sql.clone(),
-                        ))
+                        .execute_raw(Statement::from_string(DatabaseBackend::Postgres, sql))
                         .await
                     {
                         tracing::warn!(error = %e, "live events: NOTIFY failed; subscribers catch up at the next poll");
@@ -88,7 +101,7 @@ impl WakeSource for PgNotify {
         let listen = async move {
             let mut backoff = Duration::from_millis(100);
             loop {
-                match listen_once(&self.url, &wake, &self.version).await {
+                match listen_once(&self.url, &wake, &self.version, &self.access).await {
                     Ok(()) => backoff = Duration::from_millis(100),
                     Err(e) => {
                         tracing::warn!(error = %e, "live events: LISTEN connection lost; reconnecting");
@@ -97,6 +110,8 @@ impl WakeSource for PgNotify {
                 // Whatever was announced while away is read now; and
                 // until listening again, nothing is known of others' commits.
                 self.version.set_known(false);
+                // Access changes announced meanwhile were not heard either.
+                let _ = self.access.heard.send(0);
                 wake.notify_one();
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(5));
@@ -110,6 +125,7 @@ async fn listen_once(
     url: &str,
     wake: &Notify,
     version: &DataVersion,
+    access: &PartnerAccess,
 ) -> Result<(), sea_orm::sqlx::Error> {
     let mut listener = PgListener::connect(url).await?;
     listener.listen(CHANNEL).await?;
@@ -117,11 +133,18 @@ async fn listen_once(
     version.set_known(true);
     wake.notify_one();
     loop {
-        if listener.try_recv().await?.is_none() {
+        let Some(notification) = listener.try_recv().await? else {
             // Reconnected afresh by the caller, which marks the version
             // unknown until then: what is committed meanwhile is not heard.
             tracing::warn!("live events: LISTEN connection lost; reconnecting");
             return Ok(());
+        };
+        if let Some(id) = notification
+            .payload()
+            .strip_prefix("partner:")
+            .and_then(|id| id.parse::<i64>().ok())
+        {
+            let _ = access.heard.send(id);
         }
         version.bump();
         wake.notify_one();

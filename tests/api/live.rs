@@ -665,3 +665,68 @@ async fn a_token_that_never_expires_neither_crashes_the_socket_nor_leaks_it() {
         tokio::task::yield_now().await;
     }
 }
+
+/// A suspension or a revocation ends the partner's open streams at once,
+/// not at the next keep-alive (15 s): on PostgreSQL the change is made
+/// through another replica, so it travels by NOTIFY; on SQLite one
+/// process owns the file, so it is made through the same one.
+#[tokio::test]
+async fn suspension_and_revocation_close_open_streams_at_once() {
+    let app = TestApp::new().await;
+    let addr = app.serve().await;
+    let through = match backend() {
+        Backend::Postgres => app.replica().await,
+        Backend::Sqlite => app.router.clone(),
+    };
+    let operator = app.token("hanoi-ocop-hub", OPERATOR_SCOPES);
+    let id_of = |code: &'static str| {
+        let app = &app;
+        async move {
+            app.gql_as(
+                "hanoi-ocop-hub",
+                OPERATOR_SCOPES,
+                "{ partners(first: 20) { nodes { id code } } }",
+                json!({}),
+            )
+            .await
+            .expect_data()["partners"]["nodes"]
+                .as_array()
+                .and_then(|ps| ps.iter().find(|p| p["code"] == code))
+                .map(|p| p["id"].clone())
+                .expect("partner")
+        }
+    };
+    for (partner, mutation) in [
+        (
+            "winmart",
+            "mutation($id: ID!) { suspendPartner(id: $id, reason: \"audit\") { id } }",
+        ),
+        (
+            "hapro",
+            "mutation($id: ID!) { revokePartnerTokens(id: $id) { id } }",
+        ),
+    ] {
+        let mut ws = Ws::connect(addr, &app.token(partner, "orders:read")).await;
+        let since = start_from(&app, partner).await;
+        ws.subscribe("o", ORDER_EVENTS, json!({ "since": since }))
+            .await;
+        // Live: an order of its own reaches it.
+        let own = place(&app, partner, &format!("before-{partner}")).await;
+        assert_eq!(
+            ws.next("o", PATIENCE).await["data"]["orderEvents"]["order"]["id"],
+            own
+        );
+        let res = gql_on(
+            &through,
+            Some(&operator),
+            mutation,
+            json!({ "id": id_of(partner).await }),
+        )
+        .await;
+        res.expect_data();
+        // PATIENCE (10 s) is below the 15 s keep-alive: only the
+        // announcement can close it in time.
+        let (code, reason) = ws.closed(PATIENCE).await;
+        assert_eq!(code, 4403, "{partner}: {reason}");
+    }
+}

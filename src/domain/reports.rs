@@ -23,7 +23,7 @@ use entity::enums::Category;
 use sea_orm::{ActiveEnum, ConnectionTrait, DatabaseConnection, Statement, Value};
 
 use crate::auth::Viewer;
-use crate::domain::rollup::dim;
+use crate::domain::rollup::{self, dim};
 use crate::domain::{clock, inventory};
 use crate::error::{AppError, AppResult};
 
@@ -398,8 +398,13 @@ pub struct LowStockRow {
 /// Stock about to run out: per product and location, the rows with the
 /// least cover first, those at or under `max_days_of_cover`. A row that
 /// sold nothing has no cover figure and is listed only without a bound.
+///
+/// Daily units are the sales of `partner`'s own orders when given (a
+/// chain's stock velocity is its own business, never another chain's), or
+/// of every partner's (the operator).
 pub async fn low_stock(
     db: &DatabaseConnection,
+    partner: Option<i64>,
     location_id: Option<i64>,
     max_days_of_cover: Option<i64>,
     limit: u64,
@@ -407,7 +412,18 @@ pub async fn low_stock(
     let backend = db.get_database_backend();
     // The last 28 local days, today included.
     let since = clock::business_today() - chrono::Duration::days(SALES_WINDOW_DAYS - 1);
-    let mut values: Vec<Value> = vec![since.format("%Y-%m-%d").to_string().into()];
+    let since: Value = since.format("%Y-%m-%d").to_string().into();
+    let (mut values, sales): (Vec<Value>, String) = match partner {
+        None => (vec![since], "level_sales_rollup WHERE day >= $1".into()),
+        Some(p) => (
+            vec![p.into(), since],
+            format!(
+                "({}) own WHERE day >= {}",
+                rollup::partner_level_sales_sql(backend),
+                crate::db::sql::param(backend, 2)
+            ),
+        ),
+    };
     let mut extra = String::new();
     if let Some(l) = location_id {
         values.push(l.into());
@@ -426,7 +442,7 @@ pub async fn low_stock(
         "SELECT il.product_id, il.location_id, {available} AS available,
                 s.units AS sold
          FROM (SELECT product_id, location_id, CAST(SUM(units) AS BIGINT) AS units
-               FROM level_sales_rollup WHERE day >= $1
+               FROM {sales}
                GROUP BY product_id, location_id) s
          JOIN inventory_level il
            ON il.product_id = s.product_id AND il.location_id = s.location_id
@@ -472,7 +488,7 @@ pub struct LowStockCache {
     entries: tokio::sync::Mutex<HashMap<LowStockKey, LowStockEntry>>,
 }
 
-type LowStockKey = (Option<i64>, Option<i64>, u64, NaiveDate);
+type LowStockKey = (Option<i64>, Option<i64>, Option<i64>, u64, NaiveDate);
 type LowStockEntry = (std::time::Instant, Arc<Vec<LowStockRow>>);
 
 impl LowStockCache {
@@ -486,16 +502,18 @@ impl LowStockCache {
     pub async fn low_stock(
         &self,
         db: &DatabaseConnection,
+        partner: Option<i64>,
         location_id: Option<i64>,
         max_days_of_cover: Option<i64>,
         limit: u64,
     ) -> AppResult<Arc<Vec<LowStockRow>>> {
         if self.ttl.is_zero() {
             return Ok(Arc::new(
-                low_stock(db, location_id, max_days_of_cover, limit).await?,
+                low_stock(db, partner, location_id, max_days_of_cover, limit).await?,
             ));
         }
         let key = (
+            partner,
             location_id,
             max_days_of_cover,
             limit,
@@ -508,7 +526,7 @@ impl LowStockCache {
         if let Some((_, rows)) = entries.get(&key) {
             return Ok(rows.clone());
         }
-        let rows = Arc::new(low_stock(db, location_id, max_days_of_cover, limit).await?);
+        let rows = Arc::new(low_stock(db, partner, location_id, max_days_of_cover, limit).await?);
         entries.insert(key, (std::time::Instant::now(), rows.clone()));
         Ok(rows)
     }

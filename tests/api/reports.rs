@@ -438,7 +438,7 @@ async fn sales_export_as_csv_with_the_same_numbers() {
 }
 
 #[tokio::test]
-async fn low_stock_is_computed_once_per_cache_period_for_everyone() {
+async fn low_stock_is_computed_once_per_cache_period_for_each_partner() {
     let app = TestApp::with_config(|c| c.report_cache_ms = 60_000).await;
     place(&app, "aeon-vn", "r-cache", 5).await;
     let q = "{ lowStock { available daysOfCover } }";
@@ -448,16 +448,24 @@ async fn low_stock_is_computed_once_per_cache_period_for_everyone() {
         .expect_data()
         .clone();
     assert!(first["lowStock"].as_array().is_some_and(|r| !r.is_empty()));
-    // Another partner, within the period: the same answer, and the report's
-    // own statements do not run again (the partner's record is read once).
+    // The same partner with another token (so no kept HTTP answer serves
+    // it), within the period: the same answer, and the report's own
+    // statements do not run again (the partner's record is read once).
     app.reset_statements();
     let second = app
-        .gql_as("winmart", "reports:read", q, json!({}))
+        .gql_as("aeon-vn", "reports:read catalog:read", q, json!({}))
         .await
         .expect_data()
         .clone();
     assert_eq!(second, first);
     assert!(app.statement_count() <= 1, "{}", app.statement_count());
+    // Another partner's velocity is its own: aeon's order is not in it.
+    let other = app
+        .gql_as("winmart", "reports:read", q, json!({}))
+        .await
+        .expect_data()
+        .clone();
+    assert_ne!(other, first);
 }
 
 /// The CSV export is `salesReport` selecting every column, and costs what
@@ -483,4 +491,58 @@ async fn the_sales_csv_is_charged_the_reports_query_cost() {
     assert_eq!(status, 429, "{body}");
     assert!(body.contains("RATE_LIMITED"), "{body}");
     assert!(headers.contains_key("retry-after"));
+}
+
+/// `lowStock`'s daily units are the caller's own sales: a chain never sees
+/// another chain's stock velocity; the operator sees everyone's.
+#[tokio::test]
+async fn low_stock_velocity_is_the_callers_own_sales() {
+    let app = TestApp::with_config(|c| c.report_cache_ms = 0).await;
+    let q = "{ lowStock { product { id } location { code } dailyUnits } }";
+    let units_of = |partner: &'static str, product: Value, location: Value| {
+        let app = &app;
+        async move {
+            let scopes = if partner == "hanoi-ocop-hub" {
+                OPERATOR_SCOPES
+            } else {
+                "reports:read"
+            };
+            app.gql_as(partner, scopes, q, json!({}))
+                .await
+                .expect_data()["lowStock"]
+                .as_array()
+                .and_then(|rows| {
+                    rows.iter()
+                        .find(|r| {
+                            r["product"]["id"] == product && r["location"]["code"] == location
+                        })
+                        .and_then(|r| r["dailyUnits"].as_f64())
+                })
+                .unwrap_or(0.0)
+        }
+    };
+    let store = store_of(&app, "aeon-vn").await;
+    let (product, moq, _) = products(&app, 1).await[0].clone();
+    let quantity = moq * 28;
+    let placed = app
+        .gql_as(
+            "aeon-vn",
+            ALL_RETAIL_SCOPES,
+            PLACE,
+            input("velocity-1", &store, vec![(product.clone(), quantity)]),
+        )
+        .await;
+    let location = placed.expect_data()["placeOrder"]["order"]["lines"][0]["allocations"][0]["location"]["code"].clone();
+    let aeon = units_of("aeon-vn", product.clone(), location.clone()).await;
+    let winmart = units_of("winmart", product.clone(), location.clone()).await;
+    let everyone = units_of("hanoi-ocop-hub", product.clone(), location.clone()).await;
+    assert!(
+        aeon >= moq as f64,
+        "aeon's own {quantity} units over 28 days: {aeon}"
+    );
+    assert!(
+        winmart < aeon,
+        "winmart sees none of aeon's sales: {winmart} against {aeon}"
+    );
+    assert!(everyone >= aeon, "the operator sees all: {everyone}");
 }

@@ -83,6 +83,8 @@ pub mod dim {
 pub(super) enum Filter {
     All,
     Order(i64),
+    /// One partner's orders (its id is the statement's first parameter).
+    Partner,
 }
 
 impl Filter {
@@ -92,12 +94,14 @@ impl Filter {
         match self {
             Filter::All => "1 = 1".into(),
             Filter::Order(_) => format!("{column} = {}", sql::param(backend, 1)),
+            // Applied to the order itself, in `sales_ctes`.
+            Filter::Partner => "1 = 1".into(),
         }
     }
 
     pub(super) fn values(&self) -> Vec<Value> {
         match self {
-            Filter::All => Vec::new(),
+            Filter::All | Filter::Partner => Vec::new(),
             Filter::Order(id) => vec![(*id).into()],
         }
     }
@@ -144,7 +148,10 @@ fn sales_ctes(backend: DatabaseBackend, filter: &Filter) -> String {
             WHERE o.status <> {cancelled} AND {af} AND {of})",
         lf = filter.on(backend, "l.order_id"),
         af = filter.on(backend, "a.order_id"),
-        of = filter.on(backend, "o.id"),
+        of = match filter {
+            Filter::Partner => format!("o.partner_id = {}", sql::param(backend, 1)),
+            _ => filter.on(backend, "o.id"),
+        },
     )
 }
 
@@ -186,6 +193,14 @@ fn level_sales_sql(backend: DatabaseBackend, filter: &Filter) -> String {
         FROM sa GROUP BY day, product_id, location_id",
         ctes = sales_ctes(backend, filter)
     )
+}
+
+/// What one partner's orders sold per local day, product and location (the
+/// rows `level_sales_rollup` holds for everyone), computed from the orders:
+/// a chain's stock velocity is its own sales. The partner's id is the first
+/// parameter.
+pub fn partner_level_sales_sql(backend: DatabaseBackend) -> String {
+    level_sales_sql(backend, &Filter::Partner)
 }
 
 fn fulfillment_sql(backend: DatabaseBackend, filter: &Filter) -> String {

@@ -35,8 +35,8 @@ mod check;
 mod definition;
 
 pub use check::{RollupMismatch, backfill_if_missing, rebuild, verify};
-pub use definition::dim;
 use definition::{Filter, Kind, TABLES, Table};
+pub use definition::{dim, partner_level_sales_sql};
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum KeyPart {

@@ -233,9 +233,10 @@ impl ReportQuery {
     /// Stock about to run out, least cover first: per product and location
     /// that sold in the last 28 days, available units, daily units sold and
     /// days of cover, those at or under `maxDaysOfCover` (at most 200
-    /// rows). Stock is shared by every partner, so this is the same for all
-    /// callers, and each replica computes it at most once every
-    /// `REPORT_CACHE_MS` (5 s) for one set of arguments.
+    /// rows). Stock is shared; the daily units are your own orders' sales
+    /// (the operator's: every partner's), never another chain's. Each
+    /// replica computes it at most once every `REPORT_CACHE_MS` (5 s) for
+    /// one caller's set of arguments.
     #[graphql(
         guard = "ScopeGuard(Scope::ReportsRead)",
         complexity = "cost::low_stock(child_complexity)"
@@ -252,8 +253,16 @@ impl ReportQuery {
         let cache = ctx
             .data::<reports::LowStockCache>()
             .map_err(|_| AppError::internal(std::io::Error::other("report cache missing")))?;
+        // A chain's daily units are its own sales; the operator's, everyone's.
+        let partner = reports::scope(viewer(ctx)?, None)?;
         let rows = cache
-            .low_stock(db(ctx)?, location, max_days_of_cover.map(i64::from), 200)
+            .low_stock(
+                db(ctx)?,
+                partner,
+                location,
+                max_days_of_cover.map(i64::from),
+                200,
+            )
             .await?;
         Ok(rows.iter().cloned().map(LowStockRow).collect())
     }

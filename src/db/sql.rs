@@ -56,6 +56,18 @@ pub fn hours_between(backend: DatabaseBackend, from: &str, to: &str) -> String {
     }
 }
 
+/// `SUM(expr)` of integers as a BIGINT, or -1 when the sum passes `cap`
+/// (so it never overflows a 64-bit integer, an error on both databases).
+/// SQLite sums in floating point here (`TOTAL`), exact up to 2^53, which
+/// is as far as any cap of ours goes.
+pub fn capped_sum(backend: DatabaseBackend, expr: &str, cap: i64) -> String {
+    if postgres(backend) {
+        format!("CASE WHEN SUM({expr}) > {cap} THEN -1 ELSE CAST(SUM({expr}) AS BIGINT) END")
+    } else {
+        format!("CASE WHEN TOTAL({expr}) > {cap} THEN -1 ELSE CAST(TOTAL({expr}) AS INTEGER) END")
+    }
+}
+
 /// A condition that keeps only outbox rows whose transaction, and every
 /// one before it, has ended: on PostgreSQL a later-committing transaction
 /// can hold a smaller `tx`, so a reader must not pass it by. SQLite has

@@ -24,7 +24,7 @@ use sea_orm::{ActiveEnum, ConnectionTrait, DatabaseConnection, Statement, Value}
 
 use crate::auth::Viewer;
 use crate::domain::rollup::{self, dim};
-use crate::domain::{clock, inventory};
+use crate::domain::{clock, inventory, money};
 use crate::error::{AppError, AppResult};
 
 /// Longest window a report covers.
@@ -119,8 +119,11 @@ pub async fn sales(
 ) -> AppResult<Vec<SalesRow>> {
     let mut values = Vec::new();
     let filter = rollup_filter(&window, partner, &mut values);
-    let sums = "CAST(SUM(orders) AS BIGINT) AS orders, CAST(SUM(units) AS BIGINT) AS units, \
-                CAST(SUM(revenue) AS BIGINT) AS revenue";
+    let sums = format!(
+        "CAST(SUM(orders) AS BIGINT) AS orders, CAST(SUM(units) AS BIGINT) AS units, \
+         {} AS revenue",
+        crate::db::sql::capped_sum(db.get_database_backend(), "revenue", money::MAX_VND)
+    );
     // The top rows by revenue are chosen before they are named, so only
     // those are joined (periods are folded first, then cut, below).
     let top = match (group_by, first) {
@@ -175,20 +178,22 @@ pub async fn sales(
     };
     let rows = read_rows(db, sql, values).await?;
     let mut rows = match group_by {
-        SalesGroupBy::Day => by_period(rows, |d| (d.to_string(), d.format("%d/%m/%Y").to_string())),
+        SalesGroupBy::Day => {
+            by_period(rows, |d| (d.to_string(), d.format("%d/%m/%Y").to_string()))?
+        }
         SalesGroupBy::Week => by_period(rows, |d| {
             let w = d.iso_week();
             (
                 format!("{}-W{:02}", w.year(), w.week()),
                 format!("Tuần {} năm {}", w.week(), w.year()),
             )
-        }),
+        })?,
         SalesGroupBy::Month => by_period(rows, |d| {
             (
                 format!("{}-{:02}", d.year(), d.month()),
                 format!("Tháng {}/{}", d.month(), d.year()),
             )
-        }),
+        })?,
         SalesGroupBy::Category => by_revenue(
             rows.into_iter()
                 .map(|mut r| {
@@ -227,15 +232,32 @@ async fn read_rows(
             label: row.try_get("", "label")?,
             orders,
             units,
-            revenue: row.try_get::<Option<i64>>("", "revenue")?.unwrap_or(0),
+            revenue: exact(row.try_get::<Option<i64>>("", "revenue")?.unwrap_or(0))?,
         });
     }
     Ok(out)
 }
 
+/// A report's amount, or BAD_USER_INPUT when it passes 2^53 - 1 đồng
+/// (marked -1 by the SQL sum): no JSON client reads such a number exactly,
+/// and a rounded revenue is worse than none.
+fn exact(revenue: i64) -> AppResult<i64> {
+    if (0..=money::MAX_VND).contains(&revenue) {
+        Ok(revenue)
+    } else {
+        Err(AppError::bad_field(
+            "to",
+            "a revenue in this report passes 2^53-1 đồng, the most a JSON client reads exactly: report on a shorter window, one partner or finer groups",
+        ))
+    }
+}
+
 /// Folds day rows into periods (an order belongs to one day, so orders add
 /// up), oldest first.
-fn by_period(rows: Vec<SalesRow>, period: impl Fn(NaiveDate) -> (String, String)) -> Vec<SalesRow> {
+fn by_period(
+    rows: Vec<SalesRow>,
+    period: impl Fn(NaiveDate) -> (String, String),
+) -> AppResult<Vec<SalesRow>> {
     let mut out: BTreeMap<String, SalesRow> = BTreeMap::new();
     for r in rows {
         let Ok(day) = NaiveDate::parse_from_str(&r.key, "%Y-%m-%d") else {
@@ -251,9 +273,9 @@ fn by_period(rows: Vec<SalesRow>, period: impl Fn(NaiveDate) -> (String, String)
         });
         entry.orders += r.orders;
         entry.units += r.units;
-        entry.revenue += r.revenue;
+        entry.revenue = exact(money::plus(entry.revenue, r.revenue).unwrap_or(-1))?;
     }
-    out.into_values().collect()
+    Ok(out.into_values().collect())
 }
 
 fn by_revenue(mut rows: Vec<SalesRow>) -> Vec<SalesRow> {

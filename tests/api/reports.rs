@@ -546,3 +546,69 @@ async fn low_stock_velocity_is_the_callers_own_sales() {
     );
     assert!(everyone >= aeon, "the operator sees all: {everyone}");
 }
+
+/// Sums stay exact or are refused: a revenue past 2^53 - 1 đồng (which no
+/// JSON client reads exactly) or past a 64-bit integer (an overflow in the
+/// database) is BAD_USER_INPUT naming the window, never a rounded number
+/// or an INTERNAL error. The rollup rows are inflated by hand: no real
+/// order can carry such amounts.
+#[tokio::test]
+async fn report_sums_past_the_exact_range_are_refused_not_rounded() {
+    let app = TestApp::new().await;
+    place(&app, "aeon-vn", "huge-1", 1).await;
+    let today = local_today().to_string();
+    let report = |g: &'static str| {
+        let (app, today) = (&app, today.clone());
+        async move {
+            app.gql_as(
+                "aeon-vn",
+                "reports:read",
+                SALES,
+                json!({ "from": today, "to": today, "g": g }),
+            )
+            .await
+        }
+    };
+    // Exactly the largest exact amount: served as it is.
+    app.exec("UPDATE sales_rollup SET revenue = 9007199254740991 WHERE dim = 'product'")
+        .await;
+    let res = report("PRODUCT").await;
+    assert_eq!(
+        res.expect_data()["salesReport"][0]["revenue"].as_i64(),
+        Some(9_007_199_254_740_991)
+    );
+    // Two such rows in one day: past it.
+    let day = app
+        .scalar_i64("SELECT COUNT(*) FROM sales_rollup WHERE dim = 'store'")
+        .await;
+    assert!(day >= 1);
+    app.exec("UPDATE sales_rollup SET revenue = 9007199254740991 WHERE dim = 'store'")
+        .await;
+    place(&app, "aeon-vn", "huge-2", 1).await;
+    app.exec("UPDATE sales_rollup SET revenue = 6000000000000000000 WHERE dim = 'store'")
+        .await;
+    for g in ["DAY", "MONTH", "STORE"] {
+        let res = report(g).await;
+        assert_eq!(res.code(), Some("BAD_USER_INPUT"), "{g}: {}", res.body);
+        assert_eq!(res.body["errors"][0]["extensions"]["field"], "to", "{g}");
+    }
+    // Two partners' rows whose sum passes a 64-bit integer: the operator's
+    // day is refused the same way (it was an overflow in the database).
+    place(&app, "winmart", "huge-3", 1).await;
+    app.exec("UPDATE sales_rollup SET revenue = 6000000000000000000 WHERE dim = 'store'")
+        .await;
+    assert!(
+        app.scalar_i64("SELECT COUNT(*) FROM sales_rollup WHERE dim = 'store'")
+            .await
+            >= 2
+    );
+    let res = app
+        .gql_as(
+            "hanoi-ocop-hub",
+            OPERATOR_SCOPES,
+            SALES,
+            json!({ "from": today, "to": today, "g": "DAY" }),
+        )
+        .await;
+    assert_eq!(res.code(), Some("BAD_USER_INPUT"), "{}", res.body);
+}

@@ -166,6 +166,7 @@ async fn serve(config: Config) -> CliResult {
             "JWT_SECRET is not set: using the DEVELOPMENT signing secret (refused when OCOP_ENV=production)"
         );
     }
+    raise_file_limit();
     prepare_database(&config).await?;
     let db = db::connect(&config).await?;
     let (bind, metrics_addr) = (config.bind_addr, config.metrics_addr);
@@ -240,6 +241,16 @@ async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutdown signal received; finishing in-flight requests");
+}
+
+/// Every socket is a file descriptor: the soft limit (often 1,024) is raised
+/// to the hard one, so idle subscribers do not starve new connections long
+/// before the socket caps (`WS_MAX_*`) apply.
+fn raise_file_limit() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::info!(limit, "open-file limit raised to the hard limit"),
+        Err(e) => tracing::warn!(error = %e, "could not raise the open-file limit"),
+    }
 }
 
 /// Applies pending migrations, then fills the report rollups when the

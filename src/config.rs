@@ -292,6 +292,30 @@ pub struct Config {
     )]
     pub subscriptions_per_socket: usize,
 
+    /// WebSockets open but not yet initialised (no `connection_init`
+    /// accepted), in all: each holds a file descriptor and memory before
+    /// anyone is known.
+    #[arg(long, global = true, env = "WS_MAX_PENDING", default_value_t = 256)]
+    pub ws_max_pending: usize,
+
+    /// Uninitialised WebSockets from one client address.
+    #[arg(
+        long,
+        global = true,
+        env = "WS_MAX_PENDING_PER_ADDRESS",
+        default_value_t = 16
+    )]
+    pub ws_max_pending_per_address: usize,
+
+    /// Initialised WebSockets one partner may hold open (idle or not).
+    #[arg(
+        long,
+        global = true,
+        env = "WS_MAX_SOCKETS_PER_PARTNER",
+        default_value_t = 64
+    )]
+    pub ws_max_sockets_per_partner: usize,
+
     /// Live events: how many days back `orderEvents(since:)` replays.
     #[arg(long, global = true, env = "EVENTS_REPLAY_DAYS", default_value_t = 7)]
     pub events_replay_days: i64,

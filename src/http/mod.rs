@@ -12,6 +12,7 @@ mod media_type;
 pub mod report_csv;
 pub mod state;
 pub mod ws;
+pub mod ws_limits;
 
 use std::any::Any;
 use std::time::{Duration, Instant};

@@ -34,6 +34,8 @@ pub struct AppInner {
     pub anon_in_flight: Arc<tokio::sync::Semaphore>,
     /// Permits for requests in flight (see `MAX_IN_FLIGHT`).
     pub in_flight: Arc<tokio::sync::Semaphore>,
+    /// Bounds on WebSockets (uninitialised, per address, per partner).
+    pub sockets: Arc<crate::http::ws_limits::SocketLimits>,
     /// Live events' dispatcher (started by the first subscription).
     pub live: Arc<crate::live::hub::Hub>,
 }
@@ -133,6 +135,11 @@ impl AppState {
             });
         }
         Ok(Self(Arc::new(AppInner {
+            sockets: crate::http::ws_limits::SocketLimits::new(
+                config.ws_max_pending,
+                config.ws_max_pending_per_address,
+                config.ws_max_sockets_per_partner,
+            ),
             live,
             db,
             config,

@@ -22,8 +22,12 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use axum::extract::State;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::Extension;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
+use axum::response::IntoResponse;
 use axum::response::Response;
 use futures_util::StreamExt;
 use futures_util::stream::{BoxStream, SelectAll};
@@ -47,7 +51,20 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Largest client message (a subscribe document and its variables).
 const MAX_MESSAGE: usize = 64 * 1024;
 
-pub async fn handler(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+pub async fn handler(
+    State(state): State<AppState>,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    // A place among the sockets not yet initialised, before the upgrade:
+    // refused with 503 (`RATE_LIMITED`, `Retry-After`), nothing allocated.
+    let address = connect.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.0.ip());
+    let Some(pending) = state.sockets.pending(address) else {
+        state
+            .metrics
+            .observe_graphql_error(crate::error::code::RATE_LIMITED);
+        return AppError::Overloaded.into_response();
+    };
     // Small buffers: most sockets are idle subscribers, and a thousand of
     // them must not cost tungstenite's 128 KiB read buffer each.
     let ws = ws
@@ -63,6 +80,8 @@ pub async fn handler(State(state): State<AppState>, ws: WebSocketUpgrade) -> Res
         let access = state.db.partner_access().heard.subscribe();
         let mut conn = Connection {
             access,
+            pending: Some(pending),
+            partner_place: None,
             state,
             socket,
             session: None,
@@ -155,6 +174,10 @@ struct Connection {
     generation: u64,
     /// Partners whose access changed, as any replica announces them.
     access: tokio::sync::broadcast::Receiver<i64>,
+    /// Held until `connection_init` is accepted.
+    pending: Option<super::ws_limits::Pending>,
+    /// Held while initialised: the partner's count of open sockets.
+    partner_place: Option<super::ws_limits::PartnerSocket>,
 }
 
 /// Why the loop stops: the socket is closed (with this code) or gone.
@@ -242,6 +265,15 @@ impl Connection {
                 }
                 match authenticate(&self.state, payload).await {
                     Ok(session) => {
+                        let partner = session.caller.viewer.partner_id();
+                        let Some(place) = self.state.sockets.partner(partner) else {
+                            return Err(Stop::Close(
+                                4429,
+                                "Too many open sockets for this partner".into(),
+                            ));
+                        };
+                        self.partner_place = Some(place);
+                        self.pending = None;
                         self.session = Some(session);
                         self.send(ServerMessage::ConnectionAck).await
                     }

@@ -730,3 +730,64 @@ async fn suspension_and_revocation_close_open_streams_at_once() {
         assert_eq!(code, 4403, "{partner}: {reason}");
     }
 }
+
+/// Sockets are bounded before anyone is known: uninitialised ones per
+/// client address and in all (refused with 503 at the upgrade, nothing
+/// allocated), and initialised ones per partner (closed with 4429). Places
+/// come back when sockets initialise or close.
+#[tokio::test]
+async fn sockets_are_capped_before_and_after_initialisation() {
+    let app = TestApp::with_config(|c| {
+        c.ws_max_pending = 3;
+        c.ws_max_pending_per_address = 2;
+        c.ws_max_sockets_per_partner = 1;
+    })
+    .await;
+    let addr = app.serve().await;
+    let refused = |addr: std::net::SocketAddr| async move {
+        let mut request =
+            tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
+                format!("ws://{addr}/graphql/ws"),
+            )
+            .expect("request");
+        request.headers_mut().insert(
+            "sec-websocket-protocol",
+            tokio_tungstenite::tungstenite::http::HeaderValue::from_static("graphql-transport-ws"),
+        );
+        match connect_async(request).await {
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                response.status().as_u16()
+            }
+            Err(e) => panic!("{e}"),
+            Ok(_) => 101,
+        }
+    };
+    // Two waiting sockets from this address: a third is refused.
+    let first = Ws::open(addr).await;
+    let mut second = Ws::open(addr).await;
+    assert_eq!(refused(addr).await, 503);
+    // One initialises: its place is given back, so another may wait.
+    second
+        .send(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {}", app.token("aeon-vn", "orders:read")) } }))
+        .await;
+    match second.recv(PATIENCE).await {
+        Said::Message(m) => assert_eq!(m["type"], "connection_ack", "{m}"),
+        other => panic!("{other:?}"),
+    }
+    let mut third = Ws::open(addr).await;
+    // Aeon holds its one socket: a second initialised one is closed.
+    third
+        .send(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {}", app.token("aeon-vn", "orders:read")) } }))
+        .await;
+    let (code, _) = third.closed(PATIENCE).await;
+    assert_eq!(code, 4429);
+    // Another partner has its own.
+    let mut first = first;
+    first
+        .send(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {}", app.token("winmart", "orders:read")) } }))
+        .await;
+    match first.recv(PATIENCE).await {
+        Said::Message(m) => assert_eq!(m["type"], "connection_ack", "{m}"),
+        other => panic!("{other:?}"),
+    }
+}

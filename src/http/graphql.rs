@@ -179,7 +179,7 @@ pub(super) async fn get(
     };
     if params.query.is_none() && params.extensions.is_none() {
         if wants_html(&headers) {
-            return graphiql::page();
+            return graphiql::page(&headers);
         }
         return AppError::bad_field("query", "the request has no `query`").into_response();
     }

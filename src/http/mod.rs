@@ -2,6 +2,7 @@
 //! `graphql`), `/graphql/ws` (`ws`), the console, the CSV report, health,
 //! readiness and metrics, behind request ids, tracing, timeouts and a body size limit.
 
+mod assets;
 pub mod bench_floor;
 pub mod cache;
 pub mod caller;
@@ -48,6 +49,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(console::routes())
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(ws::handler))
+        .route("/graphql/assets/{version}/{name}", get(graphiql::asset))
         .route("/reports/sales.csv", get(report_csv::sales_csv))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

@@ -11,11 +11,51 @@ async fn health_readiness_and_graphiql() {
     assert_eq!((status.as_u16(), body.as_str()), (200, "ok"));
     let (status, _, _) = app.get("/readyz").await;
     assert_eq!(status, 200);
-    let (status, _, body) = app.get_accepting("/graphql", "text/html").await;
+    let (status, headers, body) = app.get_accepting("/graphql", "text/html").await;
     assert_eq!(status, 200);
-    assert!(body.contains("graphiql"), "GraphiQL page");
-    // Wired for subscriptions: the Headers tab's token opens /graphql/ws.
-    assert!(body.contains("/graphql/ws") && body.contains("wsConnectionParams"));
+    assert!(body.contains("GraphiQL"), "GraphiQL page");
+    // Served from this binary under a strict policy: no third-party origin,
+    // no inline script.
+    let csp = headers["content-security-policy"]
+        .to_str()
+        .unwrap_or_default();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe"),
+        "{csp}"
+    );
+    assert!(!body.contains("://"), "no other origin: {body}");
+    assert!(!body.contains("<script>"), "no inline script: {body}");
+    let sources: Vec<&str> = body
+        .split(['"'])
+        .filter(|s| s.starts_with("/graphql/assets/"))
+        .collect();
+    assert_eq!(sources.len(), 6, "{body}");
+    let mut init = String::new();
+    for src in sources {
+        let (status, headers, text) = app.get(src).await;
+        assert_eq!(status, 200, "{src}");
+        assert_eq!(
+            headers["cache-control"], "public, max-age=31536000, immutable",
+            "{src}"
+        );
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{src}");
+        assert!(
+            !text.contains("unpkg.com") && !text.contains("cdn.jsdelivr"),
+            "{src}"
+        );
+        if src.ends_with("graphiql-init.js") {
+            init = text;
+        }
+    }
+    // Wired for subscriptions (the Headers tab travels in connection_init),
+    // and pasted headers are never kept in the browser's storage.
+    assert!(
+        init.contains("/graphql/ws") && init.contains("shouldPersistHeaders: false"),
+        "{init}"
+    );
+    assert!(!init.contains("localStorage"), "{init}");
+    let (status, _, _) = app.get("/graphql/assets/x/nope.js").await;
+    assert_eq!(status, 404);
 }
 
 #[tokio::test]

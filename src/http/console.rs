@@ -34,7 +34,7 @@ macro_rules! script {
 /// Every file the page loads: ES modules importing each other by relative
 /// path, so they all live under the same versioned directory.
 static ASSETS: [Asset; 10] = [
-    script!("console.js"),
+    script!("main.js"),
     script!("api.js"),
     script!("dom.js"),
     script!("i18n.js"),

@@ -58,7 +58,7 @@ async fn the_console_is_served_with_a_strict_policy_and_versioned_assets() {
     );
     assert!(js.contains("sessionStorage") && !js.contains("localStorage.setItem(TOKEN_KEY"));
     // A page from before a deploy still loads its assets, uncached.
-    let (status, headers, _) = app.get("/console/assets/0000/console.js").await;
+    let (status, headers, _) = app.get("/console/assets/0000/main.js").await;
     assert_eq!(status, 200);
     assert_eq!(
         headers.get("cache-control").map(|v| v.as_bytes()),

@@ -21,6 +21,7 @@ use crate::error::{AppError, AppResult};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Scope {
     CatalogRead,
+    CatalogWrite,
     InventoryRead,
     InventoryWrite,
     OrdersRead,
@@ -31,8 +32,9 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub const ALL: [Scope; 8] = [
+    pub const ALL: [Scope; 9] = [
         Scope::CatalogRead,
+        Scope::CatalogWrite,
         Scope::InventoryRead,
         Scope::InventoryWrite,
         Scope::OrdersRead,
@@ -45,6 +47,7 @@ impl Scope {
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::CatalogRead => "catalog:read",
+            Scope::CatalogWrite => "catalog:write",
             Scope::InventoryRead => "inventory:read",
             Scope::InventoryWrite => "inventory:write",
             Scope::OrdersRead => "orders:read",

@@ -114,6 +114,11 @@ pub struct Config {
     )]
     pub bind_addr: SocketAddr,
 
+    /// Directory that keeps uploaded product images (created if missing).
+    /// Every replica must see the same files (a shared volume).
+    #[arg(long, global = true, env = "MEDIA_DIR", default_value = "media")]
+    pub media_dir: std::path::PathBuf,
+
     /// HS256 signing secret, at least 32 bytes. Required in production with HS256.
     #[arg(long, global = true, env = "JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<Secret>,
@@ -501,6 +506,8 @@ pub enum ConfigError {
     DevelopmentSecretOnNetwork(SocketAddr),
     #[error("BENCH_FLOOR exposes stock without authentication and is refused in production")]
     BenchFloorInProduction,
+    #[error("MEDIA_DIR cannot be used: {0}")]
+    Media(String),
     #[error("JWT_PUBLIC_KEY_FILE is required when JWT_ALGORITHM is {0:?}")]
     MissingPublicKey(JwtAlgorithm),
     #[error("cannot read JWT_PUBLIC_KEY_FILE {path}: {source}")]

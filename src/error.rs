@@ -47,6 +47,9 @@ pub enum AppError {
     BadUserInput {
         message: String,
         field: Option<String>,
+        /// More extensions a client can act on without parsing the
+        /// message (`reason`, `productId`, `missing` ...).
+        details: Vec<(&'static str, Value)>,
     },
     /// The request body is over `MAX_BODY_BYTES` (HTTP 413).
     BodyTooLarge {
@@ -65,6 +68,12 @@ pub enum AppError {
     /// The request contradicts the current state (illegal transition,
     /// reused idempotency key, duplicate unique value).
     Conflict(String),
+    /// A write named a version of a record older than the current one
+    /// (code CONFLICT, `extensions.currentVersion`); nothing was written.
+    StaleVersion {
+        what: &'static str,
+        current_version: i32,
+    },
     RateLimited {
         retry_after_secs: u64,
     },
@@ -88,13 +97,22 @@ impl AppError {
         Self::BadUserInput {
             message: message.into(),
             field: None,
+            details: Vec::new(),
         }
     }
     pub fn bad_field(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::BadUserInput {
             message: message.into(),
             field: Some(field.into()),
+            details: Vec::new(),
         }
+    }
+    /// Adds an extension to a BAD_USER_INPUT (other errors are unchanged).
+    pub fn with(mut self, key: &'static str, value: impl Into<Value>) -> Self {
+        if let Self::BadUserInput { details, .. } = &mut self {
+            details.push((key, value.into()));
+        }
+        self
     }
     pub fn not_found(what: impl Into<String>) -> Self {
         Self::NotFound(format!("{} not found", what.into()))
@@ -113,7 +131,7 @@ impl AppError {
             Self::NotFound(_) => code::NOT_FOUND,
             Self::BadUserInput { .. } | Self::BodyTooLarge { .. } => code::BAD_USER_INPUT,
             Self::InsufficientStock { .. } => code::INSUFFICIENT_STOCK,
-            Self::Conflict(_) => code::CONFLICT,
+            Self::Conflict(_) | Self::StaleVersion { .. } => code::CONFLICT,
             Self::RateLimited { .. } | Self::Overloaded => code::RATE_LIMITED,
             Self::QueryTooComplex(_) => code::QUERY_TOO_COMPLEX,
             Self::Timeout { .. } | Self::Internal(_) => code::INTERNAL,
@@ -135,6 +153,7 @@ impl AppError {
             | Self::BadUserInput { .. }
             | Self::InsufficientStock { .. }
             | Self::Conflict(_)
+            | Self::StaleVersion { .. }
             | Self::QueryTooComplex(_) => StatusCode::BAD_REQUEST,
         }
     }
@@ -153,9 +172,15 @@ impl AppError {
     pub fn extensions(&self) -> Vec<(&'static str, Value)> {
         let mut ext = vec![("code", json!(self.code()))];
         match self {
-            Self::BadUserInput {
-                field: Some(field), ..
-            } => ext.push(("field", json!(field))),
+            Self::BadUserInput { field, details, .. } => {
+                if let Some(field) = field {
+                    ext.push(("field", json!(field)));
+                }
+                ext.extend(details.iter().cloned());
+            }
+            Self::StaleVersion {
+                current_version, ..
+            } => ext.push(("currentVersion", json!(current_version))),
             Self::InsufficientStock {
                 product_id,
                 requested,
@@ -187,6 +212,12 @@ impl AppError {
             | Self::Forbidden(m)
             | Self::NotFound(m)
             | Self::Conflict(m) => m.clone(),
+            Self::StaleVersion {
+                what,
+                current_version,
+            } => format!(
+                "the {what} has changed since you read it: it is at version {current_version}; read it again and resend your change"
+            ),
             Self::QueryTooComplex(m) => m.clone(),
             Self::BadUserInput { message, .. } | Self::InsufficientStock { message, .. } => {
                 message.clone()
@@ -337,6 +368,13 @@ mod tests {
         );
         assert_eq!(code_of(AppError::conflict("x")), "CONFLICT");
         assert_eq!(
+            code_of(AppError::StaleVersion {
+                what: "product",
+                current_version: 3
+            }),
+            "CONFLICT"
+        );
+        assert_eq!(
             code_of(AppError::RateLimited {
                 retry_after_secs: 1
             }),
@@ -351,6 +389,35 @@ mod tests {
         assert_eq!(
             code_of(AppError::internal(std::io::Error::other("db at /var/x"))),
             "INTERNAL"
+        );
+    }
+
+    #[test]
+    fn details_a_client_acts_on_travel_as_extensions() {
+        let ext: Vec<_> = AppError::bad_field("input.lines.0.productId", "x")
+            .with("reason", "CERTIFICATE_EXPIRED")
+            .extensions()
+            .into_iter()
+            .map(|(k, v)| (k, v.to_string()))
+            .collect();
+        assert!(
+            ext.contains(&("reason", "\"CERTIFICATE_EXPIRED\"".into())),
+            "{ext:?}"
+        );
+        assert!(ext.contains(&("field", "\"input.lines.0.productId\"".into())));
+        let stale = AppError::StaleVersion {
+            what: "product",
+            current_version: 3,
+        };
+        assert!(stale.extensions().contains(&("currentVersion", json!(3))));
+        assert!(stale.public_message().contains("version 3"));
+        // Other errors take no details.
+        assert_eq!(
+            AppError::conflict("x")
+                .with("reason", "y")
+                .extensions()
+                .len(),
+            1
         );
     }
 

@@ -14,6 +14,7 @@ pub mod graphql;
 pub mod http;
 pub mod ids;
 pub mod live;
+pub mod media;
 pub mod metrics;
 pub mod partner_cache;
 pub mod rate_limit;

@@ -23,6 +23,12 @@ pub enum Category {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
 pub enum ProductStatus {
+    /// Being written by its producer or the hub; seen by them only.
+    #[sea_orm(string_value = "draft")]
+    Draft,
+    /// Submitted, waiting for the operator's review; seen by them only.
+    #[sea_orm(string_value = "in_review")]
+    InReview,
     #[sea_orm(string_value = "active")]
     Active,
     #[sea_orm(string_value = "discontinued")]
@@ -47,6 +53,34 @@ pub enum PartnerKind {
     RetailChain,
     #[sea_orm(string_value = "operator")]
     Operator,
+    /// A producer writing its own products (`partner.producer_id`).
+    #[sea_orm(string_value = "producer")]
+    Producer,
+}
+
+/// The unit of a product's net content (`net_content_milli` thousandths).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum NetContentUnit {
+    #[sea_orm(string_value = "g")]
+    G,
+    #[sea_orm(string_value = "kg")]
+    Kg,
+    #[sea_orm(string_value = "ml")]
+    Ml,
+    #[sea_orm(string_value = "l")]
+    L,
+    #[sea_orm(string_value = "piece")]
+    Piece,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum ReviewDecision {
+    #[sea_orm(string_value = "approve")]
+    Approve,
+    #[sea_orm(string_value = "reject")]
+    Reject,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]

@@ -24,6 +24,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Tokens issued (`iat`) at or before this instant are refused.
     pub tokens_valid_after: Option<DateTimeUtc>,
+    /// The producer a PRODUCER partner writes for.
+    pub producer_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -19,6 +19,8 @@ pub struct Model {
     /// `district` folded, for filtering.
     pub district_key: String,
     pub created_at: DateTimeUtc,
+    /// Street address, as printed on the label.
+    pub address: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

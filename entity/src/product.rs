@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use crate::enums::{Category, ProductStatus};
+use crate::enums::{Category, NetContentUnit, ProductStatus, ReviewDecision};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "product")]
@@ -35,6 +35,21 @@ pub struct Model {
     pub reorder_point: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Raised by every write; a write naming an older one is refused.
+    pub version: i32,
+    /// Net content in thousandths of `net_content_unit` (0.5 L is 500).
+    pub net_content_milli: Option<i64>,
+    pub net_content_unit: Option<NetContentUnit>,
+    pub shelf_life_days: Option<i32>,
+    pub ingredients: Option<String>,
+    pub storage: Option<String>,
+    pub usage_instructions: Option<String>,
+    pub warnings: Option<String>,
+    pub package_weight_grams: Option<i32>,
+    pub review_decision: Option<ReviewDecision>,
+    /// The last review's reasons, a JSON array of strings.
+    pub review_reasons: Option<String>,
+    pub reviewed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

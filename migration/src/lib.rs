@@ -12,6 +12,8 @@ mod m20261124_000005_b2b_flow;
 mod m20261124_000006_report_indexes;
 mod m20261125_000007_report_rollups;
 mod m20261125_000008_live_events;
+mod m20261203_000009_catalogue_writes;
+mod m20261203_000010_media;
 mod util;
 
 pub struct Migrator;
@@ -28,6 +30,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_report_indexes::Migration),
             Box::new(m20261125_000007_report_rollups::Migration),
             Box::new(m20261125_000008_live_events::Migration),
+            Box::new(m20261203_000009_catalogue_writes::Migration),
+            Box::new(m20261203_000010_media::Migration),
         ]
     }
 }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use entity::enums::{PartnerKind, PartnerStatus};
-use entity::{location, partner, partner_audit, store};
+use entity::{location, partner, partner_audit, producer, store};
 use sea_orm::ActiveValue::NotSet;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -100,15 +100,31 @@ pub async fn audit(
     Ok(())
 }
 
-/// A retail chain's grants: the scopes its tokens may ever carry. The
-/// operator's own scopes are not for chains to hold.
-fn parse_grants(grants: &[String]) -> AppResult<String> {
-    let set = parse_scopes(grants, "input.grants", |scope| {
-        matches!(
+/// A partner's grants: the scopes its tokens may ever carry. The
+/// operator's own scopes are not for chains or producers to hold; a chain
+/// does not write the catalogue; a producer reads and writes its catalogue
+/// and sees stock, nothing else.
+fn parse_grants(grants: &[String], kind: PartnerKind) -> AppResult<String> {
+    let set = parse_scopes(grants, "input.grants", |scope| match kind {
+        PartnerKind::Producer => (!matches!(
             scope,
-            Scope::InventoryWrite | Scope::FulfillmentWrite | Scope::PartnersAdmin
-        )
-        .then(|| format!("`{scope}` is the operator's; a retail chain cannot hold it"))
+            Scope::CatalogRead | Scope::CatalogWrite | Scope::InventoryRead
+        ))
+        .then(|| {
+            format!(
+                "a producer holds catalog:read, catalog:write and inventory:read, not `{scope}`"
+            )
+        }),
+        _ => match scope {
+            Scope::InventoryWrite | Scope::FulfillmentWrite | Scope::PartnersAdmin => Some(
+                format!("`{scope}` is the operator's; a retail chain cannot hold it"),
+            ),
+            Scope::CatalogWrite => Some(
+                "`catalog:write` is for producers and the operator; a retail chain cannot hold it"
+                    .into(),
+            ),
+            _ => None,
+        },
     })?;
     // Deduplicated and in a fixed order, as tokens' scopes are stored.
     Ok(set.to_claim())
@@ -165,6 +181,10 @@ pub struct NewPartner {
     pub code: String,
     pub name: String,
     pub grants: Vec<String>,
+    /// RETAIL_CHAIN when None; OPERATOR cannot be created.
+    pub kind: Option<PartnerKind>,
+    /// Required for, and only for, a PRODUCER.
+    pub producer_id: Option<i64>,
 }
 
 /// Onboards a retail chain. It can call as soon as the operator issues it a
@@ -172,19 +192,47 @@ pub struct NewPartner {
 pub async fn create_partner(db: &Db, actor: i64, input: NewPartner) -> AppResult<partner::Model> {
     let code = check_code(&input.code, "input.code")?;
     let name = check_name(&input.name, "input.name")?;
-    let grants = parse_grants(&input.grants)?;
+    let kind = input.kind.unwrap_or(PartnerKind::RetailChain);
+    if kind == PartnerKind::Operator {
+        return Err(AppError::bad_field(
+            "input.kind",
+            "there is one operator; create a RETAILER or a PRODUCER",
+        ));
+    }
+    match (kind, input.producer_id) {
+        (PartnerKind::Producer, None) => {
+            return Err(AppError::bad_field(
+                "input.producerId",
+                "a PRODUCER partner names the producer it writes for",
+            ));
+        }
+        (PartnerKind::RetailChain, Some(_)) => {
+            return Err(AppError::bad_field(
+                "input.producerId",
+                "only a PRODUCER partner is tied to a producer",
+            ));
+        }
+        _ => {}
+    }
+    let grants = parse_grants(&input.grants, kind)?;
     let (txn, slot) = db::begin_write(db).await?;
+    if let Some(p) = input.producer_id
+        && producer::Entity::find_by_id(p).one(&txn).await?.is_none()
+    {
+        return Err(AppError::not_found("producer"));
+    }
     let created = partner::ActiveModel {
         id: NotSet,
         code: Set(code.clone()),
         name: Set(name),
-        kind: Set(PartnerKind::RetailChain),
+        kind: Set(kind),
         status: Set(PartnerStatus::Active),
         allowed_scopes: Set(grants.clone()),
         rate_limit_rps: Set(None),
         query_cost_per_sec: Set(None),
         created_at: Set(clock::now()),
         tokens_valid_after: Set(None),
+        producer_id: Set(input.producer_id),
     }
     .insert(&txn)
     .await
@@ -239,7 +287,7 @@ pub async fn update_partner(
                 "the operator's grants are fixed",
             ));
         }
-        let grants = parse_grants(grants)?;
+        let grants = parse_grants(grants, current.kind)?;
         said.push(format!("grants [{grants}]"));
         row.allowed_scopes = Set(grants);
     }

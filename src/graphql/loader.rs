@@ -134,6 +134,44 @@ impl Loader<i64> for OrderLoader {
     }
 }
 
+/// Every certificate of each product, newest first (`domain::catalog`).
+pub struct CertificatesLoader(DatabaseConnection);
+
+impl Loader<i64> for CertificatesLoader {
+    type Value = Vec<entity::certificate::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let mut out: HashMap<i64, Self::Value> = HashMap::new();
+        for c in catalog::certificates::of_products(&self.0, keys)
+            .await
+            .map_err(async_graphql::Error::from)?
+        {
+            out.entry(c.product_id).or_default().push(c);
+        }
+        Ok(out)
+    }
+}
+
+/// Each product's images with their stored files, in the order added.
+pub struct ImagesLoader(DatabaseConnection);
+
+impl Loader<i64> for ImagesLoader {
+    type Value = Vec<(entity::product_image::Model, entity::media::Model)>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let mut out: HashMap<i64, Self::Value> = HashMap::new();
+        for (image, file) in catalog::images::of_products(&self.0, keys)
+            .await
+            .map_err(async_graphql::Error::from)?
+        {
+            out.entry(image.product_id).or_default().push((image, file));
+        }
+        Ok(out)
+    }
+}
+
 pub struct ShipmentsLoader(DatabaseConnection);
 
 impl Loader<i64> for ShipmentsLoader {
@@ -166,14 +204,14 @@ impl Loader<i64> for OfferLoader {
     }
 }
 
-pub struct ProductsByProducerLoader(DatabaseConnection);
+pub struct ProductsByProducerLoader(DatabaseConnection, catalog::Audience);
 
 impl Loader<i64> for ProductsByProducerLoader {
     type Value = Vec<product::Model>;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        catalog::products_by_producer(&self.0, keys)
+        catalog::products_by_producer(&self.0, self.1, keys)
             .await
             .map_err(AppError::into)
     }
@@ -198,18 +236,26 @@ pub fn attach(
     request: async_graphql::Request,
     cache: bool,
 ) -> async_graphql::Request {
+    let audience = viewer
+        .as_ref()
+        .map_or(catalog::Audience::Public, catalog::Audience::of);
     request
         .data(cached(
             OfferLoader(db.clone(), viewer.as_ref().map(Viewer::partner_id)),
             cache,
         ))
         .data(cached(ShipmentsLoader(db.clone()), cache))
+        .data(cached(CertificatesLoader(db.clone()), cache))
+        .data(cached(ImagesLoader(db.clone()), cache))
         .data(cached(OrderLoader(db.clone(), viewer.clone()), cache))
         .data(cached(StoresByPartnerLoader(db.clone(), viewer), cache))
         .data(cached(ProducerLoader(db.clone()), cache))
         .data(cached(StockLoader(db.clone(), locations.clone()), cache))
         .data(cached(AvailableLoader(db.clone()), cache))
-        .data(cached(ProductsByProducerLoader(db.clone()), cache))
+        .data(cached(
+            ProductsByProducerLoader(db.clone(), audience),
+            cache,
+        ))
         .data(cached(ProductLoader(db.clone()), cache))
         .data(cached(StoreLoader(db.clone()), cache))
         .data(cached(PartnerLoader(db.clone()), cache))

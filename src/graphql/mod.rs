@@ -35,6 +35,7 @@ pub struct Mutation(
     mutation::orders::OrderMutation,
     mutation::inventory::InventoryMutation,
     mutation::partners::PartnerMutation,
+    mutation::catalog::CatalogMutation,
 );
 
 pub type GatewaySchema = Schema<Query, Mutation, subscription::Subscription>;

@@ -9,6 +9,7 @@ pub mod caller;
 pub mod console;
 mod graphiql;
 mod graphql;
+mod media;
 mod media_type;
 pub mod report_csv;
 pub mod state;
@@ -51,6 +52,14 @@ pub fn build_app(state: AppState) -> Router {
         .route("/graphql/ws", get(ws::handler))
         .route("/graphql/assets/{version}/{name}", get(graphiql::asset))
         .route("/reports/sales.csv", get(report_csv::sales_csv))
+        .route(
+            "/media",
+            axum::routing::post(media::upload)
+                // An image may be larger than any GraphQL body; 1 byte over
+                // the limit is the 413 the domain never has to read.
+                .layer(DefaultBodyLimit::max(crate::media::MAX_BYTES + 1)),
+        )
+        .route("/media/{id}", get(media::serve))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(body_limit))

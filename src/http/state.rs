@@ -34,6 +34,8 @@ pub struct AppInner {
     pub anon_in_flight: Arc<tokio::sync::Semaphore>,
     /// Permits for requests in flight (see `MAX_IN_FLIGHT`).
     pub in_flight: Arc<tokio::sync::Semaphore>,
+    /// Where product images are kept (`media`).
+    pub media: crate::media::MediaStore,
     /// Bounds on WebSockets (uninitialised, per address, per partner).
     pub sockets: Arc<crate::http::ws_limits::SocketLimits>,
     /// Live events' dispatcher (started by the first subscription).
@@ -134,7 +136,10 @@ impl AppState {
                 }
             });
         }
+        let media = crate::media::MediaStore::local(&config.media_dir)
+            .map_err(|e| config::ConfigError::Media(e.to_string()))?;
         Ok(Self(Arc::new(AppInner {
+            media,
             sockets: crate::http::ws_limits::SocketLimits::new(
                 config.ws_max_pending,
                 config.ws_max_pending_per_address,

@@ -71,7 +71,25 @@ async fn seed_in<C: ConnectionTrait>(db: &C) -> Result<SeedReport, DbErr> {
     seed_catalogue(db, now, &location_ids, &mut report).await?;
     // Levels are the opening receipts' sums (the one writer of levels).
     report.stock_rows = inventory::open_levels_from_ledger(db, 0, 0).await? as usize;
+    record_certificates(db).await?;
     Ok(report)
+}
+
+/// Each seeded product's certificate is also its first certificate record
+/// (the operator's), as the catalogue-writes migration does for products
+/// that predate it.
+pub(crate) async fn record_certificates<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
+    db.execute_unprepared(
+        "INSERT INTO certificate (product_id, number, stars, issued_on, expires_on, recorded_by, created_at)
+         SELECT p.id, p.certificate_number, p.stars, p.certificate_issued_on, p.certificate_expires_on,
+                (SELECT MIN(id) FROM partner WHERE kind = 'operator'), p.created_at
+         FROM product p
+         WHERE p.certificate_number <> '' AND p.certificate_expires_on > p.certificate_issued_on
+           AND EXISTS (SELECT 1 FROM partner WHERE kind = 'operator')
+           AND NOT EXISTS (SELECT 1 FROM certificate c WHERE c.product_id = p.id)",
+    )
+    .await?;
+    Ok(())
 }
 
 /// The demo partners (four chains and the operator) and their stores.
@@ -204,6 +222,7 @@ async fn seed_catalogue<C: ConnectionTrait>(
                     province_key: Set(text::fold(pr.province)),
                     district_key: Set(text::fold(pr.district)),
                     created_at: Set(now),
+                    address: Set(format!("{}, {}, {}", pr.commune, pr.district, pr.province)),
                     ..Default::default()
                 }
                 .insert(db)

@@ -302,6 +302,7 @@ async fn price_lines(
         .await?;
     let offers = pricing::offers(txn, partner_id, &found).await?;
     let mut products: HashMap<i64, product::Model> = found.into_iter().map(|p| (p.id, p)).collect();
+    let today = clock::business_today();
     let too_large = || AppError::bad_input("the order total is too large");
     let mut total: i64 = 0;
     let mut lines = Vec::with_capacity(order.lines.len());
@@ -309,11 +310,27 @@ async fn price_lines(
         let product = products
             .remove(product_id)
             .ok_or_else(|| AppError::not_found("product"))?;
+        // Only an ACTIVE product whose certificate is in force today (the
+        // business day) is sold; orders already placed are not touched.
+        let line = || ids::encode(ids::Kind::Product, product.id).0;
         if product.status != ProductStatus::Active {
-            return Err(AppError::bad_input(format!(
-                "{} is discontinued and cannot be ordered",
-                product.sku
-            )));
+            return Err(AppError::bad_field(
+                format!("input.lines.{n}.productId"),
+                format!("{} is not on sale and cannot be ordered", product.sku),
+            )
+            .with("reason", "NOT_ORDERABLE")
+            .with("productId", line()));
+        }
+        if product.certificate_expires_on < today {
+            return Err(AppError::bad_field(
+                format!("input.lines.{n}.productId"),
+                format!(
+                    "{}'s OCOP certificate expired on {}: it cannot be ordered until it is renewed",
+                    product.sku, product.certificate_expires_on
+                ),
+            )
+            .with("reason", "CERTIFICATE_EXPIRED")
+            .with("productId", line()));
         }
         // What this partner pays, with its quantity rules (domain::pricing).
         let offer = offers

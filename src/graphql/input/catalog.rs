@@ -64,6 +64,7 @@ impl ProductFilterInput {
             }
         };
         Ok(ProductFilter {
+            audience: Default::default(),
             category: self.category.map(Into::into),
             min_stars,
             max_stars,

@@ -4,3 +4,4 @@ pub mod catalog;
 pub mod fulfilment;
 pub mod order;
 pub mod partner;
+pub mod product;

@@ -59,24 +59,35 @@ impl SetContractPriceInput {
     }
 }
 
-/// A new retail chain.
+/// A new partner: a retail chain, or a producer that writes its own
+/// products' catalogue entries.
 #[derive(InputObject)]
 pub struct CreatePartnerInput {
     /// 2 to 40 of a-z, 0-9 and `-`: the `sub` of its tokens.
     pub code: String,
     pub name: String,
-    /// Scopes its tokens may carry (`catalog:read`, `inventory:read`,
-    /// `orders:read`, `orders:write`, `reports:read`).
+    /// Scopes its tokens may carry. A retail chain: `catalog:read`,
+    /// `inventory:read`, `orders:read`, `orders:write`, `reports:read`. A
+    /// producer: `catalog:read`, `catalog:write`, `inventory:read`.
     pub grants: Vec<String>,
+    /// RETAILER (the default) or PRODUCER.
+    pub kind: Option<crate::graphql::object::partner::PartnerKind>,
+    /// The producer a PRODUCER partner writes for (required for one).
+    pub producer_id: Option<async_graphql::ID>,
 }
 
-impl From<CreatePartnerInput> for NewPartner {
-    fn from(i: CreatePartnerInput) -> Self {
-        NewPartner {
-            code: i.code,
-            name: i.name,
-            grants: i.grants,
-        }
+impl CreatePartnerInput {
+    pub fn into_domain(self) -> crate::error::AppResult<NewPartner> {
+        Ok(NewPartner {
+            code: self.code,
+            name: self.name,
+            grants: self.grants,
+            kind: self.kind.map(Into::into),
+            producer_id: self
+                .producer_id
+                .map(|id| crate::ids::decode(crate::ids::Kind::Producer, &id, "input.producerId"))
+                .transpose()?,
+        })
     }
 }
 

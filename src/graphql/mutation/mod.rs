@@ -1,3 +1,4 @@
+pub mod catalog;
 pub mod inventory;
 pub mod orders;
 pub mod partners;

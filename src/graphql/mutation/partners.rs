@@ -24,7 +24,8 @@ fn partner_id(id: &ID) -> async_graphql::Result<i64> {
 /// is recorded in the partner's `auditTrail`.
 #[Object]
 impl PartnerMutation {
-    /// Onboards a retail chain; it can call as soon as it has a token.
+    /// Onboards a retail chain, or a producer tied to one producer; it can
+    /// call as soon as it has a token.
     #[graphql(
         guard = "ScopeGuard(Scope::PartnersAdmin)",
         complexity = "cost::MUTATION + child_complexity"
@@ -36,7 +37,7 @@ impl PartnerMutation {
     ) -> async_graphql::Result<PartnerNode> {
         let actor = viewer(ctx)?.partner_id();
         Ok(PartnerNode(
-            partners::create_partner(db(ctx)?, actor, input.into()).await?,
+            partners::create_partner(db(ctx)?, actor, input.into_domain()?).await?,
         ))
     }
 

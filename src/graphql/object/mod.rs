@@ -6,3 +6,4 @@ pub mod location;
 pub mod order;
 pub mod partner;
 pub mod product;
+pub mod product_label;

@@ -16,9 +16,12 @@ use crate::ids::{self, Kind};
 #[graphql(remote = "entity::enums::PartnerKind")]
 pub enum PartnerKind {
     /// A supermarket or convenience chain that buys OCOP products.
+    #[graphql(name = "RETAILER")]
     RetailChain,
     /// The OCOP coordination office running the gateway.
     Operator,
+    /// An OCOP producer writing its own products' catalogue entries.
+    Producer,
 }
 
 /// The calling partner and what its token may do.

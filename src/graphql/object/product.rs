@@ -1,5 +1,5 @@
-use async_graphql::{ComplexObject, Context, Enum, ID, Object, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
 use entity::{producer, product};
 
 use crate::auth::Scope;
@@ -9,9 +9,13 @@ use crate::error::AppError;
 use crate::graphql::cost;
 use crate::graphql::guard::ScopeGuard;
 use crate::graphql::loader::{
-    AvailableLoader, OfferLoader, ProducerLoader, ProductsByProducerLoader, StockLoader,
+    AvailableLoader, CertificatesLoader, ImagesLoader, OfferLoader, ProducerLoader,
+    ProductsByProducerLoader, StockLoader,
 };
 use crate::graphql::object::location::LocationNode;
+use crate::graphql::object::product_label::{
+    Certificate, Completeness, NetContent, ProductChange, ProductImage, Review,
+};
 use crate::graphql::scalars::Vnd;
 use crate::ids::{self, Kind};
 
@@ -30,6 +34,11 @@ pub enum Category {
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::enums::ProductStatus")]
 pub enum ProductStatus {
+    /// Being written; seen by its producer and the operator only.
+    Draft,
+    /// Submitted for the operator's review; seen by its producer and the
+    /// operator only.
+    InReview,
     /// Orderable.
     Active,
     /// Kept for history; cannot be ordered.
@@ -42,26 +51,6 @@ pub enum ProducerKind {
     Cooperative,
     Household,
     Enterprise,
-}
-
-/// The OCOP certificate behind a product's star rating.
-#[derive(SimpleObject)]
-#[graphql(complex)]
-pub struct Certificate {
-    /// Number printed on the certificate.
-    pub number: String,
-    pub issued_on: NaiveDate,
-    pub expires_on: NaiveDate,
-}
-
-#[ComplexObject]
-impl Certificate {
-    /// Whether the certificate is in force today (the business day,
-    /// Asia/Ho_Chi_Minh).
-    async fn valid_today(&self) -> bool {
-        let today = crate::domain::clock::business_today();
-        self.issued_on <= today && today <= self.expires_on
-    }
 }
 
 /// An OCOP-certified producer: cooperative, household or enterprise.
@@ -84,6 +73,10 @@ impl ProducerNode {
     /// Commune (xã/phường) of origin.
     async fn commune(&self) -> &str {
         &self.0.commune
+    }
+    /// Street address, as printed on the label.
+    async fn address(&self) -> &str {
+        &self.0.address
     }
     /// District (huyện/quận) of origin.
     async fn district(&self) -> &str {
@@ -158,12 +151,93 @@ impl ProductNode {
     async fn stars(&self) -> i32 {
         i32::from(self.0.stars)
     }
-    async fn certificate(&self) -> Certificate {
-        Certificate {
-            number: self.0.certificate_number.clone(),
-            issued_on: self.0.certificate_issued_on,
-            expires_on: self.0.certificate_expires_on,
-        }
+    /// The latest OCOP certificate; null until one is recorded.
+    async fn certificate(&self) -> Option<Certificate> {
+        Certificate::latest(&self.0)
+    }
+    /// Every certificate the product has held, newest first (a renewal
+    /// adds one).
+    async fn certificates(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Certificate>> {
+        let loader = crate::graphql::context::loader::<CertificatesLoader>(ctx)?;
+        let rows = loader.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(Certificate::of).collect())
+    }
+    /// Images of the product, in the order added (upload with
+    /// `POST /media`, then `addProductImage`).
+    async fn images(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ProductImage>> {
+        let loader = crate::graphql::context::loader::<ImagesLoader>(ctx)?;
+        let rows = loader.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .map(|(i, f)| ProductImage::of(i, f))
+            .collect())
+    }
+    /// Raised by every write; `updateProduct` names the version it read.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// Net content as labelled (khối lượng tịnh / thể tích thực).
+    async fn net_content(&self) -> Option<NetContent> {
+        NetContent::of(&self.0)
+    }
+    /// Shelf life from the production date, in days.
+    async fn shelf_life_days(&self) -> Option<i32> {
+        self.0.shelf_life_days
+    }
+    /// Ingredients (thành phần), as labelled.
+    async fn ingredients(&self) -> Option<&str> {
+        self.0.ingredients.as_deref()
+    }
+    /// Storage instructions (hướng dẫn bảo quản).
+    async fn storage(&self) -> Option<&str> {
+        self.0.storage.as_deref()
+    }
+    /// Usage instructions (hướng dẫn sử dụng).
+    async fn usage(&self) -> Option<&str> {
+        self.0.usage_instructions.as_deref()
+    }
+    /// Warnings (cảnh báo), if any.
+    async fn warnings(&self) -> Option<&str> {
+        self.0.warnings.as_deref()
+    }
+    /// Weight of one packed unit, in grams (for logistics).
+    async fn package_weight_grams(&self) -> Option<i32> {
+        self.0.package_weight_grams
+    }
+    /// The operator's last review decision, with its reasons.
+    async fn review(&self) -> Option<Review> {
+        Review::of(&self.0)
+    }
+    /// What the product still lacks before it can be listed: the label
+    /// content the law requires, a certificate in force, an image.
+    async fn completeness(&self, ctx: &Context<'_>) -> async_graphql::Result<Completeness> {
+        let loader = crate::graphql::context::loader::<ProducerLoader>(ctx)?;
+        let maker = loader
+            .load_one(self.0.producer_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("producer"))?;
+        let images = crate::graphql::context::loader::<ImagesLoader>(ctx)?
+            .load_one(self.0.id)
+            .await?
+            .map_or(0, |i| i.len());
+        Ok(crate::domain::catalog::completeness::measure(
+            &self.0,
+            &maker,
+            images,
+            crate::domain::clock::business_today(),
+        )
+        .into())
+    }
+    /// Every write to the product, newest first: who, when, what from
+    /// what to what. For the operator and the product's producer.
+    async fn history(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ProductChange>> {
+        let viewer = crate::graphql::context::viewer(ctx)?;
+        let db = crate::graphql::context::db(ctx)?;
+        Ok(crate::domain::catalog::write::history(db, viewer, &self.0)
+            .await?
+            .into_iter()
+            .map(|(row, actor)| ProductChange::of(row, actor))
+            .collect())
     }
     /// What the OCOP QR stamp on the package encodes; resolve it with
     /// `productByTraceCode`.

@@ -54,7 +54,8 @@ impl CatalogQuery {
     ) -> async_graphql::Result<Connection<ProductNode, ProductFilter>> {
         let data = request_data(ctx)?;
         let sort = order_by.unwrap_or_default().into_domain();
-        let filter = filter.unwrap_or_default().into_domain()?;
+        let mut filter = filter.unwrap_or_default().into_domain()?;
+        filter.audience = catalog::Audience::of(viewer(ctx)?);
         if filter.in_stock.is_some() {
             // "In stock or not" is stock information.
             viewer(ctx)?.require(Scope::InventoryRead).map_err(|_| {
@@ -82,7 +83,8 @@ impl CatalogQuery {
         id: ID,
     ) -> async_graphql::Result<Option<ProductNode>> {
         let id = ids::decode(Kind::Product, &id, "id")?;
-        single(ctx, catalog::product_by_id(db(ctx)?, id).await?).await
+        let audience = catalog::Audience::of(viewer(ctx)?);
+        single(ctx, catalog::visible_product(db(ctx)?, audience, id).await?).await
     }
 
     /// A product by its SKU.
@@ -92,7 +94,12 @@ impl CatalogQuery {
         ctx: &Context<'_>,
         sku: String,
     ) -> async_graphql::Result<Option<ProductNode>> {
-        single(ctx, catalog::product_by_sku(db(ctx)?, &sku).await?).await
+        let audience = catalog::Audience::of(viewer(ctx)?);
+        single(
+            ctx,
+            catalog::product_by_sku(db(ctx)?, audience, &sku).await?,
+        )
+        .await
     }
 
     /// A product by its GS1 GTIN (barcode); the check digit is validated.
@@ -102,7 +109,12 @@ impl CatalogQuery {
         ctx: &Context<'_>,
         gtin: String,
     ) -> async_graphql::Result<Option<ProductNode>> {
-        single(ctx, catalog::product_by_gtin(db(ctx)?, &gtin).await?).await
+        let audience = catalog::Audience::of(viewer(ctx)?);
+        single(
+            ctx,
+            catalog::product_by_gtin(db(ctx)?, audience, &gtin).await?,
+        )
+        .await
     }
 
     /// What an OCOP QR stamp resolves to: the product, with its producer
@@ -113,7 +125,12 @@ impl CatalogQuery {
         ctx: &Context<'_>,
         code: String,
     ) -> async_graphql::Result<Option<ProductNode>> {
-        single(ctx, catalog::product_by_trace_code(db(ctx)?, &code).await?).await
+        let audience = catalog::Audience::of(viewer(ctx)?);
+        single(
+            ctx,
+            catalog::product_by_trace_code(db(ctx)?, audience, &code).await?,
+        )
+        .await
     }
 
     /// OCOP producers as a Relay connection, optionally in one province

@@ -21,6 +21,9 @@ use crate::ids::{self, Kind};
 /// order or partner.)
 #[derive(Interface)]
 #[graphql(field(name = "id", ty = "ID", desc = "The global id: opaque, stable."))]
+// One value per `node` call, built and resolved at once: boxing the
+// product would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum Node {
     Product(ProductNode),
     Producer(ProducerNode),
@@ -49,7 +52,7 @@ impl NodeQuery {
         let found = match kind {
             Kind::Product => {
                 viewer.require(Scope::CatalogRead)?;
-                match catalog::product_by_id(db(ctx)?, n).await {
+                match catalog::visible_product(db(ctx)?, catalog::Audience::of(viewer), n).await {
                     Ok(p) => Some(Node::Product(ProductNode(p))),
                     Err(AppError::NotFound(_)) => None,
                     Err(e) => return Err(e.into()),

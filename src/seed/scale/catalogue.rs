@@ -235,8 +235,11 @@ pub async fn write_products(
         let body = format!("894{:09}", i + 1);
         let gtin = (category != Category::RuralTourism)
             .then(|| format!("{body}{}", gtin::check_digit(&body).unwrap_or(0)));
+        // Issued within the last three years and in force for 36 months,
+        // so the national catalogue can be ordered (lapsed certificates are
+        // refused by `placeOrder`).
         let issued = NaiveDate::from_ymd_opt(
-            2023 + (i % 3) as i32,
+            2024 + (i % 2) as i32,
             1 + (i % 12) as u32,
             1 + (i % 28) as u32,
         )

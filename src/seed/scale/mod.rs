@@ -165,6 +165,7 @@ pub async fn seed_scale(db: &DatabaseConnection, sizes: Sizes) -> Result<ScaleRe
     txn.commit().await?;
     progress("report rollups", report.orders, started);
 
+    crate::seed::record_certificates(db).await?;
     finish(db).await?;
     progress("done", report.orders, started);
     Ok(report)

@@ -252,6 +252,13 @@ pub fn test_config(database_url: &str) -> Config {
     // Tests count the statements a query runs, so each must run: kept
     // answers have their own tests (over_http.rs).
     config.response_cache_entries = 0;
+    // Each test's uploads in a directory of its own.
+    static MEDIA: AtomicUsize = AtomicUsize::new(0);
+    config.media_dir = std::env::temp_dir().join(format!(
+        "ocop-media-{}-{}",
+        std::process::id(),
+        MEDIA.fetch_add(1, Ordering::Relaxed)
+    ));
     config
 }
 
@@ -498,7 +505,7 @@ impl TestApp {
 
 pub const ALL_RETAIL_SCOPES: &str =
     "catalog:read inventory:read orders:read orders:write reports:read";
-pub const OPERATOR_SCOPES: &str = "catalog:read inventory:read inventory:write orders:read orders:write fulfillment:write reports:read partners:admin";
+pub const OPERATOR_SCOPES: &str = "catalog:read catalog:write inventory:read inventory:write orders:read orders:write fulfillment:write reports:read partners:admin";
 
 /// Sends one GraphQL request into any router (a replica, or from a task).
 pub async fn gql_on(

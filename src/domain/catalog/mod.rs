@@ -1,5 +1,14 @@
 //! Catalogue reads: filtered, ordered product pages with keyset cursors,
 //! lookups, and the batched loads that keep nested fields free of N+1.
+//! Every read path takes an [`Audience`]: products not yet published
+//! (DRAFT, IN_REVIEW) are seen by their producer and the operator only.
+//! Writes, review, certificates and completeness live beside it.
+
+pub mod certificates;
+pub mod completeness;
+pub mod images;
+pub mod review;
+pub mod write;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,6 +23,7 @@ use sea_orm::{
 };
 use serde_json::Value as Json;
 
+use crate::auth::Viewer;
 use crate::domain::locations::LocationDirectory;
 use crate::domain::pagination::{Cursor, Page, PageSpec};
 use crate::domain::{gtin, text};
@@ -24,8 +34,62 @@ pub const MAX_SEARCH_CHARS: usize = 100;
 /// Most words a search may combine.
 pub const MAX_SEARCH_WORDS: usize = 8;
 
+/// Whose eyes a read is for.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Published products only (ACTIVE, DISCONTINUED): retail chains, and
+    /// anyone without a partner.
+    #[default]
+    Public,
+    /// Published products, and every product of this producer.
+    Producer(i64),
+    /// Every product: the operator.
+    Everything,
+}
+
+impl Audience {
+    pub fn of(viewer: &Viewer) -> Self {
+        match (viewer.is_operator(), viewer.partner.producer_id) {
+            (true, _) => Audience::Everything,
+            (false, Some(producer))
+                if viewer.partner.kind == entity::enums::PartnerKind::Producer =>
+            {
+                Audience::Producer(producer)
+            }
+            _ => Audience::Public,
+        }
+    }
+
+    /// The rows this audience may see, as a condition on `product`.
+    pub fn condition(self) -> Condition {
+        let published =
+            product::Column::Status.is_in([ProductStatus::Active, ProductStatus::Discontinued]);
+        match self {
+            Audience::Everything => Condition::all(),
+            Audience::Public => Condition::all().add(published),
+            Audience::Producer(p) => Condition::any()
+                .add(published)
+                .add(product::Column::ProducerId.eq(p)),
+        }
+    }
+
+    pub fn sees(self, p: &product::Model) -> bool {
+        let published = matches!(
+            p.status,
+            ProductStatus::Active | ProductStatus::Discontinued
+        );
+        match self {
+            Audience::Everything => true,
+            Audience::Public => published,
+            Audience::Producer(id) => published || p.producer_id == id,
+        }
+    }
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct ProductFilter {
+    /// Who reads: products it may not see are never part of the set.
+    pub audience: Audience,
     pub category: Option<Category>,
     pub min_stars: Option<i16>,
     pub max_stars: Option<i16>,
@@ -159,6 +223,7 @@ fn apply_filter(
     mut query: Select<product::Entity>,
     filter: &ProductFilter,
 ) -> AppResult<Select<product::Entity>> {
+    query = query.filter(filter.audience.condition());
     if let Some(category) = filter.category {
         query = query.filter(product::Column::Category.eq(category));
     }
@@ -261,15 +326,29 @@ pub async fn product_count(db: &DatabaseConnection, filter: &ProductFilter) -> A
 
 async fn one_product(
     db: &DatabaseConnection,
+    audience: Audience,
     condition: impl sea_orm::sea_query::IntoCondition,
 ) -> AppResult<product::Model> {
     product::Entity::find()
         .filter(condition)
+        .filter(audience.condition())
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found("product"))
 }
 
+/// A product `audience` may see; NOT_FOUND, exactly as a missing one,
+/// otherwise.
+pub async fn visible_product(
+    db: &DatabaseConnection,
+    audience: Audience,
+    id: i64,
+) -> AppResult<product::Model> {
+    one_product(db, audience, product::Column::Id.eq(id)).await
+}
+
+/// A product whatever its stage (for the gateway's own reads, never a
+/// caller's lookup: see [`visible_product`]).
 pub async fn product_by_id(db: &DatabaseConnection, id: i64) -> AppResult<product::Model> {
     product::Entity::find_by_id(id)
         .one(db)
@@ -277,28 +356,37 @@ pub async fn product_by_id(db: &DatabaseConnection, id: i64) -> AppResult<produc
         .ok_or_else(|| AppError::not_found("product"))
 }
 
-pub async fn product_by_sku(db: &DatabaseConnection, sku: &str) -> AppResult<product::Model> {
+pub async fn product_by_sku(
+    db: &DatabaseConnection,
+    audience: Audience,
+    sku: &str,
+) -> AppResult<product::Model> {
     if sku.is_empty() || sku.len() > 64 {
         return Err(AppError::bad_field(
             "sku",
             "`sku` must be 1 to 64 characters",
         ));
     }
-    one_product(db, product::Column::Sku.eq(sku)).await
+    one_product(db, audience, product::Column::Sku.eq(sku)).await
 }
 
-pub async fn product_by_gtin(db: &DatabaseConnection, code: &str) -> AppResult<product::Model> {
+pub async fn product_by_gtin(
+    db: &DatabaseConnection,
+    audience: Audience,
+    code: &str,
+) -> AppResult<product::Model> {
     if !gtin::is_valid(code) {
         return Err(AppError::bad_field(
             "gtin",
             "`gtin` must be 8, 12, 13 or 14 digits with a valid GS1 check digit",
         ));
     }
-    one_product(db, product::Column::Gtin.eq(code)).await
+    one_product(db, audience, product::Column::Gtin.eq(code)).await
 }
 
 pub async fn product_by_trace_code(
     db: &DatabaseConnection,
+    audience: Audience,
     code: &str,
 ) -> AppResult<product::Model> {
     let code = code.trim();
@@ -308,7 +396,7 @@ pub async fn product_by_trace_code(
             "`code` must be 1 to 128 characters",
         ));
     }
-    one_product(db, product::Column::TraceCode.eq(code)).await
+    one_product(db, audience, product::Column::TraceCode.eq(code)).await
 }
 
 pub async fn producer_page(
@@ -348,10 +436,12 @@ pub async fn producer_count(db: &DatabaseConnection, province: Option<&str>) -> 
 /// Products of many producers in one statement, by producer.
 pub async fn products_by_producer(
     db: &DatabaseConnection,
+    audience: Audience,
     producer_ids: &[i64],
 ) -> AppResult<HashMap<i64, Vec<product::Model>>> {
     let rows = product::Entity::find()
         .filter(product::Column::ProducerId.is_in(producer_ids.iter().copied()))
+        .filter(audience.condition())
         .order_by_asc(product::Column::Id)
         .all(db)
         .await?;

@@ -213,7 +213,7 @@ try {
 
   // Food ships with its lot and expiry date: without them the operator is
   // told so before anything is sent.
-  const foods = (await api(buyerToken, '{ products(first: 2, filter: { category: FOOD }) { nodes { id nameVi offer { minimumQuantity } } } }'))
+  const foods = (await api(buyerToken, '{ products(first: 2, filter: { category: FOOD, orderable: true }) { nodes { id nameVi offer { minimumQuantity } } } }'))
     .products.nodes;
   const foodRef = `PO-CI-FOOD-${Date.now()}`;
   await api(buyerToken, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } } }`, { input: {

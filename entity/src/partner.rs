@@ -26,6 +26,11 @@ pub struct Model {
     pub tokens_valid_after: Option<DateTimeUtc>,
     /// The producer a PRODUCER partner writes for.
     pub producer_id: Option<i64>,
+    /// A chain's listing rules: required fields (a JSON array of
+    /// createProduct field names), images and shelf life at least.
+    pub listing_required_fields: Option<String>,
+    pub listing_min_images: Option<i32>,
+    pub listing_min_shelf_life_days: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -326,7 +326,7 @@ async fn load_fixture(workload: Workload, host: &str) -> Setup {
             &client,
             host,
             &tokens[0],
-            "query($after: String) { products(first: 100, after: $after, filter: { status: ACTIVE }) {
+            "query($after: String) { products(first: 100, after: $after, filter: { orderable: true }) {
                pageInfo { hasNextPage endCursor } nodes { id minOrderQuantity } } }",
             json!({ "after": after }),
         )

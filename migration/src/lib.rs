@@ -14,6 +14,7 @@ mod m20261125_000007_report_rollups;
 mod m20261125_000008_live_events;
 mod m20261203_000009_catalogue_writes;
 mod m20261203_000010_media;
+mod m20261203_000011_listing_rules;
 mod util;
 
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000008_live_events::Migration),
             Box::new(m20261203_000009_catalogue_writes::Migration),
             Box::new(m20261203_000010_media::Migration),
+            Box::new(m20261203_000011_listing_rules::Migration),
         ]
     }
 }

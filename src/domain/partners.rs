@@ -233,6 +233,9 @@ pub async fn create_partner(db: &Db, actor: i64, input: NewPartner) -> AppResult
         created_at: Set(clock::now()),
         tokens_valid_after: Set(None),
         producer_id: Set(input.producer_id),
+        listing_required_fields: Set(None),
+        listing_min_images: Set(None),
+        listing_min_shelf_life_days: Set(None),
     }
     .insert(&txn)
     .await

@@ -243,7 +243,7 @@ async fn bad_acknowledgements_and_shipments_change_nothing() {
         .gql_as(
             "aeon-vn",
             "catalog:read",
-            "{ products(first: 1, filter: { category: FOOD }) { nodes { id minOrderQuantity } } }",
+            "{ products(first: 1, filter: { category: FOOD, orderable: true }) { nodes { id minOrderQuantity } } }",
             json!({}),
         )
         .await

@@ -524,3 +524,123 @@ async fn chains_cannot_be_granted_catalogue_writes() {
         "input.producerId"
     );
 }
+
+/// A chain's own listing rules apply on top of the law, to that chain
+/// only; and the filters find what can be ordered today and what lapses.
+#[tokio::test]
+async fn listing_rules_are_each_chains_own_and_filters_find_what_lapses() {
+    let app = TestApp::new().await;
+    let partner_id = |code: &'static str| {
+        let app = &app;
+        async move {
+            app.gql_as(
+                "hanoi-ocop-hub",
+                OPERATOR_SCOPES,
+                "{ partners(first: 20) { nodes { id code } } }",
+                json!({}),
+            )
+            .await
+            .expect_data()["partners"]["nodes"]
+                .as_array()
+                .and_then(|ps| ps.iter().find(|p| p["code"] == code))
+                .map(|p| p["id"].clone())
+                .expect("partner")
+        }
+    };
+    let aeon = partner_id("aeon-vn").await;
+    let res = app
+        .gql_as(
+            "hanoi-ocop-hub",
+            OPERATOR_SCOPES,
+            "mutation($p: ID!) { setListingRequirements(partnerId: $p, input: { requiredFields: [\"warnings\", \"colour\"] }) { id } }",
+            json!({ "p": aeon }),
+        )
+        .await;
+    assert_eq!(
+        res.body["errors"][0]["extensions"]["field"], "input.requiredFields.1",
+        "{}",
+        res.body
+    );
+    let res = app
+        .gql_as(
+            "hanoi-ocop-hub",
+            OPERATOR_SCOPES,
+            "mutation($p: ID!) { setListingRequirements(partnerId: $p, input: { requiredFields: [\"warnings\"], minImages: 2, minShelfLifeDays: 30 }) { listingRequirements { requiredFields minImages minShelfLifeDays } } }",
+            json!({ "p": aeon }),
+        )
+        .await;
+    assert_eq!(
+        res.expect_data()["setListingRequirements"]["listingRequirements"],
+        json!({ "requiredFields": ["warnings"], "minImages": 2, "minShelfLifeDays": 30 })
+    );
+    let product = products(&app, 1).await[0].0.clone();
+    let q = "query($id: ID!, $p: ID) { product(id: $id) { completeness(partnerId: $p) { missing { field rule } } } }";
+    let rules = |partner: &'static str, scopes: &'static str, p: Value| {
+        let (app, product) = (&app, product.clone());
+        async move {
+            let res = app
+                .gql_as(partner, scopes, q, json!({ "id": product, "p": p }))
+                .await;
+            res.expect_data()["product"]["completeness"]["missing"]
+                .as_array()
+                .map(|m| m.iter().filter(|x| x["rule"] == "LISTING").count())
+                .unwrap_or(0)
+        }
+    };
+    assert!(
+        rules("aeon-vn", ALL_RETAIL_SCOPES, Value::Null).await >= 2,
+        "aeon is measured against its rules"
+    );
+    assert_eq!(
+        rules("winmart", ALL_RETAIL_SCOPES, aeon.clone()).await,
+        0,
+        "a chain sees only its own"
+    );
+    assert!(
+        rules("hanoi-ocop-hub", OPERATOR_SCOPES, aeon.clone()).await >= 2,
+        "the operator names the chain"
+    );
+    assert_eq!(
+        rules("hanoi-ocop-hub", OPERATOR_SCOPES, Value::Null).await,
+        0
+    );
+
+    // Filters: a lapsed certificate is EXPIRED and not orderable.
+    app.exec("UPDATE product SET certificate_expires_on = '2025-12-31' WHERE id = (SELECT MIN(id) FROM product)")
+        .await;
+    let count = |filter: &'static str| {
+        let app = &app;
+        async move {
+            app.gql_as(
+                "aeon-vn",
+                ALL_RETAIL_SCOPES,
+                &format!("{{ products(filter: {filter}) {{ totalCount }} }}"),
+                json!({}),
+            )
+            .await
+            .expect_data()["products"]["totalCount"]
+                .as_i64()
+                .unwrap_or(-1)
+        }
+    };
+    let all = count("{}").await;
+    let (orderable, not) = (
+        count("{ orderable: true }").await,
+        count("{ orderable: false }").await,
+    );
+    assert_eq!(orderable + not, all);
+    let expired = count("{ certificateStatus: EXPIRED }").await;
+    assert!(
+        expired >= 1 && not >= expired,
+        "{expired} expired, {not} not orderable"
+    );
+    let (valid, expiring) = (
+        count("{ certificateStatus: VALID }").await,
+        count("{ certificateStatus: EXPIRING }").await,
+    );
+    assert_eq!(
+        valid + expiring + expired,
+        all,
+        "every public product has a certificate"
+    );
+}

@@ -152,7 +152,7 @@ async fn sigkill_under_load_loses_no_acknowledged_order() {
 
     let app = TestApp::with_config(|_| {}).await; // only to mint tokens with the test secret
     let token = app.token("aeon-vn", ALL_RETAIL_SCOPES);
-    let setup = post(&client, port, &token, "{ viewer { partner { stores { id } } } products(first: 5) { nodes { id minOrderQuantity } } }", json!({}))
+    let setup = post(&client, port, &token, "{ viewer { partner { stores { id } } } products(first: 5, filter: { orderable: true }) { nodes { id minOrderQuantity } } }", json!({}))
         .await
         .expect("setup query");
     let store = setup["data"]["viewer"]["partner"]["stores"][0]["id"].clone();
@@ -501,7 +501,7 @@ async fn an_order_placed_on_one_server_reaches_a_subscriber_on_the_other() {
         client,
         ports[0],
         &token,
-        "{ viewer { partner { stores { id } } } products(first: 1) { nodes { id minOrderQuantity } } }",
+        "{ viewer { partner { stores { id } } } products(first: 1, filter: { orderable: true }) { nodes { id minOrderQuantity } } }",
         json!({}),
     )
     .await

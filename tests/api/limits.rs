@@ -244,7 +244,7 @@ async fn costly_queries_spend_a_separate_budget_and_are_refused_before_running()
         .gql_as(
             "aeon-vn",
             "catalog:read",
-            "{ products(first: 1) { nodes { id minOrderQuantity } } }",
+            "{ products(first: 1, filter: { orderable: true }) { nodes { id minOrderQuantity } } }",
             json!({}),
         )
         .await

@@ -23,6 +23,126 @@ pub enum Rule {
     Certificate,
     /// At least one image.
     Images,
+    /// A retail chain's own listing rule (`setListingRequirements`).
+    Listing,
+}
+
+/// Fields a chain may require beyond the label law.
+pub const LISTABLE: [&str; 10] = [
+    "gtin",
+    "description",
+    "nameEn",
+    "netContent",
+    "shelfLifeDays",
+    "ingredients",
+    "storage",
+    "usage",
+    "warnings",
+    "packageWeightGrams",
+];
+
+/// A chain's listing rules.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Requirements {
+    pub required_fields: Vec<String>,
+    pub min_images: usize,
+    pub min_shelf_life_days: Option<i32>,
+}
+
+impl Requirements {
+    /// The rules stored on a partner, if it set any.
+    pub fn of(p: &entity::partner::Model) -> Option<Self> {
+        if p.listing_required_fields.is_none()
+            && p.listing_min_images.is_none()
+            && p.listing_min_shelf_life_days.is_none()
+        {
+            return None;
+        }
+        Some(Requirements {
+            required_fields: p
+                .listing_required_fields
+                .as_deref()
+                .and_then(|f| serde_json::from_str(f).ok())
+                .unwrap_or_default(),
+            min_images: p.listing_min_images.unwrap_or(0).max(0) as usize,
+            min_shelf_life_days: p.listing_min_shelf_life_days,
+        })
+    }
+}
+
+fn has(p: &product::Model, field: &str) -> bool {
+    match field {
+        "gtin" => p.gtin.is_some(),
+        "description" => !p.description.trim().is_empty(),
+        "nameEn" => !p.name_en.trim().is_empty(),
+        "netContent" => p.net_content_milli.is_some(),
+        "shelfLifeDays" => p.shelf_life_days.is_some(),
+        "ingredients" => filled(&p.ingredients),
+        "storage" => filled(&p.storage),
+        "usage" => filled(&p.usage_instructions),
+        "warnings" => filled(&p.warnings),
+        "packageWeightGrams" => p.package_weight_grams.is_some(),
+        _ => true,
+    }
+}
+
+/// `measure`, then a chain's own rules on top.
+pub fn measure_for(
+    p: &product::Model,
+    maker: &producer::Model,
+    images: usize,
+    today: NaiveDate,
+    chain: Option<&Requirements>,
+) -> Completeness {
+    let base = measure(p, maker, images, today);
+    let Some(chain) = chain else {
+        return base;
+    };
+    let mut checks: Vec<(bool, Missing)> = Vec::new();
+    for field in &chain.required_fields {
+        if let Some(known) = LISTABLE.iter().find(|f| **f == field.as_str()) {
+            checks.push((
+                has(p, known),
+                Missing {
+                    field: known,
+                    rule: Rule::Listing,
+                    message: "Chuỗi bán lẻ này yêu cầu thông tin này để niêm yết sản phẩm.",
+                },
+            ));
+        }
+    }
+    if chain.min_images > 0 {
+        checks.push((
+            images >= chain.min_images,
+            Missing {
+                field: "images",
+                rule: Rule::Listing,
+                message: "Chuỗi bán lẻ này yêu cầu thêm ảnh sản phẩm.",
+            },
+        ));
+    }
+    if let Some(days) = chain.min_shelf_life_days {
+        checks.push((
+            p.shelf_life_days.is_some_and(|d| d >= days),
+            Missing {
+                field: "shelfLifeDays",
+                rule: Rule::Listing,
+                message: "Hạn sử dụng ngắn hơn mức chuỗi bán lẻ này yêu cầu.",
+            },
+        ));
+    }
+    // The score is over every check, the law's and the chain's.
+    let law_total = base.total;
+    let total = law_total + checks.len();
+    let passed = base.passed + checks.iter().filter(|(ok, _)| *ok).count();
+    let mut missing = base.missing;
+    missing.extend(checks.into_iter().filter(|(ok, _)| !ok).map(|(_, m)| m));
+    Completeness {
+        score: ((passed * 100) / total.max(1)) as u8,
+        missing,
+        total,
+        passed,
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,6 +158,9 @@ pub struct Completeness {
     /// Share of the checks passed, 0 to 100.
     pub score: u8,
     pub missing: Vec<Missing>,
+    /// Checks made, and passed.
+    pub total: usize,
+    pub passed: usize,
 }
 
 impl Completeness {
@@ -161,6 +284,8 @@ pub fn measure(
             .filter(|(ok, _)| !ok)
             .map(|(_, m)| m)
             .collect(),
+        total,
+        passed,
     }
 }
 
@@ -247,6 +372,29 @@ mod tests {
         assert_eq!(c.score, 80);
         p.category = Category::HandicraftsSouvenirs;
         assert!(measure(&p, &maker(), 1, today()).ready(), "not food");
+    }
+
+    #[test]
+    fn a_chain_adds_its_own_rules_on_top_of_the_law() {
+        let chain = Requirements {
+            required_fields: vec!["gtin".into(), "warnings".into(), "unknown".into()],
+            min_images: 3,
+            min_shelf_life_days: Some(720),
+        };
+        let c = measure_for(&sauce(), &maker(), 1, today(), Some(&chain));
+        let gaps: Vec<_> = c.missing.iter().map(|m| (m.field, m.rule)).collect();
+        assert_eq!(
+            gaps,
+            [
+                ("gtin", Rule::Listing),
+                ("warnings", Rule::Listing),
+                ("images", Rule::Listing),
+                ("shelfLifeDays", Rule::Listing)
+            ]
+        );
+        assert!(!c.ready());
+        assert_eq!(c.score, (10 * 100 / 14) as u8);
+        assert!(measure_for(&sauce(), &maker(), 1, today(), None).ready());
     }
 
     #[test]

@@ -7,6 +7,7 @@
 pub mod certificates;
 pub mod completeness;
 pub mod images;
+pub mod listing;
 pub mod review;
 pub mod write;
 
@@ -101,6 +102,9 @@ pub struct ProductFilter {
     pub updated_since: Option<DateTime<Utc>>,
     pub search: Option<String>,
     pub status: Option<ProductStatus>,
+    pub certificate_status: Option<certificates::CertificateStatus>,
+    /// ACTIVE with a certificate in force today (what `placeOrder` takes).
+    pub orderable: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -235,6 +239,25 @@ fn apply_filter(
     }
     if let Some(status) = filter.status {
         query = query.filter(product::Column::Status.eq(status));
+    }
+    if let Some(wanted) = filter.certificate_status {
+        use certificates::CertificateStatus as S;
+        let today = crate::domain::clock::business_today();
+        let soon = today + chrono::Duration::days(certificates::EXPIRING_DAYS);
+        let expires = product::Column::CertificateExpiresOn;
+        query = query.filter(product::Column::CertificateNumber.ne(""));
+        query = match wanted {
+            S::Expired => query.filter(expires.lt(today)),
+            S::Expiring => query.filter(expires.gte(today)).filter(expires.lte(soon)),
+            S::Valid => query.filter(expires.gt(soon)),
+        };
+    }
+    if let Some(orderable) = filter.orderable {
+        let today = crate::domain::clock::business_today();
+        let can = Condition::all()
+            .add(product::Column::Status.eq(ProductStatus::Active))
+            .add(product::Column::CertificateExpiresOn.gte(today));
+        query = query.filter(if orderable { can } else { can.not() });
     }
     if let Some(producer_id) = filter.producer_id {
         query = query.filter(product::Column::ProducerId.eq(producer_id));

@@ -29,6 +29,12 @@ pub struct ProductFilterInput {
     /// At most 100 characters and 8 words.
     pub search: Option<String>,
     pub status: Option<ProductStatus>,
+    /// Products whose latest certificate is VALID, EXPIRING (90 days or
+    /// fewer left) or EXPIRED today (the business day).
+    pub certificate_status: Option<crate::graphql::object::product_label::CertificateStatus>,
+    /// `true`: what `placeOrder` accepts today (ACTIVE, certificate in
+    /// force); `false`: the rest.
+    pub orderable: Option<bool>,
 }
 
 fn stars(value: Option<i32>, field: &str) -> AppResult<Option<i16>> {
@@ -78,6 +84,8 @@ impl ProductFilterInput {
             updated_since: self.updated_since,
             search: self.search,
             status: self.status.map(Into::into),
+            certificate_status: self.certificate_status.map(Into::into),
+            orderable: self.orderable,
         })
     }
 }

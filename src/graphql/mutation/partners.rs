@@ -24,6 +24,31 @@ fn partner_id(id: &ID) -> async_graphql::Result<i64> {
 /// is recorded in the partner's `auditTrail`.
 #[Object]
 impl PartnerMutation {
+    /// A retail chain's own listing rules (required fields, images and
+    /// shelf life at least), measured on top of the label law in its
+    /// products' `completeness`.
+    #[graphql(
+        guard = "ScopeGuard(Scope::PartnersAdmin)",
+        complexity = "cost::MUTATION + child_complexity"
+    )]
+    async fn set_listing_requirements(
+        &self,
+        ctx: &Context<'_>,
+        partner_id: ID,
+        input: crate::graphql::object::partner::ListingRequirementsInput,
+    ) -> async_graphql::Result<PartnerNode> {
+        let id = crate::ids::decode(crate::ids::Kind::Partner, &partner_id, "partnerId")?;
+        let rules = crate::domain::catalog::completeness::Requirements {
+            required_fields: input.required_fields,
+            min_images: usize::try_from(input.min_images.unwrap_or(0)).unwrap_or(usize::MAX),
+            min_shelf_life_days: input.min_shelf_life_days,
+        };
+        let actor = viewer(ctx)?.partner_id();
+        Ok(PartnerNode(
+            crate::domain::catalog::listing::set(db(ctx)?, actor, id, rules).await?,
+        ))
+    }
+
     /// Onboards a retail chain, or a producer tied to one producer; it can
     /// call as soon as it has a token.
     #[graphql(

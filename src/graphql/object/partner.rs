@@ -24,6 +24,25 @@ pub enum PartnerKind {
     Producer,
 }
 
+/// A retail chain's listing rules, on top of the label law.
+#[derive(async_graphql::SimpleObject)]
+pub struct ListingRequirements {
+    /// `createProduct` field names every product it lists must have.
+    pub required_fields: Vec<String>,
+    pub min_images: i32,
+    pub min_shelf_life_days: Option<i32>,
+}
+
+/// A chain's listing rules to set (empty lists and nulls clear them).
+#[derive(async_graphql::InputObject)]
+pub struct ListingRequirementsInput {
+    /// Among gtin, description, nameEn, netContent, shelfLifeDays,
+    /// ingredients, storage, usage, warnings, packageWeightGrams.
+    pub required_fields: Vec<String>,
+    pub min_images: Option<i32>,
+    pub min_shelf_life_days: Option<i32>,
+}
+
 /// The calling partner and what its token may do.
 pub struct ViewerNode(pub Viewer);
 
@@ -46,6 +65,20 @@ pub struct PartnerNode(pub partner::Model);
 impl PartnerNode {
     pub(crate) async fn id(&self) -> ID {
         ids::encode(Kind::Partner, self.0.id)
+    }
+    /// A retail chain's own listing rules, if set (`setListingRequirements`).
+    async fn listing_requirements(&self) -> Option<ListingRequirements> {
+        crate::domain::catalog::completeness::Requirements::of(&self.0).map(|r| {
+            ListingRequirements {
+                required_fields: r.required_fields,
+                min_images: r.min_images as i32,
+                min_shelf_life_days: r.min_shelf_life_days,
+            }
+        })
+    }
+    /// The producer a PRODUCER partner writes for.
+    async fn producer_id(&self) -> Option<ID> {
+        self.0.producer_id.map(|p| ids::encode(Kind::Producer, p))
     }
     /// Stable partner code, the `sub` of its tokens (e.g. `aeon-vn`).
     async fn code(&self) -> &str {

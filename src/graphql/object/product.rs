@@ -4,12 +4,13 @@ use entity::{producer, product};
 
 use crate::auth::Scope;
 use crate::domain::catalog::StockLevel;
+use crate::domain::catalog::completeness::Requirements;
 use crate::domain::pricing;
 use crate::error::AppError;
 use crate::graphql::cost;
 use crate::graphql::guard::ScopeGuard;
 use crate::graphql::loader::{
-    AvailableLoader, CertificatesLoader, ImagesLoader, OfferLoader, ProducerLoader,
+    AvailableLoader, CertificatesLoader, ImagesLoader, OfferLoader, PartnerLoader, ProducerLoader,
     ProductsByProducerLoader, StockLoader,
 };
 use crate::graphql::object::location::LocationNode;
@@ -210,7 +211,28 @@ impl ProductNode {
     }
     /// What the product still lacks before it can be listed: the label
     /// content the law requires, a certificate in force, an image.
-    async fn completeness(&self, ctx: &Context<'_>) -> async_graphql::Result<Completeness> {
+    ///
+    /// A retail chain is measured against its own listing rules too; the
+    /// operator and producers may name a chain with `partnerId`.
+    async fn completeness(
+        &self,
+        ctx: &Context<'_>,
+        partner_id: Option<ID>,
+    ) -> async_graphql::Result<Completeness> {
+        let viewer = crate::graphql::context::viewer(ctx)?;
+        let chain = match partner_id {
+            _ if viewer.partner.kind == entity::enums::PartnerKind::RetailChain => {
+                Requirements::of(&viewer.partner)
+            }
+            None => None,
+            Some(id) => {
+                let id = ids::decode(Kind::Partner, &id, "partnerId")?;
+                crate::graphql::context::loader::<PartnerLoader>(ctx)?
+                    .load_one(id)
+                    .await?
+                    .and_then(|p| Requirements::of(&p))
+            }
+        };
         let loader = crate::graphql::context::loader::<ProducerLoader>(ctx)?;
         let maker = loader
             .load_one(self.0.producer_id)
@@ -220,11 +242,12 @@ impl ProductNode {
             .load_one(self.0.id)
             .await?
             .map_or(0, |i| i.len());
-        Ok(crate::domain::catalog::completeness::measure(
+        Ok(crate::domain::catalog::completeness::measure_for(
             &self.0,
             &maker,
             images,
             crate::domain::clock::business_today(),
+            chain.as_ref(),
         )
         .into())
     }

@@ -45,6 +45,16 @@ pub enum CertificateStatus {
     Expired,
 }
 
+impl From<CertificateStatus> for Status {
+    fn from(s: CertificateStatus) -> Self {
+        match s {
+            CertificateStatus::Valid => Status::Valid,
+            CertificateStatus::Expiring => Status::Expiring,
+            CertificateStatus::Expired => Status::Expired,
+        }
+    }
+}
+
 impl From<Status> for CertificateStatus {
     fn from(s: Status) -> Self {
         match s {
@@ -151,6 +161,8 @@ pub enum CompletenessRule {
     Certificate,
     /// At least one product image.
     Images,
+    /// A retail chain's own listing rule.
+    Listing,
 }
 
 /// One thing a product lacks.
@@ -188,6 +200,7 @@ impl From<completeness::Completeness> for Completeness {
                         completeness::Rule::FoodLabel => CompletenessRule::FoodLabel,
                         completeness::Rule::Certificate => CompletenessRule::Certificate,
                         completeness::Rule::Images => CompletenessRule::Images,
+                        completeness::Rule::Listing => CompletenessRule::Listing,
                     },
                     message: m.message.to_owned(),
                 })

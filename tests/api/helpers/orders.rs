@@ -37,7 +37,7 @@ pub async fn store_of(app: &TestApp, partner: &str) -> Value {
 /// (id, minOrderQuantity, wholesalePrice) of the first `n` products.
 pub async fn products(app: &TestApp, n: i64) -> Vec<(Value, i64, i64)> {
     let res = app
-        .gql_as("aeon-vn", "catalog:read", "query($n: Int) { products(first: $n) { nodes { id minOrderQuantity wholesalePrice } } }", json!({ "n": n }))
+        .gql_as("aeon-vn", "catalog:read", "query($n: Int) { products(first: $n, filter: { orderable: true }) { nodes { id minOrderQuantity wholesalePrice } } }", json!({ "n": n }))
         .await;
     res.expect_data()["products"]["nodes"]
         .as_array()

@@ -644,3 +644,46 @@ async fn listing_rules_are_each_chains_own_and_filters_find_what_lapses() {
         "every public product has a certificate"
     );
 }
+
+/// The hub's work list counts what is ready and what is missing; a
+/// producer sees its own producer's only.
+#[tokio::test]
+async fn catalog_quality_is_the_hubs_work_list() {
+    let app = TestApp::new().await;
+    let (mine, theirs) = producers(&app).await;
+    producer_partner(&app, "htx-q", &mine).await;
+    app.gql_as("htx-q", PRODUCER_SCOPES, CREATE, new_product(&mine, "Q-1"))
+        .await
+        .expect_data();
+    let q = "query($p: ID) { catalogQuality(producerId: $p) { products ready missingByField { field count } certificatesExpiring certificatesExpired } }";
+    let res = app
+        .gql_as("hanoi-ocop-hub", OPERATOR_SCOPES, q, json!({ "p": mine }))
+        .await;
+    let mine_q = res.expect_data()["catalogQuality"].clone();
+    let res = app
+        .gql_as("htx-q", PRODUCER_SCOPES, q, json!({ "p": theirs }))
+        .await;
+    assert_eq!(
+        res.expect_data()["catalogQuality"],
+        mine_q,
+        "a producer is held to its own"
+    );
+    let products = mine_q["products"].as_i64().unwrap_or(0);
+    assert!(products >= 2, "{mine_q}");
+    assert!(
+        mine_q["ready"].as_i64().unwrap_or(99) < products,
+        "the draft is not ready"
+    );
+    let fields = mine_q["missingByField"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        fields
+            .iter()
+            .any(|f| f["field"] == "images" && f["count"].as_i64() >= Some(1)),
+        "{mine_q}"
+    );
+    let res = app.gql_as("aeon-vn", ALL_RETAIL_SCOPES, q, json!({})).await;
+    assert_eq!(res.code(), Some("FORBIDDEN"));
+}

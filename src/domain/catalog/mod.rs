@@ -8,6 +8,7 @@ pub mod certificates;
 pub mod completeness;
 pub mod images;
 pub mod listing;
+pub mod quality;
 pub mod review;
 pub mod write;
 

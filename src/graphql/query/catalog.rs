@@ -23,6 +23,37 @@ pub struct CatalogQuery;
 
 #[Object]
 impl CatalogQuery {
+    /// The hub's work list (`catalog:write`): products ready to list,
+    /// what is missing most, and certificates lapsing, for one producer or
+    /// province (the operator: any; a producer: its own).
+    #[graphql(guard = "ScopeGuard(Scope::CatalogWrite)", complexity = 200)]
+    async fn catalog_quality(
+        &self,
+        ctx: &Context<'_>,
+        producer_id: Option<ID>,
+        province: Option<String>,
+    ) -> async_graphql::Result<CatalogQuality> {
+        let producer = producer_id
+            .map(|id| ids::decode(Kind::Producer, &id, "producerId"))
+            .transpose()?;
+        let q = catalog::quality::quality(db(ctx)?, viewer(ctx)?, producer, province.as_deref())
+            .await?;
+        Ok(CatalogQuality {
+            products: q.products as i32,
+            ready: q.ready as i32,
+            missing_by_field: q
+                .missing_by_field
+                .into_iter()
+                .map(|(field, count)| FieldCount {
+                    field,
+                    count: count as i32,
+                })
+                .collect(),
+            certificates_expiring: q.certificates_expiring as i32,
+            certificates_expired: q.certificates_expired as i32,
+        })
+    }
+
     /// Warehouses and distribution points that hold stock.
     #[graphql(guard = "ScopeGuard(Scope::CatalogRead)")]
     async fn locations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<LocationNode>> {
@@ -174,4 +205,25 @@ async fn single(
 ) -> async_graphql::Result<Option<ProductNode>> {
     prime_products(ctx, std::slice::from_ref(&product), Shape::Single).await?;
     Ok(Some(ProductNode(product)))
+}
+
+/// How complete a part of the catalogue is.
+#[derive(async_graphql::SimpleObject)]
+pub struct CatalogQuality {
+    pub products: i32,
+    /// Products that lack nothing the label law, a certificate and an
+    /// image require.
+    pub ready: i32,
+    /// Each missing field with the number of products missing it, most
+    /// missed first.
+    pub missing_by_field: Vec<FieldCount>,
+    /// Certificates lapsing within 90 days.
+    pub certificates_expiring: i32,
+    pub certificates_expired: i32,
+}
+
+#[derive(async_graphql::SimpleObject)]
+pub struct FieldCount {
+    pub field: String,
+    pub count: i32,
 }

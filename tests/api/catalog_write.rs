@@ -687,3 +687,32 @@ async fn catalog_quality_is_the_hubs_work_list() {
     let res = app.gql_as("aeon-vn", ALL_RETAIL_SCOPES, q, json!({})).await;
     assert_eq!(res.code(), Some("FORBIDDEN"));
 }
+
+/// A product write costs a handful of statements, whatever the size of
+/// the catalogue (no statement reads more than the product and its
+/// producer): within the budget of the other mutations.
+#[tokio::test]
+async fn product_writes_take_few_statements() {
+    let app = TestApp::new().await;
+    let (mine, _) = producers(&app).await;
+    let token = app.token("hanoi-ocop-hub", OPERATOR_SCOPES);
+    app.reset_statements();
+    let res = app
+        .gql(Some(&token), CREATE, new_product(&mine, "COUNT-1"))
+        .await;
+    let id = res.expect_data()["createProduct"]["id"].clone();
+    let created = app.statement_count();
+    app.reset_statements();
+    app.gql(
+        Some(&token),
+        UPDATE,
+        json!({ "id": id, "v": 1, "in": { "nameEn": "Counted honey", "shelfLifeDays": 365 } }),
+    )
+    .await
+    .expect_data();
+    let updated = app.statement_count();
+    // begin, producer, insert, audit, commit (+ the partner lookup);
+    // begin, product, producer, update, audit, read back, commit.
+    assert!(created <= 8, "createProduct: {created} statements");
+    assert!(updated <= 9, "updateProduct: {updated} statements");
+}

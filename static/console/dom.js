@@ -25,15 +25,22 @@ export function field(label, control) {
   return el('div', { class: 'field' }, el('label', { for: control.id, text: label }), control);
 }
 
+// An error replaces whatever notice was showing, and a notice an error:
+// the newest outcome is the one on screen.
 export function showError(message) {
   $('error').textContent = message;
   $('error').hidden = !message;
+  if (message) {
+    clearTimeout(noticeTimer);
+    $('notice').hidden = true;
+  }
 }
 
 let noticeTimer = 0;
 export function showNotice(message) {
   $('notice').textContent = message;
   $('notice').hidden = !message;
+  if (message) $('error').hidden = true;
   clearTimeout(noticeTimer);
   if (message) noticeTimer = setTimeout(() => { $('notice').hidden = true; }, 8000);
 }

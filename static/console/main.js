@@ -16,8 +16,14 @@ const TOKEN_KEY = 'ocop.token';
 // After a drop the order feed resumes from its cursor; stock changes have
 // no cursor, so the stock view is read again.
 let dropped = false;
+// Up, down, or not started (null): kept so a language switch redraws it.
+let liveUp = null;
+const showLive = () => {
+  $('live').textContent = liveUp === null ? '' : t(liveUp ? 'live' : 'offline');
+};
 const live = new Live((up) => {
-  $('live').textContent = up ? t('live') : t('offline');
+  liveUp = up;
+  showLive();
   if (up && dropped && loaded.has('stock')) reloadStock();
   dropped = !up;
 });
@@ -33,6 +39,8 @@ const VIEWS = {
 const loaded = new Set();
 
 function show(view) {
+  // Nothing to show, and no request to send, before a token is in.
+  if (!session.token) return;
   for (const b of $('tabs').querySelectorAll('button')) {
     b.setAttribute('aria-current', String(b.dataset.view === view));
   }
@@ -63,7 +71,8 @@ function signOut(message = '') {
   for (const id of ['home', 'signout', 'tabs']) $(id).hidden = true;
   for (const name of Object.keys(VIEWS)) $(`view-${name}`).hidden = true;
   $('who').textContent = '';
-  $('live').textContent = '';
+  liveUp = null;
+  showLive();
   showError(message);
   $('token').focus();
 }
@@ -123,6 +132,7 @@ function applyLanguage() {
   $('lang').textContent = lang === 'vi' ? 'EN' : 'VI';
   $('lang').setAttribute('aria-label', lang === 'vi' ? 'English' : 'Tiếng Việt');
   $('tabs').setAttribute('aria-label', t('views'));
+  showLive();
   if (!session.viewer) return;
   showSession();
   renderBuyer();

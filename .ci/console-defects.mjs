@@ -65,7 +65,9 @@ try {
   assert.match(await buyer.textContent('#error'), /ít nhất \d+, theo bội số của \d+/, 'the console says why');
   assert.equal(await qty.evaluate((i) => i.validationMessage === '' || i.form.noValidate), true, 'no browser bubble');
 
-  // 2. A notice, then an error: only the error shows.
+  // 2. A notice, then an error (the server's INSUFFICIENT_STOCK): only the error shows.
+  await buyer.fill('#reference', `PO-DEFECTS-${Date.now()}`);
+  await buyer.locator('#reference').dispatchEvent('change');
   await buyer.evaluate(() => {
     const n = document.getElementById('notice');
     n.textContent = 'Đã đặt đơn X.';
@@ -80,8 +82,7 @@ try {
   await qty.fill(String(offer.data.products.nodes[0].offer.quantityIncrement * 50000));
   await qty.dispatchEvent('change');
   await buyer.click('#place');
-  await buyer.waitForFunction(() => !document.getElementById('error').hidden
-    && document.getElementById('error').textContent.length > 0, null, WAIT);
+  await buyer.waitForFunction(() => /Không đủ hàng/.test(document.getElementById('error').textContent), null, WAIT);
   assert.equal(await buyer.locator('#notice').isVisible(), false, 'the error replaced the notice');
 
   // 4. At 390 px the report figures fit.

@@ -33,7 +33,7 @@ macro_rules! script {
 
 /// Every file the page loads: ES modules importing each other by relative
 /// path, so they all live under the same versioned directory.
-static ASSETS: [Asset; 10] = [
+static ASSETS: [Asset; 11] = [
     script!("main.js"),
     script!("api.js"),
     script!("dom.js"),
@@ -43,6 +43,7 @@ static ASSETS: [Asset; 10] = [
     script!("stock.js"),
     script!("reports.js"),
     script!("partners.js"),
+    script!("catalog.js"),
     Asset {
         name: "console.css",
         content_type: CSS,

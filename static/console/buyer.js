@@ -158,6 +158,9 @@ async function placeOrder() {
       return showError(t('quantityRule', { p: l.name, m: l.min, i: l.inc }));
     }
   }
+  // The form is checked here, in the console's words, not by the browser.
+  if (!draft.reference?.trim()) return showError(t('referenceNeeded'));
+  if (!draft.delivery) return showError(t('deliveryNeeded'));
   $('place').disabled = true;
   try {
     const data = await gql(`mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { replayed order { id buyerReference } } }`,

@@ -10,6 +10,7 @@ import { initOrders, startOrders, renderOrders, resetOrders, refreshOrder, order
 import { initStock, startStock, renderStock, resetStock, reloadStock } from './stock.js';
 import { initReports, loadReports, renderReports, resetReports } from './reports.js';
 import { initPartners, loadPartners, renderPartners, resetPartners } from './partners.js';
+import { initCatalog, loadCatalog, renderCatalog, resetCatalog } from './catalog.js';
 
 const TOKEN_KEY = 'ocop.token';
 
@@ -35,6 +36,7 @@ const VIEWS = {
   stock: () => has('reports:read') && has('catalog:read'),
   reports: () => has('reports:read'),
   partners: () => has('partners:admin'),
+  catalogue: () => has('catalog:write'),
 };
 const loaded = new Set();
 
@@ -53,6 +55,7 @@ function show(view) {
   if (view === 'stock') startStock(live);
   if (view === 'reports') loadReports();
   if (view === 'partners') loadPartners();
+  if (view === 'catalogue') loadCatalog();
 }
 
 function signOut(message = '') {
@@ -67,6 +70,7 @@ function signOut(message = '') {
   resetStock();
   resetReports();
   resetPartners();
+  resetCatalog();
   $('signin').hidden = false;
   for (const id of ['home', 'signout', 'tabs']) $(id).hidden = true;
   for (const name of Object.keys(VIEWS)) $(`view-${name}`).hidden = true;
@@ -85,7 +89,7 @@ async function signIn(token) {
   Object.assign(session, { token, claims, viewer: null });
   sessionStorage.setItem(TOKEN_KEY, token);
   try {
-    session.viewer = (await gql('{ viewer { partner { code name stores { id code name } } scopes } }')).viewer;
+    session.viewer = (await gql('{ viewer { partner { code name kind producerId stores { id code name } } scopes } }')).viewer;
   } catch (e) {
     if (session.token) showError(e.message);
     return;
@@ -104,7 +108,8 @@ async function signIn(token) {
   const open = Object.keys(VIEWS).filter((v) => VIEWS[v]());
   const saved = sessionStorage.getItem('ocop.view');
   const first = open.includes(saved) ? saved
-    : canOrder() ? 'buy' : has('fulfillment:write') && open.includes('orders') ? 'orders' : open[0];
+    : canOrder() ? 'buy' : has('fulfillment:write') && open.includes('orders') ? 'orders'
+      : session.viewer.partner.kind === 'PRODUCER' && open.includes('catalogue') ? 'catalogue' : open[0];
   if (first) {
     show(first);
     $('tabs').querySelector(`button[data-view="${first}"]`).focus();
@@ -142,6 +147,7 @@ function applyLanguage() {
   renderStock();
   renderReports();
   renderPartners();
+  renderCatalog();
 }
 
 initBuyer((id) => has('orders:read') && refreshOrder(id));
@@ -149,6 +155,7 @@ initOrders();
 initStock();
 initReports();
 initPartners();
+initCatalog();
 $('signin-form').addEventListener('submit', (e) => {
   e.preventDefault();
   const token = $('token').value.trim();

@@ -1,0 +1,141 @@
+// The catalogue in the console, end to end in headless Chromium: a
+// producer on a phone completes its draft (label fields, a photo from the
+// camera input) and submits it; the hub rejects it once with a reason,
+// which the producer reads, then approves it; a chain's buyer finds it in
+// the catalogue and orders it. No page reports an error.
+//
+//   OCOP_BASE=... OCOP_OPERATOR_TOKEN=<catalog:write partners:admin inventory:write>
+//   OCOP_PRODUCER_TOKEN=<htx-ci-console> OCOP_TOKEN=<buyer> node .ci/catalogue-console.mjs <node_modules dir>
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+
+const require = createRequire(path.join(path.resolve(process.argv[2]), 'x.js'));
+const { chromium } = require('playwright-core');
+const base = process.env.OCOP_BASE;
+const WAIT = { timeout: 15000 };
+const SKU = `CI-HONEY-${Date.now()}`;
+const NAME = 'Mật ong hoa nhãn Hưng Yên CI';
+
+async function api(token, query, variables = {}) {
+  const r = await fetch(`${base}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await r.json();
+  assert.ok(!body.errors, JSON.stringify(body.errors));
+  return body.data;
+}
+const hub = process.env.OCOP_OPERATOR_TOKEN;
+
+// The hub onboards the producer's account and the draft's certificate.
+const { producers, locations } = await api(hub, '{ producers(first: 1) { nodes { id } } locations { id } }');
+const producerId = producers.nodes[0].id;
+await api(hub, `mutation($p: ID!) { createPartner(input: { code: "htx-ci-console", name: "HTX CI", kind: PRODUCER,
+  producerId: $p, grants: ["catalog:read", "catalog:write"] }) { id } }`, { p: producerId });
+const draft = (await api(process.env.OCOP_PRODUCER_TOKEN, `mutation($in: CreateProductInput!) { createProduct(input: $in) { id } }`,
+  { in: { producerId, sku: SKU, nameVi: NAME, nameEn: 'Hung Yen longan honey', category: 'FOOD', unit: 'chai',
+    packSize: 12, wholesalePrice: 180000, minOrderQuantity: 12 } })).createProduct;
+await api(hub, `mutation($id: ID!) { recordCertificate(productId: $id, input: { number: "HY-OCOP-CI-1", stars: 4,
+  issuedOn: "2026-06-01", expiresOn: "2029-05-31" }) { status } }`, { id: draft.id });
+
+// A PNG header is what the gateway judges an image by.
+function png(w, h) {
+  const b = Buffer.alloc(45);
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]).copy(b, 0);
+  b.write('IHDR', 12);
+  b.writeUInt32BE(w, 16);
+  b.writeUInt32BE(h, 20);
+  Buffer.from([8, 2, 0, 0, 0, 0x90, 0x77, 0x53, 0xde, 0, 0, 0, 0]).copy(b, 24);
+  b.write('IEND', 37);
+  Buffer.from([0xae, 0x42, 0x60, 0x82]).copy(b, 41);
+  return b;
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+});
+const problems = [];
+async function signedIn(token, viewport) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  await page.goto(`${base}/console`);
+  await page.fill('#token', token);
+  await page.click('#signin-form button');
+  await page.waitForSelector('#home:not([hidden])', WAIT);
+  return page;
+}
+const card = (page) => page.locator(`#my-products li[data-sku="${SKU}"]`);
+try {
+  // The producer, on a phone: its products, with what is missing.
+  const producer = await signedIn(process.env.OCOP_PRODUCER_TOKEN, { width: 390, height: 844 });
+  await producer.waitForSelector('#view-catalogue:not([hidden])', WAIT);
+  await card(producer).waitFor(WAIT);
+  assert.match(await card(producer).textContent(), /Thiếu thành phần/, 'the gaps in sentences');
+  await card(producer).locator('button.edit').click();
+  await producer.fill('#f-net-value', '0.5');
+  await producer.selectOption('#f-net-unit', 'L');
+  await producer.fill('#f-shelf', '720');
+  await producer.fill('#f-ingredients', 'Mật ong hoa nhãn 100%');
+  await producer.fill('#f-storage', 'Nơi khô ráo, tránh ánh nắng');
+  await producer.fill('#f-usage', 'Pha với nước ấm');
+  assert.equal(await producer.getAttribute('#f-photo', 'capture'), 'environment', 'opens the camera on a phone');
+  await producer.setInputFiles('#f-photo', { name: 'photo.jpg', mimeType: 'image/jpeg', buffer: png(1200, 900) });
+  await producer.click('#product-edit button[type="submit"]');
+  await producer.waitForFunction((sku) => document.querySelector(`#my-products li[data-sku="${sku}"]`)
+    ?.textContent.includes('100%'), SKU, WAIT);
+  await card(producer).locator('button.submit').click();
+  await producer.waitForFunction((sku) => document.querySelector(`#my-products li[data-sku="${sku}"]`)
+    ?.textContent.includes('Chờ duyệt'), SKU, WAIT);
+  assert.ok(await producer.evaluate(() => document.documentElement.scrollWidth <= 390), 'fits the phone');
+
+  // The hub's review queue: a rejection needs a reason.
+  const operator = await signedIn(hub, { width: 1280, height: 900 });
+  await operator.click('#tabs button[data-view="catalogue"]');
+  await card(operator).waitFor(WAIT);
+  await card(operator).locator('button.reject').click();
+  await operator.waitForSelector('#error:not([hidden])', WAIT);
+  await card(operator).locator('input.reason').fill('Ảnh nhãn sau còn thiếu');
+  await card(operator).locator('button.reject').click();
+  await card(operator).waitFor({ state: 'detached', ...WAIT });
+
+  // The producer reads why, and submits again.
+  await producer.reload();
+  await card(producer).waitFor(WAIT);
+  assert.match(await card(producer).textContent(), /Bị từ chối vì: Ảnh nhãn sau còn thiếu/);
+  await card(producer).locator('button.submit').click();
+  await producer.waitForFunction((sku) => document.querySelector(`#my-products li[data-sku="${sku}"]`)
+    ?.textContent.includes('Chờ duyệt'), SKU, WAIT);
+
+  await operator.reload();
+  await operator.click('#tabs button[data-view="catalogue"]');
+  await card(operator).locator('button.approve').click();
+  await card(operator).waitFor({ state: 'detached', ...WAIT });
+
+  // A chain's buyer finds it and orders it.
+  await api(hub, `mutation($p: ID!, $l: ID!) { receiveStock(input: { productId: $p, locationId: $l, quantity: 120 }) { onHand } }`,
+    { p: draft.id, l: locations[0].id });
+  const buyer = await signedIn(process.env.OCOP_TOKEN, { width: 1280, height: 900 });
+  await buyer.fill('#search', 'mat ong hoa nhan hung yen ci');
+  await buyer.click('#search-form button');
+  await buyer.waitForSelector('#results:not([hidden])', WAIT);
+  assert.match(await buyer.textContent('#results tbody tr:first-child'), /Mật ong hoa nhãn Hưng Yên CI/);
+  await buyer.click('#results tbody tr:first-child button.add');
+  await buyer.click('#place');
+  await buyer.waitForSelector('#error:not([hidden])', WAIT);
+  assert.match(await buyer.textContent('#error'), /số đơn \(PO\)/, 'the console asks for the PO number itself');
+  await buyer.fill('#reference', `PO-${SKU}`);
+  await buyer.locator('#reference').dispatchEvent('change');
+  await buyer.click('#place');
+  await buyer.waitForSelector('#notice:not([hidden])', WAIT)
+    .catch(async () => assert.fail(`not placed: ${await buyer.textContent('#error')}`));
+  assert.match(await buyer.textContent('#notice'), /Đã đặt đơn/);
+  assert.deepEqual(problems, [], 'no page reports an error');
+  console.log(`catalogue console: ${SKU} completed on a phone, rejected once, approved, ordered by a chain`);
+} finally {
+  await browser.close();
+}

@@ -530,24 +530,7 @@ async fn chains_cannot_be_granted_catalogue_writes() {
 #[tokio::test]
 async fn listing_rules_are_each_chains_own_and_filters_find_what_lapses() {
     let app = TestApp::new().await;
-    let partner_id = |code: &'static str| {
-        let app = &app;
-        async move {
-            app.gql_as(
-                "hanoi-ocop-hub",
-                OPERATOR_SCOPES,
-                "{ partners(first: 20) { nodes { id code } } }",
-                json!({}),
-            )
-            .await
-            .expect_data()["partners"]["nodes"]
-                .as_array()
-                .and_then(|ps| ps.iter().find(|p| p["code"] == code))
-                .map(|p| p["id"].clone())
-                .expect("partner")
-        }
-    };
-    let aeon = partner_id("aeon-vn").await;
+    let aeon = partner_id(&app, "aeon-vn").await;
     let res = app
         .gql_as(
             "hanoi-ocop-hub",

@@ -679,23 +679,6 @@ async fn suspension_and_revocation_close_open_streams_at_once() {
         Backend::Sqlite => app.router.clone(),
     };
     let operator = app.token("hanoi-ocop-hub", OPERATOR_SCOPES);
-    let id_of = |code: &'static str| {
-        let app = &app;
-        async move {
-            app.gql_as(
-                "hanoi-ocop-hub",
-                OPERATOR_SCOPES,
-                "{ partners(first: 20) { nodes { id code } } }",
-                json!({}),
-            )
-            .await
-            .expect_data()["partners"]["nodes"]
-                .as_array()
-                .and_then(|ps| ps.iter().find(|p| p["code"] == code))
-                .map(|p| p["id"].clone())
-                .expect("partner")
-        }
-    };
     for (partner, mutation) in [
         (
             "winmart",
@@ -720,7 +703,7 @@ async fn suspension_and_revocation_close_open_streams_at_once() {
             &through,
             Some(&operator),
             mutation,
-            json!({ "id": id_of(partner).await }),
+            json!({ "id": partner_id(&app, partner).await }),
         )
         .await;
         res.expect_data();

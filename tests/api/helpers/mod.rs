@@ -397,24 +397,7 @@ impl TestApp {
     /// Sends any request to the router; a body that is not JSON is kept as
     /// a string.
     pub async fn send(&self, request: Request<Body>) -> GqlResponse {
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("router never fails");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), 16 * 1024 * 1024)
-            .await
-            .expect("read body");
-        let body = serde_json::from_slice(&bytes)
-            .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()));
-        GqlResponse {
-            status,
-            headers,
-            body,
-        }
+        send_to(&self.router, request).await
     }
 
     /// The id of the first location (by code).
@@ -519,9 +502,15 @@ pub async fn gql_on(
         builder = builder.header("authorization", format!("Bearer {token}"));
     }
     let body = json!({ "query": query, "variables": variables }).to_string();
+    send_to(router, builder.body(Body::from(body)).expect("request")).await
+}
+
+/// Sends any request into `router`; a body that is not JSON is kept as a
+/// string.
+pub async fn send_to(router: &Router, request: Request<Body>) -> GqlResponse {
     let response = router
         .clone()
-        .oneshot(builder.body(Body::from(body)).expect("request"))
+        .oneshot(request)
         .await
         .expect("router never fails");
     let status = response.status();
@@ -536,4 +525,20 @@ pub async fn gql_on(
         headers,
         body,
     }
+}
+
+/// The global id of the partner `code` (read as the operator).
+pub async fn partner_id(app: &TestApp, code: &str) -> Value {
+    app.gql_as(
+        "hanoi-ocop-hub",
+        OPERATOR_SCOPES,
+        "{ partners(first: 100) { nodes { id code } } }",
+        json!({}),
+    )
+    .await
+    .expect_data()["partners"]["nodes"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["code"] == code))
+        .map(|p| p["id"].clone())
+        .expect("partner")
 }

@@ -6,8 +6,10 @@
 
 pub mod certificates;
 pub mod completeness;
+mod fields;
 pub mod images;
 pub mod listing;
+mod producers;
 pub mod quality;
 pub mod review;
 pub mod write;

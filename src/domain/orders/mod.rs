@@ -20,6 +20,7 @@ mod acknowledge;
 mod allocations;
 mod deliver;
 mod lifecycle;
+mod orderable;
 mod place;
 mod ship;
 mod tail_pg;

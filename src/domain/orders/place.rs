@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Days, NaiveDate};
-use entity::enums::{OrderStatus, ProductStatus};
+use entity::enums::OrderStatus;
 use entity::{
     inventory_level, location, order_allocation, order_line, product, purchase_order, store,
 };
@@ -310,28 +310,7 @@ async fn price_lines(
         let product = products
             .remove(product_id)
             .ok_or_else(|| AppError::not_found("product"))?;
-        // Only an ACTIVE product whose certificate is in force today (the
-        // business day) is sold; orders already placed are not touched.
-        let line = || ids::encode(ids::Kind::Product, product.id).0;
-        if product.status != ProductStatus::Active {
-            return Err(AppError::bad_field(
-                format!("input.lines.{n}.productId"),
-                format!("{} is not on sale and cannot be ordered", product.sku),
-            )
-            .with("reason", "NOT_ORDERABLE")
-            .with("productId", line()));
-        }
-        if product.certificate_expires_on < today {
-            return Err(AppError::bad_field(
-                format!("input.lines.{n}.productId"),
-                format!(
-                    "{}'s OCOP certificate expired on {}: it cannot be ordered until it is renewed",
-                    product.sku, product.certificate_expires_on
-                ),
-            )
-            .with("reason", "CERTIFICATE_EXPIRED")
-            .with("productId", line()));
-        }
+        super::orderable::check(&product, today, n)?;
         // What this partner pays, with its quantity rules (domain::pricing).
         let offer = offers
             .get(&product.id)

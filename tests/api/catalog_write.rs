@@ -698,4 +698,13 @@ async fn product_writes_take_few_statements() {
     // begin, product, producer, update, audit, read back, commit.
     assert!(created <= 8, "createProduct: {created} statements");
     assert!(updated <= 9, "updateProduct: {updated} statements");
+    // A renamed product is found by its new name.
+    let res = app
+        .gql(
+            Some(&token),
+            "{ products(filter: { search: \"counted honey\" }) { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.expect_data()["products"]["nodes"][0]["id"], id);
 }

@@ -71,25 +71,26 @@ pub(crate) async fn writable_product(
         .ok_or_else(|| AppError::not_found("product"))
 }
 
-async fn search_text_for(
-    db: &impl ConnectionTrait,
-    row: &product::ActiveModel,
-    producer_id: i64,
-) -> AppResult<String> {
-    let maker = producer::Entity::find_by_id(producer_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("producer"))?;
+/// The search text of `row` made by `producer_name`.
+fn search_text(row: &product::ActiveModel, producer_name: &str) -> String {
     let get = |v: &sea_orm::ActiveValue<String>| match v {
         Set(s) | sea_orm::ActiveValue::Unchanged(s) => s.clone(),
         NotSet => String::new(),
     };
-    Ok(text::product_search_text(
+    text::product_search_text(
         &get(&row.name_vi),
         &get(&row.name_en),
-        &maker.name,
+        producer_name,
         &get(&row.sku),
-    ))
+    )
+}
+
+/// Whether a write changes what search matches (names or SKU): only then
+/// is the producer read to write the search text again.
+fn changes_search(row: &product::ActiveModel) -> bool {
+    [&row.name_vi, &row.name_en, &row.sku]
+        .iter()
+        .any(|v| matches!(v, Set(_)))
 }
 
 /// Writes the audit row of a product change: the catalogue's event.
@@ -130,7 +131,13 @@ pub(crate) async fn save_versioned(
     let next = current.version + 1;
     row.version = Set(next);
     row.updated_at = Set(clock::now());
-    row.search_text = Set(search_text_for(txn, &row, current.producer_id).await?);
+    if changes_search(&row) {
+        let maker = producer::Entity::find_by_id(current.producer_id)
+            .one(txn)
+            .await?
+            .ok_or_else(|| AppError::not_found("producer"))?;
+        row.search_text = Set(search_text(&row, &maker.name));
+    }
     let updated = product::Entity::update_many()
         .set(row)
         .filter(product::Column::Id.eq(current.id))
@@ -222,7 +229,7 @@ pub async fn create_product(
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::not_found("producer"))?;
-    row.search_text = Set(search_text_for(&txn, &row, maker.id).await?);
+    row.search_text = Set(search_text(&row, &maker.name));
     let created = row.insert(&txn).await.map_err(taken)?;
     audit(
         &txn,

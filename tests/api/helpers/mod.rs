@@ -451,17 +451,7 @@ impl TestApp {
             request = request.header(*name, *value);
         }
         let request = request.body(Body::empty()).expect("request");
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("router never fails");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), 16 * 1024 * 1024)
-            .await
-            .expect("read body");
+        let (status, headers, bytes) = raw_send(&self.router, request).await;
         (
             status,
             headers,
@@ -508,6 +498,21 @@ pub async fn gql_on(
 /// Sends any request into `router`; a body that is not JSON is kept as a
 /// string.
 pub async fn send_to(router: &Router, request: Request<Body>) -> GqlResponse {
+    let (status, headers, bytes) = raw_send(router, request).await;
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()));
+    GqlResponse {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// Status, headers and body bytes of any request into `router`.
+async fn raw_send(
+    router: &Router,
+    request: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, axum::body::Bytes) {
     let response = router
         .clone()
         .oneshot(request)
@@ -518,13 +523,7 @@ pub async fn send_to(router: &Router, request: Request<Body>) -> GqlResponse {
     let bytes = axum::body::to_bytes(response.into_body(), 16 * 1024 * 1024)
         .await
         .expect("read body");
-    let body = serde_json::from_slice(&bytes)
-        .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()));
-    GqlResponse {
-        status,
-        headers,
-        body,
-    }
+    (status, headers, bytes)
 }
 
 /// The global id of the partner `code` (read as the operator).

@@ -449,6 +449,18 @@ pub struct Config {
     #[arg(long, global = true, env = "BENCH_FLOOR", default_value_t = false)]
     pub bench_floor: bool,
 
+    /// Runs the gateway's clock this many days ahead (or behind, negative),
+    /// to see what lapses: certificates, contracts, delivery dates.
+    /// Development only; refused in production.
+    #[arg(
+        long,
+        global = true,
+        env = "OCOP_CLOCK_OFFSET_DAYS",
+        default_value_t = 0,
+        allow_hyphen_values = true
+    )]
+    pub clock_offset_days: i64,
+
     /// SQLite durability: `full` (default; acknowledged writes survive
     /// power loss) or `normal` (they survive a killed process only).
     #[arg(
@@ -506,6 +518,8 @@ pub enum ConfigError {
     DevelopmentSecretOnNetwork(SocketAddr),
     #[error("BENCH_FLOOR exposes stock without authentication and is refused in production")]
     BenchFloorInProduction,
+    #[error("OCOP_CLOCK_OFFSET_DAYS moves the clock and is refused in production")]
+    ClockOffsetInProduction,
     #[error("MEDIA_DIR cannot be used: {0}")]
     Media(String),
     #[error("JWT_PUBLIC_KEY_FILE is required when JWT_ALGORITHM is {0:?}")]
@@ -553,6 +567,11 @@ impl Config {
             Environment::Development => Introspection::Public,
             Environment::Production => Introspection::Authenticated,
         })
+    }
+
+    /// How far the clock runs ahead (`OCOP_CLOCK_OFFSET_DAYS`).
+    pub fn clock_shift(&self) -> chrono::Duration {
+        chrono::Duration::days(self.clock_offset_days)
     }
 
     pub fn is_sqlite(&self) -> bool {

@@ -222,7 +222,8 @@ impl Loader<i64> for ProductsByProducerLoader {
 pub use super::context::Cached;
 
 fn cached<T: Loader<i64>>(loader: T, cache: bool) -> Cached<T> {
-    let loader = DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default());
+    let spawn = |batch| tokio::spawn(crate::domain::clock::carry(batch));
+    let loader = DataLoader::with_cache(loader, spawn, HashMapCache::default());
     loader.enable_all_cache(cache);
     loader
 }

@@ -64,6 +64,10 @@ pub fn build_app(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn_with_state(state.clone(), track_metrics))
+        .layer(middleware::from_fn_with_state(
+            state.config.clock_shift(),
+            shifted_clock,
+        ))
         .layer(
             ServiceBuilder::new()
                 .layer(middleware::from_fn(plain_request_id))
@@ -132,6 +136,11 @@ async fn time_limit(State(limit): State<Duration>, req: Request, next: Next) -> 
         }
         .into_response(),
     }
+}
+
+/// Runs the request on the gateway's clock (`domain::clock`).
+async fn shifted_clock(State(by): State<chrono::Duration>, req: Request, next: Next) -> Response {
+    crate::domain::clock::shifted(by, next.run(req)).await
 }
 
 async fn track_metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {

@@ -54,6 +54,9 @@ impl AppState {
         if config.bench_floor && config.env == config::Environment::Production {
             return Err(config::ConfigError::BenchFloorInProduction);
         }
+        if config.clock_offset_days != 0 && config.env == config::Environment::Production {
+            return Err(config::ConfigError::ClockOffsetInProduction);
+        }
         let auth = Arc::new(Authenticator::from_config(&config)?);
         let limits = SchemaLimits {
             max_depth: config.max_query_depth,

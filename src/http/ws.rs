@@ -74,28 +74,31 @@ pub async fn handler(
         .read_buffer_size(4 * 1024)
         .write_buffer_size(0);
     let agreed = ws.selected_protocol().is_some();
-    ws.on_upgrade(move |socket| async move {
-        let live = state.metrics.live.clone();
-        live.socket(1);
-        let access = state.db.partner_access().heard.subscribe();
-        let mut conn = Connection {
-            access,
-            pending: Some(pending),
-            partner_place: None,
-            state,
-            socket,
-            session: None,
-            active: HashMap::new(),
-            streams: SelectAll::new(),
-            generation: 0,
-        };
-        if agreed {
-            conn.run().await;
-        } else {
-            conn.close(4406, "Subprotocol not acceptable: use graphql-transport-ws")
-                .await;
-        }
-        live.socket(-1);
+    let shift = state.config.clock_shift();
+    ws.on_upgrade(move |socket| {
+        crate::domain::clock::shifted(shift, async move {
+            let live = state.metrics.live.clone();
+            live.socket(1);
+            let access = state.db.partner_access().heard.subscribe();
+            let mut conn = Connection {
+                access,
+                pending: Some(pending),
+                partner_place: None,
+                state,
+                socket,
+                session: None,
+                active: HashMap::new(),
+                streams: SelectAll::new(),
+                generation: 0,
+            };
+            if agreed {
+                conn.run().await;
+            } else {
+                conn.close(4406, "Subprotocol not acceptable: use graphql-transport-ws")
+                    .await;
+            }
+            live.socket(-1);
+        })
     })
 }
 

@@ -7,6 +7,7 @@ mod helpers;
 mod auth;
 mod b2b;
 mod catalog;
+mod catalog_rules;
 mod catalog_write;
 mod cli;
 mod console;

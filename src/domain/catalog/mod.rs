@@ -11,6 +11,7 @@ pub mod images;
 pub mod listing;
 mod producers;
 pub mod quality;
+mod readiness;
 pub mod review;
 pub mod write;
 
@@ -108,6 +109,10 @@ pub struct ProductFilter {
     pub certificate_status: Option<certificates::CertificateStatus>,
     /// ACTIVE with a certificate in force today (what `placeOrder` takes).
     pub orderable: Option<bool>,
+    /// Complete against the law's baseline and, when given, a chain's rules
+    /// (`Product.completeness` with no gaps).
+    pub ready: Option<bool>,
+    pub ready_rules: Option<completeness::Requirements>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -261,6 +266,11 @@ fn apply_filter(
             .add(product::Column::Status.eq(ProductStatus::Active))
             .add(product::Column::CertificateExpiresOn.gte(today));
         query = query.filter(if orderable { can } else { can.not() });
+    }
+    if let Some(ready) = filter.ready {
+        let today = crate::domain::clock::business_today();
+        let cond = readiness::ready(today, filter.ready_rules.as_ref());
+        query = query.filter(if ready { cond } else { cond.not() });
     }
     if let Some(producer_id) = filter.producer_id {
         query = query.filter(product::Column::ProducerId.eq(producer_id));

@@ -35,6 +35,10 @@ pub struct ProductFilterInput {
     /// `true`: what `placeOrder` accepts today (ACTIVE, certificate in
     /// force); `false`: the rest.
     pub orderable: Option<bool>,
+    /// `true`: nothing missing in `completeness` (the label law, a
+    /// certificate in force, an image; for a chain, its own listing rules
+    /// too); `false`: something is.
+    pub ready: Option<bool>,
 }
 
 fn stars(value: Option<i32>, field: &str) -> AppResult<Option<i16>> {
@@ -86,6 +90,8 @@ impl ProductFilterInput {
             status: self.status.map(Into::into),
             certificate_status: self.certificate_status.map(Into::into),
             orderable: self.orderable,
+            ready: self.ready,
+            ready_rules: None,
         })
     }
 }

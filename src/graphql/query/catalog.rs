@@ -87,6 +87,10 @@ impl CatalogQuery {
         let sort = order_by.unwrap_or_default().into_domain();
         let mut filter = filter.unwrap_or_default().into_domain()?;
         filter.audience = catalog::Audience::of(viewer(ctx)?);
+        if viewer(ctx)?.partner.kind == entity::enums::PartnerKind::RetailChain {
+            // A chain's `ready` is ready for it, as its `completeness` is.
+            filter.ready_rules = catalog::completeness::Requirements::of(&viewer(ctx)?.partner);
+        }
         if filter.in_stock.is_some() {
             // "In stock or not" is stock information.
             viewer(ctx)?.require(Scope::InventoryRead).map_err(|_| {

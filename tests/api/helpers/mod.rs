@@ -5,7 +5,9 @@
 
 #![allow(dead_code)]
 
+mod catalog;
 mod orders;
+pub use catalog::*;
 pub use orders::*;
 
 use std::io::Write;
@@ -350,7 +352,13 @@ impl TestApp {
     /// A second gateway on the same database with its own connection pool,
     /// as another replica would be.
     pub async fn replica(&self) -> axum::Router {
-        let config = self.state.config.clone();
+        self.replica_with(|_| {}).await
+    }
+
+    /// A replica with its configuration adjusted (a clock run ahead).
+    pub async fn replica_with(&self, adjust: impl FnOnce(&mut Config)) -> axum::Router {
+        let mut config = self.state.config.clone();
+        adjust(&mut config);
         let conn = db::connect(&config).await.expect("connect replica");
         build_app(AppState::new(config, conn).expect("replica state"))
     }

@@ -9,6 +9,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import assert from 'node:assert/strict';
+import zlib from 'node:zlib';
 
 const require = createRequire(path.join(path.resolve(process.argv[2]), 'x.js'));
 const { chromium } = require('playwright-core');
@@ -40,17 +41,31 @@ const draft = (await api(process.env.OCOP_PRODUCER_TOKEN, `mutation($in: CreateP
 await api(hub, `mutation($id: ID!) { recordCertificate(productId: $id, input: { number: "HY-OCOP-CI-1", stars: 4,
   issuedOn: "2026-06-01", expiresOn: "2029-05-31" }) { status } }`, { id: draft.id });
 
-// A PNG header is what the gateway judges an image by.
+// A real PNG (the gateway decodes every upload once, and makes its phone
+// copy): a gradient, RGB, no filtering.
 function png(w, h) {
-  const b = Buffer.alloc(45);
-  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]).copy(b, 0);
-  b.write('IHDR', 12);
-  b.writeUInt32BE(w, 16);
-  b.writeUInt32BE(h, 20);
-  Buffer.from([8, 2, 0, 0, 0, 0x90, 0x77, 0x53, 0xde, 0, 0, 0, 0]).copy(b, 24);
-  b.write('IEND', 37);
-  Buffer.from([0xae, 0x42, 0x60, 0x82]).copy(b, 41);
-  return b;
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  const rows = Buffer.alloc((w * 3 + 1) * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      rows.set([(x * 255 / w) | 0, (y * 255 / h) | 0, 128], y * (w * 3 + 1) + 1 + x * 3);
+    }
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(rows)), chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 const browser = await chromium.launch({

@@ -119,6 +119,36 @@ pub struct Config {
     #[arg(long, global = true, env = "MEDIA_DIR", default_value = "media")]
     pub media_dir: std::path::PathBuf,
 
+    /// Keeps product images in this S3-compatible bucket instead of
+    /// `MEDIA_DIR`, so every replica shares them.
+    #[arg(long, global = true, env = "MEDIA_S3_BUCKET")]
+    pub media_s3_bucket: Option<String>,
+
+    /// The bucket's endpoint, for S3-compatible stores (MinIO, R2, moto);
+    /// AWS's own when unset. `http://` is allowed for a local store.
+    #[arg(long, global = true, env = "MEDIA_S3_ENDPOINT")]
+    pub media_s3_endpoint: Option<String>,
+
+    #[arg(
+        long,
+        global = true,
+        env = "MEDIA_S3_REGION",
+        default_value = "us-east-1"
+    )]
+    pub media_s3_region: String,
+
+    /// The bucket's keys; without them, the instance's role is used.
+    #[arg(long, global = true, env = "AWS_ACCESS_KEY_ID", hide_env_values = true)]
+    pub media_s3_access_key_id: Option<String>,
+
+    #[arg(
+        long,
+        global = true,
+        env = "AWS_SECRET_ACCESS_KEY",
+        hide_env_values = true
+    )]
+    pub media_s3_secret_access_key: Option<Secret>,
+
     /// HS256 signing secret, at least 32 bytes. Required in production with HS256.
     #[arg(long, global = true, env = "JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<Secret>,
@@ -520,7 +550,7 @@ pub enum ConfigError {
     BenchFloorInProduction,
     #[error("OCOP_CLOCK_OFFSET_DAYS moves the clock and is refused in production")]
     ClockOffsetInProduction,
-    #[error("MEDIA_DIR cannot be used: {0}")]
+    #[error("the media store cannot be used: {0}")]
     Media(String),
     #[error("JWT_PUBLIC_KEY_FILE is required when JWT_ALGORITHM is {0:?}")]
     MissingPublicKey(JwtAlgorithm),

@@ -16,6 +16,7 @@ pub mod ids;
 pub mod live;
 pub mod media;
 pub mod metrics;
+pub mod outbound;
 pub mod partner_cache;
 pub mod rate_limit;
 pub mod recent;

@@ -11,6 +11,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    ocop_gateway::outbound::install_crypto();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

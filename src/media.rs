@@ -2,8 +2,12 @@
 //! never from the header the client sends), how large it claims to be
 //! (read from the image header before anything is decoded, so a
 //! decompression bomb costs nothing), and where it is kept (an
-//! `object_store`: a local directory by default). Files are
-//! content-addressed by SHA-256, so one file uploaded twice is one object.
+//! `object_store`: a local directory by default, an S3-compatible bucket
+//! when `MEDIA_S3_BUCKET` is set). Files are content-addressed by SHA-256,
+//! so one file uploaded twice is one object. An accepted file is then
+//! decoded once, within a memory budget and one at a time: a file that
+//! does not decode whole is refused, and a phone copy (`PHONE_SIDE`) is
+//! made from it.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -18,6 +22,13 @@ use sha2::{Digest, Sha256};
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;
 /// Largest side, in pixels, as the header states it.
 pub const MAX_SIDE: usize = 8_000;
+/// The phone copy's longest side.
+pub const PHONE_SIDE: u32 = 480;
+/// What one decode may allocate: an 8,000 px square in RGBA, and a margin.
+const DECODE_BUDGET: u64 = 8_000 * 8_000 * 4 + 16 * 1024 * 1024;
+
+/// One decode at a time: each may hold `DECODE_BUDGET` bytes.
+static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ImageType {
@@ -111,6 +122,64 @@ pub fn inspect(bytes: &[u8]) -> Result<Inspected, Refusal> {
     })
 }
 
+/// A phone-sized JPEG of an image, with its size.
+pub struct PhoneCopy {
+    pub bytes: Bytes,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Decodes an inspected file whole, and makes its phone copy when it is
+/// larger than `PHONE_SIDE`. Unreadable when the body past the header is
+/// damaged or cut short.
+pub async fn decode(bytes: Bytes, kind: ImageType) -> Result<Option<PhoneCopy>, Refusal> {
+    let _turn = DECODING.acquire().await.map_err(|_| Refusal::Unreadable)?;
+    tokio::task::spawn_blocking(move || phone_copy(&bytes, kind))
+        .await
+        .map_err(|_| Refusal::Unreadable)?
+}
+
+fn phone_copy(bytes: &[u8], kind: ImageType) -> Result<Option<PhoneCopy>, Refusal> {
+    use image::{ImageFormat, ImageReader, Limits};
+    let format = match kind {
+        ImageType::Jpeg => ImageFormat::Jpeg,
+        ImageType::Png => ImageFormat::Png,
+        ImageType::Webp => ImageFormat::WebP,
+    };
+    let mut reader = ImageReader::with_format(std::io::Cursor::new(bytes), format);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE as u32);
+    limits.max_image_height = Some(MAX_SIDE as u32);
+    limits.max_alloc = Some(DECODE_BUDGET);
+    reader.limits(limits);
+    let decoded = reader.decode().map_err(|_| Refusal::Unreadable)?;
+    if decoded.width().max(decoded.height()) <= PHONE_SIDE {
+        return Ok(None);
+    }
+    let small = decoded.thumbnail(PHONE_SIDE, PHONE_SIDE).to_rgba8();
+    // JPEG has no transparency: a transparent background becomes white,
+    // as a product photo's would be on a page.
+    let flat = image::RgbImage::from_fn(small.width(), small.height(), |x, y| {
+        let [r, g, b, a] = small.get_pixel(x, y).0;
+        let over = |c: u8| ((c as u16 * a as u16 + 255 * (255 - a as u16)) / 255) as u8;
+        image::Rgb([over(r), over(g), over(b)])
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 82)
+        .encode_image(&flat)
+        .map_err(|_| Refusal::Unreadable)?;
+    Ok(Some(PhoneCopy {
+        bytes: Bytes::from(out),
+        width: flat.width(),
+        height: flat.height(),
+    }))
+}
+
+/// Where a media id's phone copy is kept, next to the original.
+pub fn phone_key(id: &str) -> String {
+    format!("{id}.{PHONE_SIDE}.jpg")
+}
+
 /// True for a media id: 64 lower-case hex digits.
 pub fn is_id(id: &str) -> bool {
     id.len() == 64
@@ -125,6 +194,51 @@ pub fn is_id(id: &str) -> bool {
 pub struct MediaStore(Arc<dyn ObjectStore>);
 
 impl MediaStore {
+    /// The store the configuration names: a bucket when `MEDIA_S3_BUCKET`
+    /// is set, else `MEDIA_DIR`.
+    pub fn configured(config: &crate::config::Config) -> Result<Self, String> {
+        match &config.media_s3_bucket {
+            Some(bucket) => Self::s3(config, bucket),
+            None => Self::local(&config.media_dir).map_err(|e| e.to_string()),
+        }
+    }
+
+    /// An S3-compatible bucket (AWS, MinIO, R2, moto): every replica that
+    /// names it shares the files. Without keys in the configuration the
+    /// client finds credentials as AWS SDKs do (instance role, web identity).
+    fn s3(config: &crate::config::Config, bucket: &str) -> Result<Self, String> {
+        use object_store::aws::AmazonS3Builder;
+        crate::outbound::install_crypto();
+        let mut builder = AmazonS3Builder::new()
+            .with_bucket_name(bucket)
+            .with_region(&config.media_s3_region);
+        if let Some(endpoint) = &config.media_s3_endpoint {
+            let scheme_ok = ["http://", "https://"]
+                .iter()
+                .any(|s| endpoint.starts_with(s) && endpoint.len() > s.len());
+            if !scheme_ok {
+                return Err(format!(
+                    "MEDIA_S3_ENDPOINT must be an http:// or https:// URL, not `{endpoint}`"
+                ));
+            }
+            builder = builder
+                .with_endpoint(endpoint)
+                .with_allow_http(endpoint.starts_with("http://"))
+                .with_virtual_hosted_style_request(false);
+        }
+        if let (Some(id), Some(secret)) = (
+            &config.media_s3_access_key_id,
+            &config.media_s3_secret_access_key,
+        ) {
+            builder = builder
+                .with_access_key_id(id)
+                .with_secret_access_key(secret.expose());
+        }
+        // The builder's errors name settings, never the keys.
+        let store = builder.build().map_err(|e| e.to_string())?;
+        Ok(Self(Arc::new(store)))
+    }
+
     /// A local directory (created if missing).
     pub fn local(dir: &Path) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir)?;

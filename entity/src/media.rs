@@ -13,6 +13,9 @@ pub struct Model {
     pub bytes: i64,
     pub uploaded_by: i64,
     pub created_at: DateTimeUtc,
+    /// The phone copy's size; None when the original is small enough.
+    pub phone_width: Option<i32>,
+    pub phone_height: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

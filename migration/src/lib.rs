@@ -15,6 +15,7 @@ mod m20261125_000008_live_events;
 mod m20261203_000009_catalogue_writes;
 mod m20261203_000010_media;
 mod m20261203_000011_listing_rules;
+mod m20261203_000012_phone_copies;
 mod util;
 
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000009_catalogue_writes::Migration),
             Box::new(m20261203_000010_media::Migration),
             Box::new(m20261203_000011_listing_rules::Migration),
+            Box::new(m20261203_000012_phone_copies::Migration),
         ]
     }
 }

@@ -41,6 +41,7 @@ pub async fn upload(
             Json(json!({
                 "id": m.id,
                 "url": format!("/media/{}", m.id),
+                "phoneUrl": images::phone_url(&m.id),
                 "width": m.width,
                 "height": m.height,
                 "contentType": m.content_type,
@@ -52,7 +53,23 @@ pub async fn upload(
 }
 
 pub async fn serve(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    match images::read(state.db.conn(), &state.media, &id).await {
+    file(&state, &id, false).await
+}
+
+/// `GET /media/{id}/480`: the phone copy, JPEG at most 480 px a side (the
+/// original itself when it is no larger).
+pub async fn serve_phone(
+    State(state): State<AppState>,
+    Path((id, side)): Path<(String, String)>,
+) -> Response {
+    if side != crate::media::PHONE_SIDE.to_string() {
+        return (StatusCode::NOT_FOUND, "no such size").into_response();
+    }
+    file(&state, &id, true).await
+}
+
+async fn file(state: &AppState, id: &str, phone: bool) -> Response {
+    match images::read(state.db.conn(), &state.media, id, phone).await {
         Ok(Some((content_type, bytes))) => {
             let mut response = bytes.into_response();
             let h = response.headers_mut();

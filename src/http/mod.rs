@@ -60,6 +60,7 @@ pub fn build_app(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(crate::media::MAX_BYTES + 1)),
         )
         .route("/media/{id}", get(media::serve))
+        .route("/media/{id}/{side}", get(media::serve_phone))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(body_limit))

@@ -139,8 +139,8 @@ impl AppState {
                 }
             });
         }
-        let media = crate::media::MediaStore::local(&config.media_dir)
-            .map_err(|e| config::ConfigError::Media(e.to_string()))?;
+        let media =
+            crate::media::MediaStore::configured(&config).map_err(config::ConfigError::Media)?;
         Ok(Self(Arc::new(AppInner {
             media,
             sockets: crate::http::ws_limits::SocketLimits::new(

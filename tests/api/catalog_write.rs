@@ -159,6 +159,14 @@ async fn a_producer_completes_a_draft_the_hub_reviews_it_and_a_chain_orders_it()
     );
     let again = upload(&app, &token, "image/png", png(1200, 900)).await;
     assert_eq!(again.body["id"], up.body["id"], "one file, one object");
+    // The phone copy, made once at upload: a JPEG 480 px wide.
+    let (status, headers, small) = app.get_bytes(&format!("/media/{media}/480")).await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "image/jpeg");
+    let small = image::load_from_memory(&small).expect("the phone copy decodes");
+    assert_eq!((small.width(), small.height()), (480, 360));
+    let (status, _, _) = app.get(&format!("/media/{media}/1024")).await;
+    assert_eq!(status, 404, "only the phone size is made");
     let (status, headers, _) = app.get(&format!("/media/{media}")).await;
     assert_eq!(status, 200);
     assert_eq!(headers["content-type"], "image/png");
@@ -322,10 +330,18 @@ async fn uploads_are_judged_by_their_bytes_and_refused_whole() {
     let html = b"<!doctype html><script>alert(document.cookie)</script>".to_vec();
     let mut truncated = png(800, 600);
     truncated.truncate(18);
+    let mut headless = png(800, 600);
+    headless.truncate(headless.len() / 2);
     for (what, content_type, bytes, status) in [
         ("a web page sent as a PNG", "image/png", html, 400),
         ("a cut-short file", "image/png", truncated, 400),
-        ("a 20,000 px header", "image/png", png(20_000, 20_000), 400),
+        ("a whole header, half a body", "image/png", headless, 400),
+        (
+            "a 20,000 px header",
+            "image/png",
+            png_header(20_000, 20_000),
+            400,
+        ),
         ("6 MiB", "image/jpeg", vec![0xFF; 6 * 1024 * 1024], 413),
     ] {
         let res = upload(&app, &token, content_type, bytes).await;

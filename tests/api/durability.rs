@@ -57,10 +57,13 @@ impl TwoServers {
 
     async fn start_with(client_timeout_secs: u64, extra_env: &[(&str, &str)]) -> TwoServers {
         let (url, dir) = fresh_database().await;
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(client_timeout_secs))
-            .build()
-            .expect("client");
+        let client = {
+            ocop_gateway::outbound::install_crypto();
+            reqwest::Client::builder()
+        }
+        .timeout(Duration::from_secs(client_timeout_secs))
+        .build()
+        .expect("client");
         let ports = [free_port(), free_port()];
         let servers = ports
             .iter()
@@ -144,10 +147,13 @@ async fn sigkill_under_load_loses_no_acknowledged_order() {
     let (url, _dir) = fresh_database().await;
     let port = free_port();
     let mut server = spawn_server(&url, port, &[]);
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .expect("client");
+    let client = {
+        ocop_gateway::outbound::install_crypto();
+        reqwest::Client::builder()
+    }
+    .timeout(Duration::from_secs(10))
+    .build()
+    .expect("client");
     wait_ready(&client, port).await;
 
     let app = TestApp::with_config(|_| {}).await; // only to mint tokens with the test secret

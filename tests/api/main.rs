@@ -20,6 +20,7 @@ mod http;
 mod inventory;
 mod limits;
 mod live;
+mod media_s3;
 mod migrations;
 mod orders;
 mod over_http;

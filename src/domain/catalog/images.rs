@@ -44,10 +44,21 @@ pub async fn upload(
     {
         return Ok(found);
     }
+    let phone = files::decode(bytes.clone(), inspected.kind)
+        .await
+        .map_err(|r| AppError::bad_field("body", r.message()))?;
+    // The files first, the row after: a row always has its files; a file
+    // without a row (a crash between) is only garbage.
     store
         .put(&inspected.id, bytes.clone())
         .await
         .map_err(AppError::internal)?;
+    if let Some(copy) = &phone {
+        store
+            .put(&files::phone_key(&inspected.id), copy.bytes.clone())
+            .await
+            .map_err(AppError::internal)?;
+    }
     let row = media_row::ActiveModel {
         id: Set(inspected.id.clone()),
         content_type: Set(inspected.kind.content_type().to_owned()),
@@ -56,6 +67,8 @@ pub async fn upload(
         bytes: Set(bytes.len() as i64),
         uploaded_by: Set(viewer.partner_id()),
         created_at: Set(clock::now()),
+        phone_width: Set(phone.as_ref().map(|c| c.width as i32)),
+        phone_height: Set(phone.as_ref().map(|c| c.height as i32)),
     };
     let (txn, slot) = db::begin_write(db).await?;
     media_row::Entity::insert(row)
@@ -74,11 +87,13 @@ pub async fn upload(
         .ok_or_else(|| AppError::not_found("media"))
 }
 
-/// A stored file and its type, for `GET /media/{id}`.
+/// A stored file and its type, for `GET /media/{id}`; with `phone`, its
+/// phone copy (the original when that is small enough).
 pub async fn read(
     db: &DatabaseConnection,
     store: &MediaStore,
     id: &str,
+    phone: bool,
 ) -> AppResult<Option<(String, Bytes)>> {
     if !files::is_id(id) {
         return Ok(None);
@@ -86,8 +101,17 @@ pub async fn read(
     let Some(row) = media_row::Entity::find_by_id(id.to_owned()).one(db).await? else {
         return Ok(None);
     };
-    let bytes = store.get(id).await.map_err(AppError::internal)?;
-    Ok(bytes.map(|b| (row.content_type, b)))
+    let (key, content_type) = match (phone, row.phone_width) {
+        (true, Some(_)) => (files::phone_key(id), "image/jpeg".to_owned()),
+        _ => (id.to_owned(), row.content_type),
+    };
+    let bytes = store.get(&key).await.map_err(AppError::internal)?;
+    Ok(bytes.map(|b| (content_type, b)))
+}
+
+/// The path of a media id's phone copy (`GET /media/{id}/480`).
+pub fn phone_url(id: &str) -> String {
+    format!("/media/{id}/{}", files::PHONE_SIDE)
 }
 
 pub async fn count(db: &impl ConnectionTrait, product_id: i64) -> AppResult<usize> {

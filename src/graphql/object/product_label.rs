@@ -270,6 +270,11 @@ pub struct ProductImage {
     pub url: String,
     pub width: i32,
     pub height: i32,
+    /// The copy for phones, at most 480 px a side (JPEG; the original
+    /// itself when it is no larger): `/media/{id}/480`.
+    pub phone_url: String,
+    pub phone_width: i32,
+    pub phone_height: i32,
     /// What the image shows, for screen readers.
     pub alt: String,
     pub role: ImageRole,
@@ -279,6 +284,9 @@ impl ProductImage {
     pub fn of(image: entity::product_image::Model, file: entity::media::Model) -> Self {
         ProductImage {
             url: format!("/media/{}", file.id),
+            phone_url: crate::domain::catalog::images::phone_url(&file.id),
+            phone_width: file.phone_width.unwrap_or(file.width),
+            phone_height: file.phone_height.unwrap_or(file.height),
             media_id: file.id,
             width: file.width,
             height: file.height,

@@ -51,8 +51,20 @@ pub fn new_product(producer: &Value, sku: &str) -> Value {
     } })
 }
 
-/// A PNG's header claiming `w` x `h` (what an upload is judged on).
+/// A real `w` x `h` PNG (a gradient, so each size is a different file).
 pub fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x * 255 / w.max(1)) as u8, (y * 255 / h.max(1)) as u8, 128])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .expect("encode a PNG");
+    out.into_inner()
+}
+
+/// Only a PNG's header, claiming `w` x `h`: what a decompression bomb
+/// looks like before anything is decoded.
+pub fn png_header(w: u32, h: u32) -> Vec<u8> {
     let mut b = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
     b.extend_from_slice(b"IHDR");
     b.extend_from_slice(&w.to_be_bytes());

@@ -7,6 +7,7 @@
 
 mod catalog;
 mod orders;
+pub mod servers;
 pub use catalog::*;
 pub use orders::*;
 
@@ -322,6 +323,7 @@ impl TestApp {
     }
 
     pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> Self {
+        ocop_gateway::outbound::install_crypto();
         let (url, dir) = fresh_database().await;
         let mut config = test_config(&url);
         adjust(&mut config);
@@ -439,6 +441,13 @@ impl TestApp {
 
     pub async fn get(&self, path: &str) -> (StatusCode, axum::http::HeaderMap, String) {
         self.get_with(path, &[]).await
+    }
+
+    /// A GET's status, headers and body bytes (for files).
+    pub async fn get_bytes(&self, path: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let request = Request::get(path).body(Body::empty()).expect("request");
+        let (status, headers, bytes) = raw_send(&self.router, request).await;
+        (status, headers, bytes.to_vec())
     }
 
     pub async fn get_accepting(

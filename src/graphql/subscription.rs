@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
 
 use crate::auth::Scope;
+use crate::domain::catalog;
 use crate::graphql::context::{loader, viewer};
 use crate::graphql::guard::ScopeGuard;
 use crate::graphql::loader::{LocationLoader, ProductLoader};
@@ -16,6 +17,7 @@ use crate::graphql::object::product::ProductNode;
 use crate::ids::{self, Kind};
 use crate::live::feed::{Position, StockEvent, StockFilter};
 use crate::live::hub::Hub;
+use crate::live::product_feed::ProductEvent;
 
 /// Subscriptions live at `/graphql/ws` (graphql-transport-ws), with the
 /// token in the `connection_init` payload.
@@ -94,6 +96,76 @@ impl Subscription {
             e.map(|e| OrderEventNode(e.event, Some(e.order)))
                 .map_err(Into::into)
         }))
+    }
+
+    /// Every catalogue write you may see, from now on (of the products
+    /// named, or all): created, updated, submitted, reviewed, discontinued,
+    /// an image or a certificate added. A chain sees writes to published
+    /// products only; a producer its own too; the operator all. Each event
+    /// names the version the write made; the product is read as it is when
+    /// the event is sent. After a reconnect, catch up with
+    /// `products(filter: { updatedSince })`.
+    #[graphql(guard = "ScopeGuard(Scope::CatalogRead)")]
+    async fn product_changed(
+        &self,
+        ctx: &Context<'_>,
+        product_ids: Option<Vec<ID>>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<ProductChanged>> + use<>>
+    {
+        let wanted = decode_all(Kind::Product, product_ids, "productIds")?;
+        if wanted.len() > MAX_FILTER_IDS {
+            return Err(crate::error::AppError::bad_field(
+                "productIds",
+                format!("at most {MAX_FILTER_IDS} ids"),
+            )
+            .into());
+        }
+        let viewer = viewer(ctx)?;
+        let audience = catalog::Audience::of(viewer);
+        let db = crate::graphql::context::db(ctx)?.conn().clone();
+        let hub = hub(ctx)?;
+        let admitted = hub.admit(viewer.partner_id(), "productChanged")?;
+        let stream = hub.product_changes(admitted).await?;
+        Ok(stream.filter_map(move |e| {
+            let (db, wanted) = (db.clone(), wanted.clone());
+            async move {
+                let e = match e {
+                    Ok(e) => e,
+                    Err(err) => return Some(Err(err.into())),
+                };
+                if !wanted.is_empty() && !wanted.contains(&e.product_id) {
+                    return None;
+                }
+                // What the caller may not see is not sent (nor said to exist).
+                match catalog::visible_product(&db, audience, e.product_id).await {
+                    Ok(p) => Some(Ok(ProductChanged(e, p))),
+                    Err(crate::error::AppError::NotFound(_)) => None,
+                    Err(err) => Some(Err(err.into())),
+                }
+            }
+        }))
+    }
+}
+
+/// A catalogue write.
+pub struct ProductChanged(ProductEvent, entity::product::Model);
+
+#[Object]
+impl ProductChanged {
+    async fn product(&self) -> ProductNode {
+        ProductNode(self.1.clone())
+    }
+    /// What the write did: `create`, `update`, `submit`, `approve`,
+    /// `reject`, `discontinue`, `add_image`, `remove_image`, `certificate`.
+    async fn action(&self) -> &str {
+        &self.0.action
+    }
+    /// The version the write made.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
     }
 }
 

@@ -20,6 +20,7 @@ mod http;
 mod inventory;
 mod limits;
 mod live;
+mod live_catalog;
 mod media_s3;
 mod migrations;
 mod orders;

@@ -6,7 +6,6 @@
 //! neither memory nor other subscribers anything.
 
 use std::collections::HashMap;
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,11 +13,15 @@ use dashmap::DashMap;
 use futures_util::Stream;
 use tokio::sync::{Notify, OnceCell, broadcast};
 
+mod subscriber;
+
 use super::feed::{self, OrderEvent, Position, StockEvent, StockFilter};
+use super::product_feed::{self, ProductEvent};
 use super::wake;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::metrics::LiveMetrics;
+use subscriber::{Pick, Subscriber};
 
 /// What the live events may cost; see the README's limits.
 #[derive(Clone, Debug)]
@@ -51,6 +54,7 @@ const READERS: u32 = 4;
 
 type OrderBatch = Arc<Vec<OrderEvent>>;
 type StockBatch = Arc<Vec<StockEvent>>;
+type ProductBatch = Arc<Vec<ProductEvent>>;
 
 pub struct Hub {
     db: Db,
@@ -62,10 +66,11 @@ pub struct Hub {
     /// One partner's order events: only its subscribers wake for them.
     orders_by_partner: DashMap<i64, broadcast::Sender<OrderBatch>>,
     stock: broadcast::Sender<StockBatch>,
-    /// The dispatcher's positions (orders, stock), moved only after what
-    /// they cover was published: a subscriber that starts there misses
-    /// nothing.
-    heads: std::sync::Mutex<(Position, Position)>,
+    products: broadcast::Sender<ProductBatch>,
+    /// The dispatcher's positions (orders, stock, products), moved only
+    /// after what they cover was published: a subscriber that starts there
+    /// misses nothing.
+    heads: std::sync::Mutex<(Position, Position, Position)>,
     wake: Arc<Notify>,
     started: OnceCell<Db>,
     wakes_started: std::sync::atomic::AtomicBool,
@@ -83,6 +88,7 @@ impl Hub {
             orders_all: broadcast::channel(ring).0,
             orders_by_partner: DashMap::new(),
             stock: broadcast::channel(ring).0,
+            products: broadcast::channel(ring).0,
             heads: std::sync::Mutex::new(Default::default()),
             wake: Arc::new(Notify::new()),
             started: OnceCell::new(),
@@ -100,6 +106,7 @@ impl Hub {
                 *self.heads.lock().map_err(poisoned)? = (
                     feed::head(&reader, feed::ORDER_EVENTS).await?,
                     feed::head(&reader, feed::STOCK_MOVEMENTS).await?,
+                    feed::head(&reader, product_feed::PRODUCT_AUDIT).await?,
                 );
                 self.start_wakes();
                 tokio::spawn(self.clone().dispatch(reader.clone()));
@@ -176,7 +183,15 @@ impl Hub {
                 heads.1 = heads.1.max(newest);
             }
         }
-        let (mut orders_at, mut stock_at) = *self.heads.lock().map_err(poisoned)?;
+        if self.products.receiver_count() == 0 {
+            let newest = feed::head(reader, product_feed::PRODUCT_AUDIT).await?;
+            let mut heads = self.heads.lock().map_err(poisoned)?;
+            if self.products.receiver_count() == 0 {
+                heads.2 = heads.2.max(newest);
+            }
+        }
+        let (mut orders_at, mut stock_at, mut products_at) =
+            *self.heads.lock().map_err(poisoned)?;
         loop {
             let orders = feed::order_events(reader, orders_at, None, PAGE).await?;
             let stock = if self.stock.receiver_count() == 0 {
@@ -191,7 +206,14 @@ impl Hub {
                 )
                 .await?
             };
-            let more = orders.len() as u64 == PAGE || stock.rows as u64 == PAGE;
+            let products = if self.products.receiver_count() == 0 {
+                Vec::new()
+            } else {
+                product_feed::product_events(reader, products_at, PAGE).await?
+            };
+            let more = orders.len() as u64 == PAGE
+                || stock.rows as u64 == PAGE
+                || products.len() as u64 == PAGE;
             // Published and moved under the lock a new subscriber takes to
             // join: it either gets this batch or starts after it.
             let mut heads = self.heads.lock().map_err(poisoned)?;
@@ -206,7 +228,11 @@ impl Hub {
                     let _ = self.stock.send(Arc::new(stock.events));
                 }
             }
-            *heads = (orders_at, stock_at);
+            if let Some(last) = products.last() {
+                products_at = last.position;
+                let _ = self.products.send(Arc::new(products));
+            }
+            *heads = (orders_at, stock_at, products_at);
             drop(heads);
             if !more {
                 return Ok(());
@@ -275,10 +301,8 @@ impl Hub {
         };
         let seen = since.unwrap_or(head);
         let sub = Subscriber::new(self, reader, rx, seen, admitted, Pick::Orders(partner));
-        let sub = Subscriber {
-            behind: since.map(|_| 0),
-            ..sub
-        };
+        let mut sub = sub;
+        sub.behind = since.map(|_| 0);
         Ok(futures_util::stream::unfold(sub, |mut sub| async move {
             let next = sub.next_order().await?;
             Some((next, sub))
@@ -299,6 +323,23 @@ impl Hub {
         let sub = Subscriber::new(self, reader, rx, seen, admitted, Pick::Stock(filter));
         Ok(futures_util::stream::unfold(sub, |mut sub| async move {
             let next = sub.next_stock().await?;
+            Some((next, sub))
+        }))
+    }
+
+    /// Catalogue writes from now on; the caller decides which it may see.
+    pub async fn product_changes(
+        self: &Arc<Self>,
+        admitted: Admitted,
+    ) -> AppResult<impl Stream<Item = AppResult<ProductEvent>> + use<>> {
+        let reader = self.start().await?.clone();
+        let (rx, seen) = {
+            let heads = self.heads.lock().map_err(poisoned)?;
+            (self.products.subscribe(), heads.2)
+        };
+        let sub = Subscriber::new(self, reader, rx, seen, admitted, Pick::Products);
+        Ok(futures_util::stream::unfold(sub, |mut sub| async move {
+            let next = sub.next_product().await?;
             Some((next, sub))
         }))
     }
@@ -353,178 +394,5 @@ impl Drop for Admitted {
             *n = n.saturating_sub(1);
         }
         self.hub.metrics.subscribed(self.kind, -1);
-    }
-}
-
-enum Pick {
-    /// `None`: every partner's (the operator).
-    Orders(Option<i64>),
-    Stock(StockFilter),
-}
-
-struct Subscriber<E> {
-    hub: Arc<Hub>,
-    /// The hub's own pool, for catching up.
-    reader: Db,
-    rx: broadcast::Receiver<Arc<Vec<E>>>,
-    /// Everything up to here was queued or sent.
-    seen: Position,
-    pending: VecDeque<E>,
-    /// `Some(n)`: catching up from the database, `n` events read so far.
-    behind: Option<usize>,
-    done: bool,
-    _admitted: Admitted,
-    pick: Pick,
-}
-
-impl<E> Subscriber<E> {
-    /// Live from `seen` (nothing to catch up from the database).
-    fn new(
-        hub: &Arc<Hub>,
-        reader: Db,
-        rx: broadcast::Receiver<Arc<Vec<E>>>,
-        seen: Position,
-        admitted: Admitted,
-        pick: Pick,
-    ) -> Self {
-        Subscriber {
-            hub: hub.clone(),
-            reader,
-            rx,
-            seen,
-            pending: VecDeque::new(),
-            behind: None,
-            done: false,
-            _admitted: admitted,
-            pick,
-        }
-    }
-}
-
-impl Subscriber<OrderEvent> {
-    async fn next_order(&mut self) -> Option<AppResult<OrderEvent>> {
-        let Pick::Orders(partner) = self.pick else {
-            return None;
-        };
-        loop {
-            if self.done {
-                return None;
-            }
-            if let Some(e) = self.pending.pop_front() {
-                self.hub.metrics.sent("orderEvents", e.at());
-                return Some(Ok(e));
-            }
-            if let Some(read) = self.behind {
-                let page = match feed::order_events(&self.reader, self.seen, partner, PAGE).await {
-                    Ok(page) => page,
-                    Err(e) => return self.fail(e),
-                };
-                if let Some(err) = self.too_far(read + page.len()) {
-                    return Some(Err(err));
-                }
-                self.behind = (page.len() as u64 == PAGE).then_some(read + page.len());
-                if let Some(last) = page.last() {
-                    self.seen = last.position;
-                }
-                self.pending.extend(page);
-                continue;
-            }
-            match self.rx.recv().await {
-                Ok(batch) => {
-                    for e in batch.iter() {
-                        if e.position > self.seen && partner.is_none_or(|p| p == e.partner_id) {
-                            self.seen = e.position;
-                            self.pending.push_back(e.clone());
-                        }
-                    }
-                }
-                Err(broadcast::error::RecvError::Lagged(_)) => self.lagged(),
-                Err(broadcast::error::RecvError::Closed) => return None,
-            }
-        }
-    }
-}
-
-impl Subscriber<StockEvent> {
-    async fn next_stock(&mut self) -> Option<AppResult<StockEvent>> {
-        let Pick::Stock(filter) = &self.pick else {
-            return None;
-        };
-        let filter = filter.clone();
-        loop {
-            if self.done {
-                return None;
-            }
-            if let Some(e) = self.pending.pop_front() {
-                self.hub.metrics.sent("stockChanged", e.at);
-                return Some(Ok(e));
-            }
-            if let Some(read) = self.behind {
-                let page = match feed::stock_events(
-                    &self.reader,
-                    self.seen,
-                    &filter,
-                    PAGE,
-                    self.hub.limits.default_reorder_point,
-                )
-                .await
-                {
-                    Ok(page) => page,
-                    Err(e) => return self.fail(e),
-                };
-                let read = read + page.events.len();
-                if let Some(err) = self.too_far(read) {
-                    return Some(Err(err));
-                }
-                self.behind = (page.rows as u64 == PAGE).then_some(read);
-                if let Some(last) = page.last {
-                    self.seen = last;
-                }
-                let page = page.events;
-                self.pending.extend(page);
-                continue;
-            }
-            match self.rx.recv().await {
-                Ok(batch) => {
-                    for e in batch.iter() {
-                        if e.position > self.seen && filter.wants(e) {
-                            self.pending.push_back(e.clone());
-                        }
-                    }
-                    // Ledger rows of other levels move the position too.
-                    if let Some(last) = batch.iter().map(|e| e.position).max() {
-                        self.seen = self.seen.max(last);
-                    }
-                }
-                Err(broadcast::error::RecvError::Lagged(_)) => self.lagged(),
-                Err(broadcast::error::RecvError::Closed) => return None,
-            }
-        }
-    }
-}
-
-impl<E> Subscriber<E> {
-    fn lagged(&mut self) {
-        self.hub.metrics.resynced();
-        self.behind = Some(0);
-    }
-
-    fn fail<T>(&mut self, e: AppError) -> Option<AppResult<T>> {
-        self.done = true;
-        Some(Err(e))
-    }
-
-    /// Past the bound, the stream ends with an error naming where it got
-    /// to, so the client can subscribe again from there.
-    fn too_far(&mut self, behind: usize) -> Option<AppError> {
-        if behind <= self.hub.limits.max_behind {
-            return None;
-        }
-        self.done = true;
-        Some(AppError::conflict(format!(
-            "this subscriber fell more than {} events behind and was ended; subscribe again with since: \"{}\"",
-            self.hub.limits.max_behind,
-            self.seen.cursor()
-        )))
     }
 }

@@ -81,7 +81,8 @@ async function signedIn(token, viewport) {
   await page.goto(`${base}/console`);
   await page.fill('#token', token);
   await page.click('#signin-form button');
-  await page.waitForSelector('#home:not([hidden])', WAIT);
+  await page.waitForSelector('#home:not([hidden])', WAIT)
+    .catch(async () => assert.fail(`not signed in: ${await page.textContent('#error')}`));
   return page;
 }
 const card = (page) => page.locator(`#my-products li[data-sku="${SKU}"]`);
@@ -131,6 +132,31 @@ try {
   await card(operator).locator('button.approve').click();
   await card(operator).waitFor({ state: 'detached', ...WAIT });
 
+  // The hub's work list names lapsed certificates (the demo has some), and
+  // it onboards a producer whose token then signs in to an empty catalogue.
+  await operator.waitForSelector('#hub-work:not([hidden]) #work-figures .figure', WAIT);
+  assert.match(await operator.textContent('#cert-list'), /đã hết hạn ngày/, 'lapsed certificates are listed');
+  const code = `HTX-OB-${Date.now() % 100000}`;
+  await operator.fill('#ob-code', code);
+  await operator.fill('#ob-name', 'HTX Chè Tân Cương CI');
+  await operator.click('#onboard-form button[type="submit"]');
+  await operator.waitForSelector('#error:not([hidden])', WAIT);
+  assert.match(await operator.textContent('#error'), /Hãy điền/, 'a missing field is named in the console\'s words');
+  await operator.fill('#ob-address', 'Xóm 5');
+  await operator.fill('#ob-commune', 'Tân Cương');
+  await operator.fill('#ob-district', 'TP Thái Nguyên');
+  await operator.fill('#ob-province', 'Thái Nguyên');
+  await operator.selectOption('#ob-kind', 'COOPERATIVE');
+  await operator.click('#onboard-form button[type="submit"]');
+  await operator.waitForSelector('#onboard-done:not([hidden])', WAIT)
+    .catch(async () => assert.fail(`not onboarded: ${await operator.textContent('#error')}`));
+  const issued = await operator.inputValue('#onboard-token');
+  assert.ok(issued.split('.').length === 3, 'a token is shown once');
+  const newcomer = await signedIn(issued, { width: 390, height: 844 });
+  await newcomer.waitForSelector('#view-catalogue:not([hidden]) #my-products p', WAIT);
+  assert.match(await newcomer.textContent('#my-products'), /Chưa có sản phẩm nào/);
+  assert.ok(await newcomer.isHidden('#hub-work'), 'a producer gets no hub work list');
+
   // A chain's buyer finds it and orders it.
   await api(hub, `mutation($p: ID!, $l: ID!) { receiveStock(input: { productId: $p, locationId: $l, quantity: 120 }) { onHand } }`,
     { p: draft.id, l: locations[0].id });
@@ -150,7 +176,7 @@ try {
     .catch(async () => assert.fail(`not placed: ${await buyer.textContent('#error')}`));
   assert.match(await buyer.textContent('#notice'), /Đã đặt đơn/);
   assert.deepEqual(problems, [], 'no page reports an error');
-  console.log(`catalogue console: ${SKU} completed on a phone, rejected once, approved, ordered by a chain`);
+  console.log(`catalogue console: ${SKU} completed on a phone, rejected once, approved, ordered by a chain; a producer onboarded from the hub's work list`);
 } finally {
   await browser.close();
 }

@@ -17,6 +17,12 @@ Workloads (the issue's definitions):
          with If-None-Match (gateway only; 304 while nothing changed)
   FLOOR  W2's SQL behind a bare axum handler (gateway only)
 
+With BASELINE_GW (another build of the gateway, e.g. the previous head)
+and BASELINE_PG_URL (its own database, seeded by it), W1 and W2 also run
+on that build in the same rounds, as server "baseline": one run compares
+a change with what it changed. PostGraphile is left out when
+SKIP_POSTGRAPHILE=1.
+
 Run by bench/vs-postgraphile, which builds and installs what is needed.
 """
 
@@ -114,14 +120,16 @@ def wait_ready(url, proc, seconds=60):
 
 def start(server):
     log = open(os.path.join(BENCH_DIR, f"side-{server}.log"), "w")
-    if server == "gateway":
+    if server in ("gateway", "baseline"):
+        binary = GW if server == "gateway" else os.environ["BASELINE_GW"]
+        db_url = PG_URL if server == "gateway" else os.environ["BASELINE_PG_URL"]
         env = dict(os.environ, OCOP_ENV="development", BENCH_FLOOR="true",
                    RATE_LIMIT_RPS="50000", RATE_LIMIT_BURST="100000",
                    RATE_LIMIT_COST_PER_SEC="100000000", RATE_LIMIT_COST_BURST="200000000",
                    DB_MAX_CONNECTIONS=os.environ.get("DB_MAX_CONNECTIONS", "16"),
-                   LOG_FORMAT="json", RUST_LOG="warn", DATABASE_URL=PG_URL,
+                   LOG_FORMAT="json", RUST_LOG="warn", DATABASE_URL=db_url,
                    BIND_ADDR=f"127.0.0.1:{OUR_PORT}")
-        proc = subprocess.Popen([GW, "serve"], env=env, stdout=log, stderr=log)
+        proc = subprocess.Popen([binary, "serve"], env=env, stdout=log, stderr=log)
         wait_ready(f"http://127.0.0.1:{OUR_PORT}/readyz", proc)
         return proc, OUR_PORT
     env = dict(os.environ, NODE_ENV="production")
@@ -159,8 +167,8 @@ def wrk(port, requests_file, duration, token, conditional):
 def measure(server, workload, files, token):
     proc, port = start(server)
     try:
-        f = files[(workload, server)]
-        token = token if server == "gateway" else None
+        f = files[(workload, "gateway" if server == "baseline" else server)]
+        token = token if server in ("gateway", "baseline") else None
         conditional = workload == "W2C"
         wrk(port, f, "3s", token, conditional)  # warm-up: pools, caches, JIT
         before = all_stats()
@@ -171,7 +179,7 @@ def measure(server, workload, files, token):
         n = max(result["requests"], 1)
         return {
             "workload": workload, "server": server,
-            "response_cache": os.environ.get("RESPONSE_CACHE_ENTRIES", "2000") if server == "gateway" else "-",
+            "response_cache": os.environ.get("RESPONSE_CACHE_ENTRIES", "2000") if server != "postgraphile" else "-",
             "rps": round(result["requests"] / result["seconds"], 1),
             "p50_ms": result["p50_ms"], "p99_ms": result["p99_ms"],
             "errors": int(result["errors"]),
@@ -195,7 +203,12 @@ def main():
     rows = []
     for _ in range(ROUNDS):
         for workload in WORKLOADS:
-            servers = ["gateway", "postgraphile"] if workload in ("W1", "W2") else ["gateway"]
+            servers = ["gateway"]
+            if workload in ("W1", "W2"):
+                if os.environ.get("BASELINE_GW"):
+                    servers.append("baseline")
+                if os.environ.get("SKIP_POSTGRAPHILE") != "1":
+                    servers.append("postgraphile")
             for server in servers:
                 r = measure(server, workload, files, token)
                 print(json.dumps(r), flush=True)

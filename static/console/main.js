@@ -11,6 +11,7 @@ import { initStock, startStock, renderStock, resetStock, reloadStock } from './s
 import { initReports, loadReports, renderReports, resetReports } from './reports.js';
 import { initPartners, loadPartners, renderPartners, resetPartners } from './partners.js';
 import { initCatalog, loadCatalog, renderCatalog, resetCatalog } from './catalog.js';
+import { initHub, loadHub, onboardFields, resetHub } from './hub.js';
 
 const TOKEN_KEY = 'ocop.token';
 
@@ -55,7 +56,11 @@ function show(view) {
   if (view === 'stock') startStock(live);
   if (view === 'reports') loadReports();
   if (view === 'partners') loadPartners();
-  if (view === 'catalogue') loadCatalog();
+  if (view === 'catalogue') {
+    loadCatalog();
+    onboardFields();
+    loadHub();
+  }
 }
 
 function signOut(message = '') {
@@ -71,6 +76,7 @@ function signOut(message = '') {
   resetReports();
   resetPartners();
   resetCatalog();
+  resetHub();
   $('signin').hidden = false;
   for (const id of ['home', 'signout', 'tabs']) $(id).hidden = true;
   for (const name of Object.keys(VIEWS)) $(`view-${name}`).hidden = true;
@@ -115,10 +121,19 @@ async function signIn(token) {
     $('tabs').querySelector(`button[data-view="${first}"]`).focus();
   }
   // Ask again when the token expires.
-  if (claims.exp) {
-    setTimeout(() => session.token === token && signOut(t('expired')),
-      Math.max(0, claims.exp * 1000 - Date.now()));
-  }
+  if (claims.exp) expireAt(token, claims.exp * 1000);
+}
+
+// A timer longer than 2^31 - 1 ms (24.8 days) fires at once: a 30-day
+// token was signed out as soon as it signed in. Wait in steps instead.
+const LONGEST_TIMER = 2 ** 31 - 1;
+function expireAt(token, at) {
+  const left = at - Date.now();
+  setTimeout(() => {
+    if (session.token !== token) return;
+    if (left > LONGEST_TIMER) expireAt(token, at);
+    else signOut(t('expired'));
+  }, Math.max(0, Math.min(left, LONGEST_TIMER)));
 }
 
 function showSession() {
@@ -148,6 +163,10 @@ function applyLanguage() {
   renderReports();
   renderPartners();
   renderCatalog();
+  if (loaded.has('catalogue')) {
+    onboardFields();
+    loadHub();
+  }
 }
 
 initBuyer((id) => has('orders:read') && refreshOrder(id));
@@ -156,6 +175,7 @@ initStock();
 initReports();
 initPartners();
 initCatalog();
+initHub();
 $('signin-form').addEventListener('submit', (e) => {
   e.preventDefault();
   const token = $('token').value.trim();

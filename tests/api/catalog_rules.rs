@@ -158,6 +158,23 @@ async fn catalog_quality_is_the_hubs_work_list() {
 #[tokio::test]
 async fn product_writes_take_few_statements() {
     let app = TestApp::new().await;
+    // The national catalogue's size (16,000 products of 1,500 producers),
+    // with one location and no orders: the writes' statements are counted
+    // against a catalogue that large.
+    let national = ocop_gateway::seed::scale::Scale::National
+        .sizes()
+        .expect("national has sizes");
+    let sizes = ocop_gateway::seed::scale::Sizes {
+        locations: 1,
+        partners: 1,
+        stores_per_partner: 1,
+        orders: 0,
+        ..national
+    };
+    ocop_gateway::seed::scale::seed_scale(&app.db, sizes)
+        .await
+        .expect("seed");
+    assert!(app.scalar_i64("SELECT COUNT(*) FROM product").await >= 16_000);
     let (mine, _) = producers(&app).await;
     let token = app.token("hanoi-ocop-hub", OPERATOR_SCOPES);
     app.reset_statements();

@@ -1,88 +1,16 @@
 //! Typed configuration, read once from flags and the environment. Secrets are
 //! wrapped so that no `Debug`, log line or error message can print them.
 
-use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 
-/// Signing secret used only when no `JWT_SECRET` is set in development mode.
-/// Its value says what it is, and production mode refuses it.
-pub const DEVELOPMENT_JWT_SECRET: &str =
-    "ocop-gateway-DEVELOPMENT-ONLY-secret-never-use-in-production";
+mod rules;
+mod values;
 
-/// The shortest HS256 secret accepted (RFC 7518 §3.2: at least the hash size).
-pub const MIN_SECRET_BYTES: usize = 32;
-
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl From<String> for Secret {
-    fn from(value: String) -> Self {
-        Self(value)
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret([redacted])")
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Environment {
-    Development,
-    Production,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum JwtAlgorithm {
-    #[value(name = "HS256")]
-    Hs256,
-    #[value(name = "RS256")]
-    Rs256,
-    #[value(name = "ES256")]
-    Es256,
-    #[value(name = "EdDSA")]
-    EdDsa,
-}
-
-/// How SQLite syncs its write-ahead log (`PRAGMA synchronous`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum SqliteSync {
-    /// Every commit is on disk when acknowledged (survives power loss).
-    Full,
-    /// Commits survive a killed process, not an OS crash or power loss:
-    /// the last acknowledged orders can be lost. Faster.
-    Normal,
-}
-
-/// Who may introspect the schema.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Introspection {
-    /// Anyone, without a token (metered by client address).
-    Public,
-    /// Partners with a valid token; requests without one are refused.
-    Authenticated,
-    /// Nobody (GraphiQL's docs and autocomplete stop working).
-    Off,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    Text,
-    Json,
-}
+pub use rules::ConfigError;
+pub use values::*;
 
 #[derive(Args, Clone, Debug)]
 pub struct Config {
@@ -532,96 +460,4 @@ pub struct Config {
         default_value = "text"
     )]
     pub log_format: LogFormat,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("JWT_SECRET is required in production when JWT_ALGORITHM is HS256")]
-    MissingSecret,
-    #[error("JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")]
-    ShortSecret,
-    #[error("the development JWT secret is refused in production; set JWT_SECRET")]
-    DevelopmentSecretInProduction,
-    #[error(
-        "the development JWT secret only serves on a loopback address; set JWT_SECRET to serve on {0}"
-    )]
-    DevelopmentSecretOnNetwork(SocketAddr),
-    #[error("BENCH_FLOOR exposes stock without authentication and is refused in production")]
-    BenchFloorInProduction,
-    #[error("OCOP_CLOCK_OFFSET_DAYS moves the clock and is refused in production")]
-    ClockOffsetInProduction,
-    #[error("the media store cannot be used: {0}")]
-    Media(String),
-    #[error("JWT_PUBLIC_KEY_FILE is required when JWT_ALGORITHM is {0:?}")]
-    MissingPublicKey(JwtAlgorithm),
-    #[error("cannot read JWT_PUBLIC_KEY_FILE {path}: {source}")]
-    UnreadablePublicKey {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("JWT_PUBLIC_KEY_FILE is not a valid PEM key for {0:?}")]
-    InvalidPublicKey(JwtAlgorithm),
-}
-
-impl Config {
-    /// The defaults, as `cargo run` with an empty environment would have them.
-    pub fn development() -> Self {
-        use clap::Parser;
-        #[derive(Parser)]
-        struct Only {
-            #[command(flatten)]
-            config: Config,
-        }
-        // Parsing an empty argument list cannot fail: every field has a default.
-        match Only::try_parse_from(["ocop-gateway"]) {
-            Ok(only) => only.config,
-            Err(e) => panic!("configuration defaults are invalid: {e}"),
-        }
-    }
-
-    /// Refuses to serve where the development secret would be reachable
-    /// from other machines: anyone can mint tokens with it.
-    pub fn check_serving(&self) -> Result<(), ConfigError> {
-        if self.jwt_algorithm == JwtAlgorithm::Hs256
-            && self.effective_secret()?.expose() == DEVELOPMENT_JWT_SECRET
-            && !self.bind_addr.ip().is_loopback()
-        {
-            return Err(ConfigError::DevelopmentSecretOnNetwork(self.bind_addr));
-        }
-        Ok(())
-    }
-
-    /// The introspection policy in force.
-    pub fn introspection(&self) -> Introspection {
-        self.introspection.unwrap_or(match self.env {
-            Environment::Development => Introspection::Public,
-            Environment::Production => Introspection::Authenticated,
-        })
-    }
-
-    /// How far the clock runs ahead (`OCOP_CLOCK_OFFSET_DAYS`).
-    pub fn clock_shift(&self) -> chrono::Duration {
-        chrono::Duration::days(self.clock_offset_days)
-    }
-
-    pub fn is_sqlite(&self) -> bool {
-        self.database_url.expose().starts_with("sqlite:")
-    }
-
-    /// The HS256 secret in force, applying the development fallback and the
-    /// production rules.
-    pub fn effective_secret(&self) -> Result<Secret, ConfigError> {
-        let secret = match (&self.jwt_secret, self.env) {
-            (Some(s), _) => s.clone(),
-            (None, Environment::Development) => Secret::new(DEVELOPMENT_JWT_SECRET),
-            (None, Environment::Production) => return Err(ConfigError::MissingSecret),
-        };
-        if self.env == Environment::Production && secret.expose() == DEVELOPMENT_JWT_SECRET {
-            return Err(ConfigError::DevelopmentSecretInProduction);
-        }
-        if secret.expose().len() < MIN_SECRET_BYTES {
-            return Err(ConfigError::ShortSecret);
-        }
-        Ok(secret)
-    }
 }

@@ -1,0 +1,96 @@
+//! What a configuration must satisfy before the gateway serves, and what
+//! it implies (the secret in force, the introspection policy, the clock).
+
+use super::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("JWT_SECRET is required in production when JWT_ALGORITHM is HS256")]
+    MissingSecret,
+    #[error("JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")]
+    ShortSecret,
+    #[error("the development JWT secret is refused in production; set JWT_SECRET")]
+    DevelopmentSecretInProduction,
+    #[error(
+        "the development JWT secret only serves on a loopback address; set JWT_SECRET to serve on {0}"
+    )]
+    DevelopmentSecretOnNetwork(SocketAddr),
+    #[error("BENCH_FLOOR exposes stock without authentication and is refused in production")]
+    BenchFloorInProduction,
+    #[error("OCOP_CLOCK_OFFSET_DAYS moves the clock and is refused in production")]
+    ClockOffsetInProduction,
+    #[error("the media store cannot be used: {0}")]
+    Media(String),
+    #[error("JWT_PUBLIC_KEY_FILE is required when JWT_ALGORITHM is {0:?}")]
+    MissingPublicKey(JwtAlgorithm),
+    #[error("cannot read JWT_PUBLIC_KEY_FILE {path}: {source}")]
+    UnreadablePublicKey {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("JWT_PUBLIC_KEY_FILE is not a valid PEM key for {0:?}")]
+    InvalidPublicKey(JwtAlgorithm),
+}
+
+impl Config {
+    /// The defaults, as `cargo run` with an empty environment would have them.
+    pub fn development() -> Self {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            config: Config,
+        }
+        // Parsing an empty argument list cannot fail: every field has a default.
+        match Only::try_parse_from(["ocop-gateway"]) {
+            Ok(only) => only.config,
+            Err(e) => panic!("configuration defaults are invalid: {e}"),
+        }
+    }
+
+    /// Refuses to serve where the development secret would be reachable
+    /// from other machines: anyone can mint tokens with it.
+    pub fn check_serving(&self) -> Result<(), ConfigError> {
+        if self.jwt_algorithm == JwtAlgorithm::Hs256
+            && self.effective_secret()?.expose() == DEVELOPMENT_JWT_SECRET
+            && !self.bind_addr.ip().is_loopback()
+        {
+            return Err(ConfigError::DevelopmentSecretOnNetwork(self.bind_addr));
+        }
+        Ok(())
+    }
+
+    /// The introspection policy in force.
+    pub fn introspection(&self) -> Introspection {
+        self.introspection.unwrap_or(match self.env {
+            Environment::Development => Introspection::Public,
+            Environment::Production => Introspection::Authenticated,
+        })
+    }
+
+    /// How far the clock runs ahead (`OCOP_CLOCK_OFFSET_DAYS`).
+    pub fn clock_shift(&self) -> chrono::Duration {
+        chrono::Duration::days(self.clock_offset_days)
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.expose().starts_with("sqlite:")
+    }
+
+    /// The HS256 secret in force, applying the development fallback and the
+    /// production rules.
+    pub fn effective_secret(&self) -> Result<Secret, ConfigError> {
+        let secret = match (&self.jwt_secret, self.env) {
+            (Some(s), _) => s.clone(),
+            (None, Environment::Development) => Secret::new(DEVELOPMENT_JWT_SECRET),
+            (None, Environment::Production) => return Err(ConfigError::MissingSecret),
+        };
+        if self.env == Environment::Production && secret.expose() == DEVELOPMENT_JWT_SECRET {
+            return Err(ConfigError::DevelopmentSecretInProduction);
+        }
+        if secret.expose().len() < MIN_SECRET_BYTES {
+            return Err(ConfigError::ShortSecret);
+        }
+        Ok(secret)
+    }
+}

@@ -58,30 +58,62 @@ impl<E> Subscriber<E> {
     }
 }
 
-impl Subscriber<OrderEvent> {
-    pub(super) async fn next_order(&mut self) -> Option<AppResult<OrderEvent>> {
-        let Pick::Orders(partner) = self.pick else {
-            return None;
-        };
+/// An event that a subscriber reads one by one, in position order.
+pub(super) trait Positioned: Clone {
+    fn position(&self) -> Position;
+    fn at(&self) -> chrono::DateTime<chrono::Utc>;
+}
+
+impl Positioned for OrderEvent {
+    fn position(&self) -> Position {
+        self.position
+    }
+    fn at(&self) -> chrono::DateTime<chrono::Utc> {
+        OrderEvent::at(self)
+    }
+}
+
+impl Positioned for ProductEvent {
+    fn position(&self) -> Position {
+        self.position
+    }
+    fn at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.at
+    }
+}
+
+impl<E: Positioned> Subscriber<E> {
+    /// The next event `wanted` keeps: queued, from the database while
+    /// behind (`read` gives a page after a position), or from the ring.
+    async fn next_of<F, Fut>(
+        &mut self,
+        name: &'static str,
+        read: F,
+        wanted: impl Fn(&E) -> bool,
+    ) -> Option<AppResult<E>>
+    where
+        F: Fn(Db, Position) -> Fut,
+        Fut: std::future::Future<Output = AppResult<Vec<E>>>,
+    {
         loop {
             if self.done {
                 return None;
             }
             if let Some(e) = self.pending.pop_front() {
-                self.hub.metrics.sent("orderEvents", e.at());
+                self.hub.metrics.sent(name, e.at());
                 return Some(Ok(e));
             }
-            if let Some(read) = self.behind {
-                let page = match feed::order_events(&self.reader, self.seen, partner, PAGE).await {
+            if let Some(so_far) = self.behind {
+                let page = match read(self.reader.clone(), self.seen).await {
                     Ok(page) => page,
                     Err(e) => return self.fail(e),
                 };
-                if let Some(err) = self.too_far(read + page.len()) {
+                if let Some(err) = self.too_far(so_far + page.len()) {
                     return Some(Err(err));
                 }
-                self.behind = (page.len() as u64 == PAGE).then_some(read + page.len());
+                self.behind = (page.len() as u64 == PAGE).then_some(so_far + page.len());
                 if let Some(last) = page.last() {
-                    self.seen = last.position;
+                    self.seen = last.position();
                 }
                 self.pending.extend(page);
                 continue;
@@ -89,8 +121,8 @@ impl Subscriber<OrderEvent> {
             match self.rx.recv().await {
                 Ok(batch) => {
                     for e in batch.iter() {
-                        if e.position > self.seen && partner.is_none_or(|p| p == e.partner_id) {
-                            self.seen = e.position;
+                        if e.position() > self.seen && wanted(e) {
+                            self.seen = e.position();
                             self.pending.push_back(e.clone());
                         }
                     }
@@ -99,6 +131,21 @@ impl Subscriber<OrderEvent> {
                 Err(broadcast::error::RecvError::Closed) => return None,
             }
         }
+    }
+}
+
+impl Subscriber<OrderEvent> {
+    pub(super) async fn next_order(&mut self) -> Option<AppResult<OrderEvent>> {
+        let Pick::Orders(partner) = self.pick else {
+            return None;
+        };
+        let read = move |reader: Db, seen| async move {
+            feed::order_events(&reader, seen, partner, PAGE).await
+        };
+        self.next_of("orderEvents", read, |e| {
+            partner.is_none_or(|p| p == e.partner_id)
+        })
+        .await
     }
 }
 
@@ -162,42 +209,10 @@ impl Subscriber<StockEvent> {
 
 impl Subscriber<ProductEvent> {
     pub(super) async fn next_product(&mut self) -> Option<AppResult<ProductEvent>> {
-        loop {
-            if self.done {
-                return None;
-            }
-            if let Some(e) = self.pending.pop_front() {
-                self.hub.metrics.sent("productChanged", e.at);
-                return Some(Ok(e));
-            }
-            if let Some(read) = self.behind {
-                let page = match product_feed::product_events(&self.reader, self.seen, PAGE).await {
-                    Ok(page) => page,
-                    Err(e) => return self.fail(e),
-                };
-                if let Some(err) = self.too_far(read + page.len()) {
-                    return Some(Err(err));
-                }
-                self.behind = (page.len() as u64 == PAGE).then_some(read + page.len());
-                if let Some(last) = page.last() {
-                    self.seen = last.position;
-                }
-                self.pending.extend(page);
-                continue;
-            }
-            match self.rx.recv().await {
-                Ok(batch) => {
-                    for e in batch.iter() {
-                        if e.position > self.seen {
-                            self.seen = e.position;
-                            self.pending.push_back(e.clone());
-                        }
-                    }
-                }
-                Err(broadcast::error::RecvError::Lagged(_)) => self.lagged(),
-                Err(broadcast::error::RecvError::Closed) => return None,
-            }
-        }
+        let read = |reader: Db, seen| async move {
+            product_feed::product_events(&reader, seen, PAGE).await
+        };
+        self.next_of("productChanged", read, |_| true).await
     }
 }
 

@@ -82,6 +82,23 @@ pub fn settled(backend: DatabaseBackend, alias: &str) -> String {
     }
 }
 
+/// True when an outbox holds committed rows that are not settled yet: a
+/// transaction that began before them is still running (on PostgreSQL the
+/// horizon is the whole cluster's, other databases' transactions
+/// included). A reader woken for those rows must look again soon, as no
+/// further wake-up may come. Always false on SQLite.
+pub fn held_back_sql(backend: DatabaseBackend, tables: &[&str]) -> Option<String> {
+    if !postgres(backend) {
+        return None;
+    }
+    let horizon = "CAST(CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT) AS BIGINT)";
+    let any: Vec<String> = tables
+        .iter()
+        .map(|t| format!("EXISTS (SELECT 1 FROM {t} WHERE tx >= {horizon})"))
+        .collect();
+    Some(format!("SELECT ({}) AS held", any.join(" OR ")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

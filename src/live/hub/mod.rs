@@ -48,6 +48,8 @@ const PAGE: u64 = 500;
 /// Shortest pause between two reads of the outboxes: under a stream of
 /// commits, each read takes what several commits wrote.
 const MIN_READ_INTERVAL: Duration = Duration::from_millis(5);
+/// How soon rows not yet settled are looked at again.
+const HELD_BACK_RETRY: Duration = Duration::from_millis(20);
 /// Connections of the hub's own pool (the dispatcher and subscribers
 /// catching up), so that they never queue behind requests.
 const READERS: u32 = 4;
@@ -156,17 +158,49 @@ impl Hub {
     }
 
     async fn dispatch(self: Arc<Self>, reader: Db) {
+        let mut held_back = false;
         loop {
+            // Rows held back by a transaction still running somewhere are
+            // looked at again soon: their wake-up has been spent.
+            let wait = if held_back {
+                HELD_BACK_RETRY
+            } else {
+                self.limits.poll
+            };
             tokio::select! {
                 _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(self.limits.poll) => {}
+                _ = tokio::time::sleep(wait) => {}
             }
-            if let Err(e) = self.read_new(&reader).await {
-                tracing::warn!(error = ?e, "live events: reading the outboxes failed; retrying");
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
+            held_back = match self.read_new(&reader).await {
+                Ok(()) => self.held_back(&reader).await.unwrap_or(false),
+                Err(e) => {
+                    tracing::warn!(error = ?e, "live events: reading the outboxes failed; retrying");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    false
+                }
+            };
             tokio::time::sleep(MIN_READ_INTERVAL).await;
         }
+    }
+
+    async fn held_back(&self, reader: &Db) -> AppResult<bool> {
+        use sea_orm::{ConnectionTrait, Statement};
+        let backend = reader.get_database_backend();
+        let tables = [
+            feed::ORDER_EVENTS,
+            feed::STOCK_MOVEMENTS,
+            product_feed::PRODUCT_AUDIT,
+        ];
+        let Some(sql) = crate::db::sql::held_back_sql(backend, &tables) else {
+            return Ok(false);
+        };
+        let row = reader
+            .query_one_raw(Statement::from_string(backend, sql))
+            .await?;
+        Ok(match row {
+            Some(row) => row.try_get::<bool>("", "held")?,
+            None => false,
+        })
     }
 
     /// Reads everything new (in pages) and publishes it, then moves the

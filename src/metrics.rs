@@ -34,6 +34,16 @@ pub struct CodeLabels {
     pub code: String,
 }
 
+/// An origin page's outcome: closed sets, never the code scanned.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OriginLabels {
+    /// `html`, `linkset` or `qr`.
+    pub format: &'static str,
+    /// `shown`, `kept` (served from memory), `not_modified`, `invalid_gtin`,
+    /// `unknown`, `unknown_lot`, `bad_request` or `rate_limited`.
+    pub outcome: &'static str,
+}
+
 type HistogramFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
 
 pub struct Metrics {
@@ -41,6 +51,7 @@ pub struct Metrics {
     requests: Family<HttpLabels, Counter>,
     latency: HistogramFamily,
     graphql_errors: Family<CodeLabels, Counter>,
+    origin_views: Family<OriginLabels, Counter>,
     pub live: LiveMetrics,
 }
 
@@ -157,6 +168,12 @@ impl Default for Metrics {
             "PostgreSQL deadlocks met (stock is always locked in one order, so this stays 0)",
             DEADLOCKS.clone(),
         );
+        let origin_views = Family::<OriginLabels, Counter>::default();
+        registry.register(
+            "origin_views",
+            "Origin pages (QR stamp scans) by format and outcome",
+            origin_views.clone(),
+        );
         let live = LiveMetrics::new();
         live.register(&mut registry);
         Self {
@@ -164,6 +181,7 @@ impl Default for Metrics {
             requests,
             latency,
             graphql_errors,
+            origin_views,
             live,
         }
     }
@@ -188,6 +206,12 @@ impl Metrics {
     pub fn observe_graphql_error(&self, code: &str) {
         self.graphql_errors
             .get_or_create(&CodeLabels { code: code.into() })
+            .inc();
+    }
+
+    pub fn origin_view(&self, format: &'static str, outcome: &'static str) {
+        self.origin_views
+            .get_or_create(&OriginLabels { format, outcome })
             .inc();
     }
 

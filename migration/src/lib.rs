@@ -16,6 +16,7 @@ mod m20261203_000009_catalogue_writes;
 mod m20261203_000010_media;
 mod m20261203_000011_listing_rules;
 mod m20261203_000012_phone_copies;
+mod m20261203_000013_origin_lookups;
 mod util;
 
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000010_media::Migration),
             Box::new(m20261203_000011_listing_rules::Migration),
             Box::new(m20261203_000012_phone_copies::Migration),
+            Box::new(m20261203_000013_origin_lookups::Migration),
         ]
     }
 }

@@ -452,6 +452,48 @@ pub struct Config {
     )]
     pub request_timeout_ms: u64,
 
+    /// The public address of the origin pages, as QR stamps carry it
+    /// (`https://ocop.example.vn`). Development: `http://BIND_ADDR`.
+    /// Unset outside development: no `digitalLink` and no QR code, since a
+    /// printed stamp must never carry an address that is not the real one.
+    #[arg(long, global = true, env = "PUBLIC_BASE_URL")]
+    pub public_base_url: Option<String>,
+
+    /// Proxies (addresses or CIDR blocks, comma-separated) whose
+    /// `X-Forwarded-For` names the client; none by default, so a client
+    /// cannot choose the address it is metered by.
+    #[arg(long, global = true, env = "TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<Cidr>,
+
+    /// Origin pages per second per client address (a supermarket's shoppers
+    /// may share one). 0: no limit.
+    #[arg(
+        long,
+        global = true,
+        env = "ORIGIN_RATE_LIMIT_RPS",
+        default_value_t = 20
+    )]
+    pub origin_rate_limit_rps: u32,
+
+    /// Burst of origin pages per client address.
+    #[arg(
+        long,
+        global = true,
+        env = "ORIGIN_RATE_LIMIT_BURST",
+        default_value_t = 60
+    )]
+    pub origin_rate_limit_burst: u32,
+
+    /// How long a CDN or a phone may keep an origin page, in seconds; never
+    /// past the next local midnight, when a certificate may lapse.
+    #[arg(
+        long,
+        global = true,
+        env = "ORIGIN_MAX_AGE_SECS",
+        default_value_t = 300
+    )]
+    pub origin_max_age_secs: u32,
+
     #[arg(
         long,
         global = true,

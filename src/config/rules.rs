@@ -30,6 +30,8 @@ pub enum ConfigError {
     },
     #[error("JWT_PUBLIC_KEY_FILE is not a valid PEM key for {0:?}")]
     InvalidPublicKey(JwtAlgorithm),
+    #[error("PUBLIC_BASE_URL {0}")]
+    PublicBaseUrl(&'static str),
 }
 
 impl Config {
@@ -71,6 +73,36 @@ impl Config {
     /// How far the clock runs ahead (`OCOP_CLOCK_OFFSET_DAYS`).
     pub fn clock_shift(&self) -> chrono::Duration {
         chrono::Duration::days(self.clock_offset_days)
+    }
+
+    /// The origin pages' public address without a trailing `/`
+    /// (`PUBLIC_BASE_URL`; in development `http://BIND_ADDR` by default),
+    /// or none: then no stamp is offered.
+    pub fn public_base(&self) -> Result<Option<String>, ConfigError> {
+        let Some(url) = &self.public_base_url else {
+            return Ok((self.env == Environment::Development)
+                .then(|| format!("http://{}", self.bind_addr)));
+        };
+        let url = url.trim().trim_end_matches('/');
+        let rest = match (url.strip_prefix("https://"), url.strip_prefix("http://")) {
+            (Some(rest), _) => rest,
+            (None, Some(rest)) if self.env == Environment::Development => rest,
+            (None, Some(_)) => {
+                return Err(ConfigError::PublicBaseUrl(
+                    "must be https:// outside development: stamps are scanned on any network",
+                ));
+            }
+            _ => return Err(ConfigError::PublicBaseUrl("must start with https://")),
+        };
+        if rest.is_empty()
+            || rest.contains(['/', '?', '#', '@', '\\'])
+            || rest.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(ConfigError::PublicBaseUrl(
+                "must be a scheme and a host (and port) only, such as https://ocop.example.vn",
+            ));
+        }
+        Ok(Some(url.to_owned()))
     }
 
     pub fn is_sqlite(&self) -> bool {

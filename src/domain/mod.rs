@@ -8,6 +8,7 @@ pub mod inventory;
 pub mod locations;
 pub mod money;
 pub mod orders;
+pub mod origin;
 pub mod pagination;
 pub mod partners;
 pub mod pricing;

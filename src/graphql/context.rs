@@ -26,6 +26,8 @@ pub struct RequestData {
     pub max_page_size: u32,
     /// Signs tokens the operator issues (`issuePartnerToken`).
     pub auth: Arc<crate::auth::Authenticator>,
+    /// Where origin pages are served (`Product.digitalLink`); none: no stamps.
+    pub public_base: Option<Arc<str>>,
 }
 
 pub fn request_data<'a>(ctx: &'a Context<'_>) -> AppResult<&'a RequestData> {

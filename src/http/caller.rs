@@ -101,5 +101,6 @@ pub(crate) fn request_data(state: &AppState, caller: Option<&Caller>) -> Request
         locations: state.locations.clone(),
         max_page_size: state.config.max_page_size,
         auth: state.auth.clone(),
+        public_base: state.public_base.clone(),
     }
 }

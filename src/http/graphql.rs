@@ -14,7 +14,7 @@
 //!   request from the same caller is answered from it, and a GET's `ETag`
 //!   lets an unchanged poll be answered 304 without running anything.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, Response as GqlResponse, ServerError};
@@ -65,7 +65,11 @@ async fn admit_caller(
     let anonymous = match caller {
         Some(_) => None,
         None => {
-            let address = connect.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.0.ip());
+            let address = super::client_addr::client_ip(
+                connect.map(|c| c.0.0),
+                headers,
+                &state.config.trusted_proxies,
+            );
             Some(admit_anonymous(state, address).map_err(refuse)?)
         }
     };

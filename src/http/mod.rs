@@ -6,11 +6,13 @@ mod assets;
 pub mod bench_floor;
 pub mod cache;
 pub mod caller;
+pub mod client_addr;
 pub mod console;
 mod graphiql;
 mod graphql;
 mod media;
 mod media_type;
+mod origin;
 pub mod report_csv;
 pub mod state;
 pub mod ws;
@@ -48,6 +50,7 @@ pub fn build_app(state: AppState) -> Router {
     }
     router
         .merge(console::routes())
+        .merge(origin::routes())
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(ws::handler))
         .route("/graphql/assets/{version}/{name}", get(graphiql::asset))

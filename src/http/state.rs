@@ -40,6 +40,10 @@ pub struct AppInner {
     pub sockets: Arc<crate::http::ws_limits::SocketLimits>,
     /// Live events' dispatcher (started by the first subscription).
     pub live: Arc<crate::live::hub::Hub>,
+    /// Where origin pages are served from (`Config::public_base`).
+    pub public_base: Option<Arc<str>>,
+    /// Origin pages, per client address.
+    pub origin_limiter: rate_limit::AddressLimiter,
 }
 
 impl std::ops::Deref for AppState {
@@ -141,8 +145,15 @@ impl AppState {
         }
         let media =
             crate::media::MediaStore::configured(&config).map_err(config::ConfigError::Media)?;
+        let public_base = config.public_base()?.map(Arc::from);
+        let origin_limiter = rate_limit::AddressLimiter::new(
+            config.origin_rate_limit_rps,
+            config.origin_rate_limit_burst,
+        );
         Ok(Self(Arc::new(AppInner {
             media,
+            public_base,
+            origin_limiter,
             sockets: crate::http::ws_limits::SocketLimits::new(
                 config.ws_max_pending,
                 config.ws_max_pending_per_address,

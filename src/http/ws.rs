@@ -22,7 +22,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 
 use axum::Extension;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
@@ -54,11 +54,16 @@ const MAX_MESSAGE: usize = 64 * 1024;
 pub async fn handler(
     State(state): State<AppState>,
     connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: axum::http::HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
     // A place among the sockets not yet initialised, before the upgrade:
     // refused with 503 (`RATE_LIMITED`, `Retry-After`), nothing allocated.
-    let address = connect.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.0.ip());
+    let address = super::client_addr::client_ip(
+        connect.map(|c| c.0.0),
+        &headers,
+        &state.config.trusted_proxies,
+    );
     let Some(pending) = state.sockets.pending(address) else {
         state
             .metrics

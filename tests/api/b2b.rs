@@ -14,22 +14,6 @@ const CONFIRM: &str = "mutation($id: ID!, $input: ConfirmOrderInput) { confirmOr
 const SHIP: &str = "mutation($id: ID!, $input: ShipOrderInput) { shipOrder(id: $id, input: $input) { status lines { shippedQuantity } } }";
 const DELIVER: &str = "mutation($id: ID!, $input: DeliverOrderInput) { deliverOrder(id: $id, input: $input) { status lines { deliveredQuantity } } }";
 
-/// An SSCC with a valid GS1 check digit, from a serial.
-fn sscc(serial: u64) -> String {
-    let body = format!("0893456{serial:010}");
-    let sum: u32 = body
-        .chars()
-        .rev()
-        .enumerate()
-        .map(|(i, c)| c.to_digit(10).unwrap_or(0) * if i % 2 == 0 { 3 } else { 1 })
-        .sum();
-    format!("{body}{}", (10 - sum % 10) % 10)
-}
-
-fn in_days(n: u64) -> String {
-    (chrono::Utc::now().date_naive() + chrono::Days::new(n)).to_string()
-}
-
 async fn hub(app: &TestApp, query: &str, vars: Value) -> GqlResponse {
     app.gql_as("hanoi-ocop-hub", OPERATOR_SCOPES, query, vars)
         .await

@@ -24,6 +24,7 @@ mod live_catalog;
 mod media_s3;
 mod migrations;
 mod orders;
+mod origin;
 mod over_http;
 mod reports;
 mod schema;

@@ -267,6 +267,26 @@ impl ProductNode {
     async fn trace_code(&self) -> &str {
         &self.0.trace_code
     }
+    /// The product's GS1 Digital Link (`{PUBLIC_BASE_URL}/01/{GTIN-14}`),
+    /// where a scan of its barcode QR leads; null without a GTIN or without
+    /// a public address configured.
+    async fn digital_link(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        let base = crate::graphql::context::request_data(ctx)?
+            .public_base
+            .clone();
+        Ok(base.and_then(|b| crate::domain::origin::digital_link(&b, self.0.gtin.as_deref())))
+    }
+    /// The address to print in the product's QR stamp: its Digital Link,
+    /// else its origin page by trace code. The stamp itself is an SVG at
+    /// this address plus `/qr.svg`. Null without a public address configured.
+    async fn stamp_url(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        let base = crate::graphql::context::request_data(ctx)?
+            .public_base
+            .clone();
+        Ok(base.map(|b| {
+            crate::domain::origin::stamp_url(&b, self.0.gtin.as_deref(), &self.0.trace_code)
+        }))
+    }
     /// Selling unit, e.g. `chai` (bottle), `hộp` (box), `bộ` (set).
     async fn unit(&self) -> &str {
         &self.0.unit

@@ -255,6 +255,9 @@ pub fn test_config(database_url: &str) -> Config {
     // Tests count the statements a query runs, so each must run: kept
     // answers have their own tests (over_http.rs).
     config.response_cache_entries = 0;
+    // Stamps carry a fixed address; the origin pages' meter has its own test.
+    config.public_base_url = Some("https://ocop.test".into());
+    config.origin_rate_limit_rps = 0;
     // Each test's uploads in a directory of its own.
     static MEDIA: AtomicUsize = AtomicUsize::new(0);
     config.media_dir = std::env::temp_dir().join(format!(
@@ -526,7 +529,7 @@ pub async fn send_to(router: &Router, request: Request<Body>) -> GqlResponse {
 }
 
 /// Status, headers and body bytes of any request into `router`.
-async fn raw_send(
+pub async fn raw_send(
     router: &Router,
     request: Request<Body>,
 ) -> (StatusCode, axum::http::HeaderMap, axum::body::Bytes) {

@@ -22,6 +22,23 @@ pub fn tomorrow() -> String {
     (chrono::Utc::now().date_naive() + chrono::Days::new(1)).to_string()
 }
 
+/// An SSCC with a valid GS1 check digit, from a serial.
+pub fn sscc(serial: u64) -> String {
+    let body = format!("0893456{serial:010}");
+    let sum: u32 = body
+        .chars()
+        .rev()
+        .enumerate()
+        .map(|(i, c)| c.to_digit(10).unwrap_or(0) * if i % 2 == 0 { 3 } else { 1 })
+        .sum();
+    format!("{body}{}", (10 - sum % 10) % 10)
+}
+
+/// `n` days from today, as a GraphQL `Date`.
+pub fn in_days(n: u64) -> String {
+    (chrono::Utc::now().date_naive() + chrono::Days::new(n)).to_string()
+}
+
 pub async fn store_of(app: &TestApp, partner: &str) -> Value {
     app.gql_as(
         partner,

@@ -1,8 +1,9 @@
 // The catalogue in the console, end to end in headless Chromium: a
 // producer on a phone completes its draft (label fields, a photo from the
 // camera input) and submits it; the hub rejects it once with a reason,
-// which the producer reads, then approves it; a chain's buyer finds it in
-// the catalogue and orders it. No page reports an error.
+// which the producer reads, then approves it; the producer downloads its
+// QR stamp and a shopper's phone opens the origin page it leads to; a
+// chain's buyer finds it in the catalogue and orders it. No page reports an error.
 //
 //   OCOP_BASE=... OCOP_OPERATOR_TOKEN=<catalog:write partners:admin inventory:write>
 //   OCOP_PRODUCER_TOKEN=<htx-ci-console> OCOP_TOKEN=<buyer> node .ci/catalogue-console.mjs <node_modules dir>
@@ -132,6 +133,40 @@ try {
   await card(operator).locator('button.approve').click();
   await card(operator).waitFor({ state: 'detached', ...WAIT });
 
+  // The producer's card now carries its QR stamp: an image the browser
+  // drew, and a download of the same SVG.
+  await producer.reload();
+  await card(producer).locator('img.qr').waitFor(WAIT);
+  await producer.waitForFunction((sku) => document.querySelector(`#my-products li[data-sku="${sku}"] img.qr`)
+    ?.naturalWidth > 0, SKU, WAIT);
+  const qrHref = await card(producer).locator('a.download-qr').getAttribute('href');
+  const stampUrl = await card(producer).locator('a.origin-link').getAttribute('href');
+  assert.equal(qrHref, `${stampUrl}/qr.svg`);
+  const [download] = await Promise.all([producer.waitForEvent('download', WAIT), card(producer).locator('a.download-qr').click()]);
+  assert.equal(download.suggestedFilename(), `${SKU}-qr.svg`);
+  const svg = await (await fetch(qrHref)).text();
+  assert.match(svg, /^<\?xml|^<svg/, 'the stamp is an SVG');
+
+  // A shopper scans it: the origin page on a phone, anonymous, in
+  // Vietnamese, with the photo, fitting the screen; then in English.
+  const shopper = await (await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'vi-VN' })).newPage();
+  shopper.on('pageerror', (e) => problems.push(String(e)));
+  const answer = await shopper.goto(stampUrl);
+  assert.equal(answer.status(), 200);
+  assert.equal(await shopper.getAttribute('html', 'lang'), 'vi');
+  const text = await shopper.textContent('body');
+  assert.ok(text.includes(NAME), 'the product name');
+  assert.match(text, /Còn hiệu lực đến 31\/05\/2029/, 'the certificate in a shopper\'s words');
+  assert.ok(!/180[.,]?000/.test(text), 'no price on the public page');
+  await shopper.waitForFunction(() => [...document.images].some((i) => i.complete && i.naturalWidth > 0), null, WAIT)
+    .catch(() => assert.fail('the product photo did not load'));
+  assert.ok(await shopper.evaluate(() => document.documentElement.scrollWidth <= 390), 'no horizontal scroll at 390 px');
+  if (process.env.OCOP_ORIGIN_SCREENSHOT) await shopper.screenshot({ path: process.env.OCOP_ORIGIN_SCREENSHOT, fullPage: true });
+  await shopper.click('header a[hreflang="en"]');
+  await shopper.waitForFunction(() => document.documentElement.lang === 'en', null, WAIT);
+  assert.match(await shopper.textContent('body'), /In force until 31\/05\/2029/);
+  assert.ok(await shopper.evaluate(() => document.documentElement.scrollWidth <= 390), 'English fits too');
+
   // The hub's work list names lapsed certificates (the demo has some), and
   // it onboards a producer whose token then signs in to an empty catalogue.
   await operator.waitForSelector('#hub-work:not([hidden]) #work-figures .figure', WAIT);
@@ -176,7 +211,7 @@ try {
     .catch(async () => assert.fail(`not placed: ${await buyer.textContent('#error')}`));
   assert.match(await buyer.textContent('#notice'), /Đã đặt đơn/);
   assert.deepEqual(problems, [], 'no page reports an error');
-  console.log(`catalogue console: ${SKU} completed on a phone, rejected once, approved, ordered by a chain; a producer onboarded from the hub's work list`);
+  console.log(`catalogue console: ${SKU} completed on a phone, rejected once, approved, its QR stamp downloaded and its origin page read on a phone in both languages, ordered by a chain; a producer onboarded from the hub's work list`);
 } finally {
   await browser.close();
 }

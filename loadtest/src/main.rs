@@ -1,5 +1,5 @@
 //! Goose load test for ocop-gateway. One workload per run, chosen by
-//! `OCOP_WORKLOAD` (W1, W2, W3, W4 or FLOOR); goose's own flags (`-H`, `-u`,
+//! `OCOP_WORKLOAD` (W1, W2, W3, W4, FLOOR, REPORTS or ORIGIN); goose's own flags (`-H`, `-u`,
 //! `-t` ...) set host, users and duration. `bench/run` drives it; see
 //! BENCHMARKS.md.
 //!
@@ -27,6 +27,9 @@ enum Workload {
     /// The dashboard: the three reports over the last 90 local days, with
     /// a think time (`OCOP_WAIT_MS`) between pages.
     Reports,
+    /// Shoppers scanning stamps: anonymous `GET`s of random products'
+    /// origin pages (the `stampUrl` the API gives), HTML in Vietnamese.
+    Origin,
 }
 
 struct Fixture {
@@ -34,6 +37,8 @@ struct Fixture {
     /// The store each token's partner orders for.
     stores: Vec<String>,
     products: Vec<String>,
+    /// The path of each product's origin page (its `stampUrl` without the host).
+    stamps: Vec<String>,
     /// (id, minOrderQuantity) of the 50 products every W4 order draws from.
     hot: Vec<(String, i64)>,
     /// YYYY-MM-DD, within the year ahead the gateway accepts.
@@ -181,6 +186,23 @@ async fn reports(user: &mut GooseUser) -> TransactionResult {
     Ok(())
 }
 
+async fn origin_page(user: &mut GooseUser) -> TransactionResult {
+    let fx = fixture();
+    let session = user.get_session_data_unchecked_mut::<Session>();
+    let path = fx.stamps[session.rng.random_range(0..fx.stamps.len())].clone();
+    let request = GooseRequest::builder()
+        .method(GooseMethod::Get)
+        .path(path.as_str())
+        .name("ORIGIN page")
+        .build();
+    let mut goose = user.request(request).await?;
+    let ok = matches!(&goose.response, Ok(r) if r.status().is_success());
+    if !ok {
+        user.set_failure("origin page failed", &mut goose.request, None, None)?;
+    }
+    Ok(())
+}
+
 async fn w1(user: &mut GooseUser) -> TransactionResult {
     let session = user.get_session_data_unchecked_mut::<Session>();
     let c = CATEGORIES[session.rng.random_range(0..CATEGORIES.len())];
@@ -317,9 +339,11 @@ async fn load_fixture(workload: Workload, host: &str) -> Setup {
     if tokens.is_empty() {
         return Err("OCOP_TOKENS holds no token".into());
     }
+    let host = host.trim_end_matches('/');
     let client = reqwest::Client::new();
     let mut products = Vec::new();
     let mut hot = Vec::new();
+    let mut stamps = Vec::new();
     let mut after: Option<String> = None;
     loop {
         let data = post(
@@ -327,7 +351,7 @@ async fn load_fixture(workload: Workload, host: &str) -> Setup {
             host,
             &tokens[0],
             "query($after: String) { products(first: 100, after: $after, filter: { orderable: true }) {
-               pageInfo { hasNextPage endCursor } nodes { id minOrderQuantity } } }",
+               pageInfo { hasNextPage endCursor } nodes { id minOrderQuantity stampUrl } } }",
             json!({ "after": after }),
         )
         .await?;
@@ -337,6 +361,9 @@ async fn load_fixture(workload: Workload, host: &str) -> Setup {
             // Past the small demo catalogue: products stocked everywhere.
             if hot.len() < 50 && products.len() >= 200 && products.len() % 7 == 3 {
                 hot.push((id.clone(), node["minOrderQuantity"].as_i64().unwrap_or(1)));
+            }
+            if let Some(url) = node["stampUrl"].as_str() {
+                stamps.push(url.strip_prefix(host).unwrap_or(url).to_owned());
             }
             products.push(id);
         }
@@ -372,12 +399,18 @@ async fn load_fixture(workload: Workload, host: &str) -> Setup {
         hot.len(),
         tokens.len()
     );
+    // Shoppers scan what is on the shelves near them: `OCOP_ORIGIN_HOT`
+    // products, not the whole country's catalogue.
+    if let Some(hot) = std::env::var("OCOP_ORIGIN_HOT").ok().and_then(|v| v.parse::<usize>().ok()) {
+        stamps.truncate(hot.max(1));
+    }
     let delivery_date = read("OCOP_DELIVERY_DATE")?;
     let fixture = Fixture {
         delivery_date,
         tokens,
         stores,
         products,
+        stamps,
         hot,
     };
     FIXTURE
@@ -442,7 +475,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok("W4") => Workload::W4,
         Ok("FLOOR") => Workload::Floor,
         Ok("REPORTS") => Workload::Reports,
-        _ => return Err("OCOP_WORKLOAD must be W1, W2, W3, W4, FLOOR or REPORTS".into()),
+        Ok("ORIGIN") => Workload::Origin,
+        _ => {
+            return Err("OCOP_WORKLOAD must be W1, W2, W3, W4, FLOOR, REPORTS or ORIGIN".into());
+        }
     };
     load_fixture(workload, &host_from_args()).await?;
     let run = match workload {
@@ -452,6 +488,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Workload::W4 => transaction!(w4),
         Workload::Floor => transaction!(floor),
         Workload::Reports => transaction!(reports),
+        Workload::Origin => transaction!(origin_page),
     };
     let wait_ms: u64 = std::env::var("OCOP_WAIT_MS")
         .ok()

@@ -7,7 +7,7 @@ import { $, el, field, showError, showNotice } from './dom.js';
 import { t } from './i18n.js';
 import { gql, session, has } from './api.js';
 
-const PRODUCT = `id sku nameVi status version netContent { value unit } shelfLifeDays ingredients storage usage
+const PRODUCT = `id sku nameVi status version stampUrl netContent { value unit } shelfLifeDays ingredients storage usage
   review { decision reasons } images { url role }
   completeness { score ready missing { field rule message } }`;
 // The label fields a producer fills in here, and the missing item each answers.
@@ -54,7 +54,23 @@ export function renderCatalog() {
       ? el('p', { class: 'error reasons', text: `${t('rejectedBecause')} ${p.review.reasons.join('; ')}` }) : null,
     p.completeness.missing.length > 0
       ? el('ul', { class: 'missing' }, ...p.completeness.missing.map((m) => el('li', { text: m.message }))) : null,
-    isOperator() ? reviewControls(p) : producerControls(p))));
+    isOperator() ? reviewControls(p) : producerControls(p),
+    stamp(p))));
+}
+
+// The QR stamp a producer prints itself: the SVG the origin page serves,
+// shown small and downloadable (the file name is the SKU). A draft's stamp
+// may be printed ahead; its page answers once the hub approves it.
+function stamp(p) {
+  if (!p.stampUrl) return null;
+  const svg = `${p.stampUrl}/qr.svg`;
+  return el('div', { class: 'stamp' },
+    el('img', { src: svg, alt: t('stampAlt', { p: p.nameVi }), width: 96, height: 96, class: 'qr' }),
+    el('div', {},
+      el('a', { href: svg, download: `${p.sku}-qr.svg`, class: 'download-qr', text: t('downloadStamp') }),
+      el('br'),
+      el('a', { href: p.stampUrl, target: '_blank', rel: 'noopener', class: 'origin-link', text: t('originPage') }),
+      p.status === 'ACTIVE' ? null : el('small', { class: 'hint', text: ` ${t('stampAfterApproval')}` })));
 }
 
 function producerControls(p) {

@@ -206,8 +206,16 @@ pub fn product(o: &Origin, asked: &Asked<'_>) -> String {
         .into_iter()
         .filter(|s| !s.trim().is_empty())
         .collect();
-    row(&mut out, w.origin, &place.join(", "));
-    row(&mut out, w.address, &m.address);
+    let place = place.join(", ");
+    // Producers often write the whole address with commune and province in
+    // it; the shopper then reads it once, not twice.
+    let address = m.address.trim();
+    if address.is_empty() || address.contains(place.as_str()) {
+        row(&mut out, w.origin, if address.is_empty() { &place } else { address });
+    } else {
+        row(&mut out, w.origin, &place);
+        row(&mut out, w.address, address);
+    }
     row(&mut out, w.category, words::category(lang, p.category));
     if let (Some(milli), Some(unit)) = (p.net_content_milli, p.net_content_unit) {
         row(

@@ -401,7 +401,10 @@ async fn load_fixture(workload: Workload, host: &str) -> Setup {
     );
     // Shoppers scan what is on the shelves near them: `OCOP_ORIGIN_HOT`
     // products, not the whole country's catalogue.
-    if let Some(hot) = std::env::var("OCOP_ORIGIN_HOT").ok().and_then(|v| v.parse::<usize>().ok()) {
+    if let Some(hot) = std::env::var("OCOP_ORIGIN_HOT")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
         stamps.truncate(hot.max(1));
     }
     let delivery_date = read("OCOP_DELIVERY_DATE")?;

@@ -211,7 +211,11 @@ pub fn product(o: &Origin, asked: &Asked<'_>) -> String {
     // it; the shopper then reads it once, not twice.
     let address = m.address.trim();
     if address.is_empty() || address.contains(place.as_str()) {
-        row(&mut out, w.origin, if address.is_empty() { &place } else { address });
+        row(
+            &mut out,
+            w.origin,
+            if address.is_empty() { &place } else { address },
+        );
     } else {
         row(&mut out, w.origin, &place);
         row(&mut out, w.address, address);

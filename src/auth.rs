@@ -29,10 +29,11 @@ pub enum Scope {
     FulfillmentWrite,
     ReportsRead,
     PartnersAdmin,
+    WebhooksManage,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 9] = [
+    pub const ALL: [Scope; 10] = [
         Scope::CatalogRead,
         Scope::CatalogWrite,
         Scope::InventoryRead,
@@ -42,6 +43,7 @@ impl Scope {
         Scope::FulfillmentWrite,
         Scope::ReportsRead,
         Scope::PartnersAdmin,
+        Scope::WebhooksManage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +57,7 @@ impl Scope {
             Scope::FulfillmentWrite => "fulfillment:write",
             Scope::ReportsRead => "reports:read",
             Scope::PartnersAdmin => "partners:admin",
+            Scope::WebhooksManage => "webhooks:manage",
         }
     }
 

@@ -18,10 +18,12 @@ pub enum Kind {
     OrderLine,
     Shipment,
     ContractPrice,
+    WebhookEndpoint,
+    WebhookDelivery,
 }
 
 impl Kind {
-    const ALL: [Kind; 9] = [
+    const ALL: [Kind; 11] = [
         Kind::Product,
         Kind::Producer,
         Kind::Location,
@@ -31,6 +33,8 @@ impl Kind {
         Kind::OrderLine,
         Kind::Shipment,
         Kind::ContractPrice,
+        Kind::WebhookEndpoint,
+        Kind::WebhookDelivery,
     ];
 
     pub fn name(self) -> &'static str {
@@ -44,6 +48,8 @@ impl Kind {
             Kind::OrderLine => "OrderLine",
             Kind::Shipment => "Shipment",
             Kind::ContractPrice => "ContractPrice",
+            Kind::WebhookEndpoint => "WebhookEndpoint",
+            Kind::WebhookDelivery => "WebhookDelivery",
         }
     }
 }

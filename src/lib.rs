@@ -22,6 +22,7 @@ pub mod rate_limit;
 pub mod recent;
 pub mod seed;
 pub mod telemetry;
+pub mod webhooks;
 
 pub use crate::http::build_app;
 pub use crate::http::state::AppState;

@@ -23,3 +23,5 @@ pub mod shipment_line;
 pub mod shipment_package;
 pub mod stock_movement;
 pub mod store;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;

@@ -17,6 +17,7 @@ mod m20261203_000010_media;
 mod m20261203_000011_listing_rules;
 mod m20261203_000012_phone_copies;
 mod m20261203_000013_origin_lookups;
+mod m20261204_000014_webhooks;
 mod util;
 
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000011_listing_rules::Migration),
             Box::new(m20261203_000012_phone_copies::Migration),
             Box::new(m20261203_000013_origin_lookups::Migration),
+            Box::new(m20261204_000014_webhooks::Migration),
         ]
     }
 }

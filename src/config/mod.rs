@@ -8,9 +8,11 @@ use clap::Args;
 
 mod rules;
 mod values;
+mod webhooks;
 
 pub use rules::ConfigError;
 pub use values::*;
+pub use webhooks::WebhookConfig;
 
 #[derive(Args, Clone, Debug)]
 pub struct Config {
@@ -493,6 +495,9 @@ pub struct Config {
         default_value_t = 300
     )]
     pub origin_max_age_secs: u32,
+
+    #[command(flatten)]
+    pub webhooks: WebhookConfig,
 
     #[arg(
         long,

@@ -32,6 +32,12 @@ pub enum ConfigError {
     InvalidPublicKey(JwtAlgorithm),
     #[error("PUBLIC_BASE_URL {0}")]
     PublicBaseUrl(&'static str),
+    #[error("WEBHOOK_SECRET_KEY is required in production (32 bytes, base64 or hex)")]
+    MissingWebhookKey,
+    #[error("WEBHOOK_SECRET_KEY must be 32 bytes, as base64 or 64 hex digits")]
+    InvalidWebhookKey,
+    #[error("WEBHOOK_RETRY_SCHEDULE needs at least one wait")]
+    EmptyRetrySchedule,
 }
 
 impl Config {
@@ -73,6 +79,36 @@ impl Config {
     /// How far the clock runs ahead (`OCOP_CLOCK_OFFSET_DAYS`).
     pub fn clock_shift(&self) -> chrono::Duration {
         chrono::Duration::days(self.clock_offset_days)
+    }
+
+    /// The key webhook secrets are sealed with. Development without
+    /// `WEBHOOK_SECRET_KEY` uses a fixed key whose name says what it is;
+    /// production refuses to start without one.
+    pub fn webhook_key(&self) -> Result<[u8; 32], ConfigError> {
+        use base64::Engine;
+        if self.webhooks.webhook_retry_schedule.is_empty() {
+            return Err(ConfigError::EmptyRetrySchedule);
+        }
+        let Some(key) = &self.webhooks.webhook_secret_key else {
+            if self.env == Environment::Production {
+                return Err(ConfigError::MissingWebhookKey);
+            }
+            let digest =
+                <sha2::Sha256 as sha2::Digest>::digest(b"ocop-gateway DEVELOPMENT webhook key");
+            return Ok(digest.into());
+        };
+        let text = key.expose().trim();
+        let bytes = if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            (0..32)
+                .map(|i| u8::from_str_radix(&text[i * 2..i * 2 + 2], 16))
+                .collect::<Result<Vec<u8>, _>>()
+                .map_err(|_| ConfigError::InvalidWebhookKey)?
+        } else {
+            base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .map_err(|_| ConfigError::InvalidWebhookKey)?
+        };
+        bytes.try_into().map_err(|_| ConfigError::InvalidWebhookKey)
     }
 
     /// The origin pages' public address without a trailing `/`

@@ -28,6 +28,8 @@ pub struct RequestData {
     pub auth: Arc<crate::auth::Authenticator>,
     /// Where origin pages are served (`Product.digitalLink`); none: no stamps.
     pub public_base: Option<Arc<str>>,
+    /// Webhooks; none when this deployment has no `WEBHOOK_SECRET_KEY`.
+    pub webhooks: Option<Arc<crate::webhooks::Webhooks>>,
 }
 
 pub fn request_data<'a>(ctx: &'a Context<'_>) -> AppResult<&'a RequestData> {
@@ -49,4 +51,14 @@ pub fn viewer<'a>(ctx: &'a Context<'_>) -> AppResult<&'a Viewer> {
 pub fn loader<'a, T: Send + Sync + 'static>(ctx: &'a Context<'_>) -> AppResult<&'a Cached<T>> {
     ctx.data::<Cached<T>>()
         .map_err(|_| AppError::internal(std::io::Error::other("data loader missing")))
+}
+
+/// The webhooks, or an error saying the deployment has none configured.
+pub fn webhooks<'a>(ctx: &'a Context<'_>) -> AppResult<&'a crate::webhooks::Webhooks> {
+    request_data(ctx)?.webhooks.as_deref().ok_or_else(|| {
+        AppError::Forbidden(
+            "webhooks are not configured on this gateway (its operator sets WEBHOOK_SECRET_KEY)"
+                .into(),
+        )
+    })
 }

@@ -28,6 +28,7 @@ pub struct Query(
     query::orders::OrderQuery,
     query::partners::PartnerQuery,
     query::reports::ReportQuery,
+    query::webhooks::WebhookQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -36,6 +37,7 @@ pub struct Mutation(
     mutation::inventory::InventoryMutation,
     mutation::partners::PartnerMutation,
     mutation::catalog::CatalogMutation,
+    mutation::webhooks::WebhookMutation,
 );
 
 pub type GatewaySchema = Schema<Query, Mutation, subscription::Subscription>;

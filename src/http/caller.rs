@@ -102,5 +102,6 @@ pub(crate) fn request_data(state: &AppState, caller: Option<&Caller>) -> Request
         max_page_size: state.config.max_page_size,
         auth: state.auth.clone(),
         public_base: state.public_base.clone(),
+        webhooks: state.webhooks.clone(),
     }
 }

@@ -435,7 +435,11 @@ fn respond_keeping(
     lookup: &Lookup,
 ) -> (Response, bool) {
     match outcome {
-        Outcome::Ran(response, OperationType::Query) if response.errors.is_empty() => {
+        // `no_cache` types (the webhook log) move without a commit the
+        // cache would hear: never kept.
+        Outcome::Ran(response, OperationType::Query)
+            if response.errors.is_empty() && response.cache_control.max_age >= 0 =>
+        {
             match serde_json::to_vec(&response) {
                 Ok(bytes) => {
                     let bytes = Bytes::from(bytes);

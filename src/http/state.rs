@@ -44,6 +44,8 @@ pub struct AppInner {
     pub public_base: Option<Arc<str>>,
     /// Origin pages, per client address.
     pub origin_limiter: rate_limit::AddressLimiter,
+    /// Webhooks (`crate::webhooks`); none in production without a key.
+    pub webhooks: Option<Arc<crate::webhooks::Webhooks>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -128,7 +130,14 @@ impl AppState {
             },
             metrics.live.clone(),
         );
+        let webhooks = crate::webhooks::Webhooks::from_config(&config)?;
         if tokio::runtime::Handle::try_current().is_ok() {
+            if let Some(wh) = &webhooks
+                && config.webhooks.webhook_delivery
+            {
+                live.also_wake(wh.fanout_wake.clone());
+                wh.start(config.database_url.expose().to_owned());
+            }
             live.start_wakes();
             // An access change announced by any replica applies to the
             // next request at once, not when the cached record expires.
@@ -151,6 +160,7 @@ impl AppState {
             config.origin_rate_limit_burst,
         );
         Ok(Self(Arc::new(AppInner {
+            webhooks,
             media,
             public_base,
             origin_limiter,

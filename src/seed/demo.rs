@@ -43,8 +43,9 @@ pub struct DemoPartner {
 
 use Category::*;
 
-pub const RETAIL_SCOPES: &str = "catalog:read inventory:read orders:read orders:write reports:read";
-pub const OPERATOR_SCOPES: &str = "catalog:read catalog:write inventory:read inventory:write orders:read orders:write fulfillment:write reports:read partners:admin";
+pub const RETAIL_SCOPES: &str =
+    "catalog:read inventory:read orders:read orders:write reports:read webhooks:manage";
+pub const OPERATOR_SCOPES: &str = "catalog:read catalog:write inventory:read inventory:write orders:read orders:write fulfillment:write reports:read partners:admin webhooks:manage";
 
 pub const PARTNERS: &[DemoPartner] = &[
     DemoPartner {

@@ -12,6 +12,7 @@ import { initReports, loadReports, renderReports, resetReports } from './reports
 import { initPartners, loadPartners, renderPartners, resetPartners } from './partners.js';
 import { initCatalog, loadCatalog, renderCatalog, resetCatalog } from './catalog.js';
 import { initHub, loadHub, onboardFields, resetHub } from './hub.js';
+import { initWebhooks, loadWebhooks, renderWebhooks, resetWebhooks } from './webhooks.js';
 
 const TOKEN_KEY = 'ocop.token';
 
@@ -38,6 +39,7 @@ const VIEWS = {
   reports: () => has('reports:read'),
   partners: () => has('partners:admin'),
   catalogue: () => has('catalog:write'),
+  webhooks: () => has('webhooks:manage'),
 };
 const loaded = new Set();
 
@@ -56,6 +58,7 @@ function show(view) {
   if (view === 'stock') startStock(live);
   if (view === 'reports') loadReports();
   if (view === 'partners') loadPartners();
+  if (view === 'webhooks') loadWebhooks();
   if (view === 'catalogue') {
     loadCatalog();
     onboardFields();
@@ -77,6 +80,7 @@ function signOut(message = '') {
   resetPartners();
   resetCatalog();
   resetHub();
+  resetWebhooks();
   $('signin').hidden = false;
   for (const id of ['home', 'signout', 'tabs']) $(id).hidden = true;
   for (const name of Object.keys(VIEWS)) $(`view-${name}`).hidden = true;
@@ -163,6 +167,7 @@ function applyLanguage() {
   renderReports();
   renderPartners();
   renderCatalog();
+  renderWebhooks();
   if (loaded.has('catalogue')) {
     onboardFields();
     loadHub();
@@ -176,6 +181,7 @@ initReports();
 initPartners();
 initCatalog();
 initHub();
+initWebhooks();
 $('signin-form').addEventListener('submit', (e) => {
   e.preventDefault();
   const token = $('token').value.trim();

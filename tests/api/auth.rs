@@ -285,7 +285,7 @@ async fn effective_scopes_are_token_scopes_within_the_partner_grant() {
         res.expect_data()["viewer"]["scopes"]
             .as_array()
             .map(Vec::len),
-        Some(9),
+        Some(10),
         "the operator holds every scope, catalog:write included"
     );
 }

@@ -29,4 +29,5 @@ mod over_http;
 mod reports;
 mod schema;
 mod seed;
+mod webhooks;
 mod ws_client;

@@ -7,3 +7,4 @@ pub mod order;
 pub mod partner;
 pub mod product;
 pub mod product_label;
+pub mod webhook;

@@ -4,3 +4,4 @@ pub mod orders;
 pub mod partners;
 pub mod reports;
 pub mod viewer;
+pub mod webhooks;

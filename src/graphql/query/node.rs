@@ -93,7 +93,11 @@ impl NodeQuery {
                 .await?
                 .filter(|s| partners::may_see_stores_of(viewer, s.partner_id))
                 .map(|s| Node::Store(StoreNode(s))),
-            Kind::OrderLine | Kind::Shipment | Kind::ContractPrice => {
+            Kind::OrderLine
+            | Kind::Shipment
+            | Kind::ContractPrice
+            | Kind::WebhookEndpoint
+            | Kind::WebhookDelivery => {
                 return Err(AppError::bad_field(
                     "id",
                     format!(

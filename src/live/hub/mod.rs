@@ -74,6 +74,8 @@ pub struct Hub {
     /// misses nothing.
     heads: std::sync::Mutex<(Position, Position, Position)>,
     wake: Arc<Notify>,
+    /// Others woken by the same commits (the webhooks' fan-out).
+    also_wake: std::sync::Mutex<Vec<Arc<Notify>>>,
     started: OnceCell<Db>,
     wakes_started: std::sync::atomic::AtomicBool,
     per_partner: DashMap<i64, usize>,
@@ -93,6 +95,7 @@ impl Hub {
             products: broadcast::channel(ring).0,
             heads: std::sync::Mutex::new(Default::default()),
             wake: Arc::new(Notify::new()),
+            also_wake: Default::default(),
             started: OnceCell::new(),
             wakes_started: Default::default(),
             per_partner: DashMap::new(),
@@ -144,10 +147,28 @@ impl Hub {
                     }
                 }
             };
-            wake::for_database(&hub.db, &own, &hub.url)
-                .run(hub.wake.clone())
-                .await;
+            let heard = Arc::new(Notify::new());
+            let relay = hub.clone();
+            let relayed = heard.clone();
+            tokio::spawn(async move {
+                loop {
+                    relayed.notified().await;
+                    relay.wake.notify_one();
+                    if let Ok(others) = relay.also_wake.lock() {
+                        others.iter().for_each(|n| n.notify_one());
+                    }
+                }
+            });
+            wake::for_database(&hub.db, &own, &hub.url).run(heard).await;
         });
+    }
+
+    /// Wakes `other` too after every commit heard (this replica's and,
+    /// on PostgreSQL, every replica's).
+    pub fn also_wake(&self, other: Arc<Notify>) {
+        if let Ok(mut v) = self.also_wake.lock() {
+            v.push(other);
+        }
     }
 
     fn partner_channel(&self, partner: i64) -> broadcast::Sender<OrderBatch> {

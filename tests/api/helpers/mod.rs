@@ -7,6 +7,7 @@
 
 mod catalog;
 mod orders;
+pub mod receiver;
 pub mod servers;
 pub use catalog::*;
 pub use orders::*;
@@ -258,6 +259,9 @@ pub fn test_config(database_url: &str) -> Config {
     // Stamps carry a fixed address; the origin pages' meter has its own test.
     config.public_base_url = Some("https://ocop.test".into());
     config.origin_rate_limit_rps = 0;
+    // Webhook delivery runs only in the tests that want it (tests/api/webhooks.rs):
+    // its own pool would otherwise poll every test's database.
+    config.webhooks.webhook_delivery = false;
     // Each test's uploads in a directory of its own.
     static MEDIA: AtomicUsize = AtomicUsize::new(0);
     config.media_dir = std::env::temp_dir().join(format!(
@@ -498,7 +502,7 @@ impl TestApp {
 
 pub const ALL_RETAIL_SCOPES: &str =
     "catalog:read inventory:read orders:read orders:write reports:read";
-pub const OPERATOR_SCOPES: &str = "catalog:read catalog:write inventory:read inventory:write orders:read orders:write fulfillment:write reports:read partners:admin";
+pub const OPERATOR_SCOPES: &str = "catalog:read catalog:write inventory:read inventory:write orders:read orders:write fulfillment:write reports:read partners:admin webhooks:manage";
 
 /// Sends one GraphQL request into any router (a replica, or from a task).
 pub async fn gql_on(

@@ -91,6 +91,11 @@ try {
   assert.equal(calls[2].headers['webhook-id'], failedId, 'a redelivery keeps its webhook-id');
   new Webhook(secret).verify(calls[2].body, calls[2].headers);
 
+  if (process.env.OCOP_WEBHOOKS_SCREENSHOT) {
+    await endpoint.getByRole('button', { name: 'Tải lại nhật ký' }).click();
+    await page.locator('table.webhook-log tbody tr').nth(1).waitFor(WAIT);
+    await page.locator('#view-webhooks').screenshot({ path: process.env.OCOP_WEBHOOKS_SCREENSHOT });
+  }
   // Turned off by the partner.
   await endpoint.getByRole('button', { name: 'Tắt', exact: true }).click();
   await page.locator('article.endpoint .bad-badge').waitFor(WAIT);

@@ -32,6 +32,7 @@ type Busy = Arc<Mutex<HashMap<i64, u32>>>;
 /// Looked at again this often when nothing wakes the worker (deliveries
 /// queued by other replicas, retries falling due).
 const IDLE: Duration = Duration::from_millis(250);
+const LEASE_MARGIN_MS: i64 = 5_000;
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 struct Claimed {
@@ -138,7 +139,9 @@ async fn claim(wh: &Webhooks, db: &Db, free: usize, busy: &Busy) -> AppResult<Ve
     if chosen.is_empty() {
         return Ok(Vec::new());
     }
-    let lease = now + wh.config.webhook_timeout.as_millis() as i64 + 30_000;
+    // The attempt's timeout and a margin to record it: past that the
+    // replica is taken for dead and the delivery is due again.
+    let lease = now + wh.config.webhook_timeout.as_millis() as i64 + LEASE_MARGIN_MS;
     wd::Entity::update_many()
         .col_expr(wd::Column::LeaseUntilMs, Expr::value(lease))
         .col_expr(wd::Column::Attempts, Expr::col(wd::Column::Attempts).add(1))

@@ -14,14 +14,14 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("free port")
 }
 
-fn spawn_server(url: &str, port: u16, extra_env: &[(&str, &str)]) -> Child {
+pub(crate) fn spawn_server(url: &str, port: u16, extra_env: &[(&str, &str)]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_ocop-gateway"))
         .arg("serve")
         .envs(extra_env.iter().copied())
@@ -107,7 +107,7 @@ fn check_command_passes(url: &str) -> bool {
 }
 
 /// Polls /readyz until the server answers (bounded).
-async fn wait_ready(client: &reqwest::Client, port: u16) {
+pub(crate) async fn wait_ready(client: &reqwest::Client, port: u16) {
     for _ in 0..300 {
         if let Ok(r) = client
             .get(format!("http://127.0.0.1:{port}/readyz"))
@@ -122,7 +122,7 @@ async fn wait_ready(client: &reqwest::Client, port: u16) {
     panic!("server on port {port} never became ready");
 }
 
-async fn post(
+pub(crate) async fn post(
     client: &reqwest::Client,
     port: u16,
     token: &str,

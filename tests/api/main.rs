@@ -29,5 +29,6 @@ mod over_http;
 mod reports;
 mod schema;
 mod seed;
+mod webhook_process;
 mod webhooks;
 mod ws_client;

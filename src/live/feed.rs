@@ -35,6 +35,17 @@ impl Position {
         URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{}:{}", self.tx, self.id))
     }
 
+    /// The `tx` and `id` columns of a row, or the start when there is none.
+    pub fn of_row(row: Option<sea_orm::QueryResult>) -> AppResult<Position> {
+        Ok(match row {
+            Some(row) => Position {
+                tx: row.try_get("", "tx")?,
+                id: row.try_get("", "id")?,
+            },
+            None => Position::default(),
+        })
+    }
+
     pub fn from_cursor(cursor: &str) -> AppResult<Position> {
         let bad = || AppError::bad_field("since", "not a cursor from an earlier event");
         let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
@@ -102,17 +113,9 @@ pub async fn head(db: &DatabaseConnection, table: &str) -> AppResult<Position> {
         "SELECT t.tx, t.id FROM {table} t WHERE 1 = 1{} ORDER BY t.tx DESC, t.id DESC LIMIT 1",
         sql::settled(backend, "t")
     );
-    Ok(
-        match db
-            .query_one_raw(Statement::from_string(backend, sql))
-            .await?
-        {
-            Some(row) => Position {
-                tx: row.try_get("", "tx")?,
-                id: row.try_get("", "id")?,
-            },
-            None => Position::default(),
-        },
+    Position::of_row(
+        db.query_one_raw(Statement::from_string(backend, sql))
+            .await?,
     )
 }
 

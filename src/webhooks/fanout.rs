@@ -97,17 +97,9 @@ async fn cursor(db: &impl ConnectionTrait, source: Source) -> AppResult<Position
         "SELECT tx, id FROM webhook_cursor WHERE source = '{}'",
         source.table()
     );
-    Ok(
-        match db
-            .query_one_raw(Statement::from_string(backend, sql))
-            .await?
-        {
-            Some(row) => Position {
-                tx: row.try_get("", "tx")?,
-                id: row.try_get("", "id")?,
-            },
-            None => Position::default(),
-        },
+    Position::of_row(
+        db.query_one_raw(Statement::from_string(backend, sql))
+            .await?,
     )
 }
 
@@ -311,17 +303,9 @@ async fn before(
         table = source.table(),
         p = sql::param(backend, 1)
     );
-    Ok(
-        match db
-            .query_one_raw(Statement::from_sql_and_values(backend, sql, [since.into()]))
-            .await?
-        {
-            Some(row) => Position {
-                tx: row.try_get("", "tx")?,
-                id: row.try_get("", "id")?,
-            },
-            None => Position::default(),
-        },
+    Position::of_row(
+        db.query_one_raw(Statement::from_sql_and_values(backend, sql, [since.into()]))
+            .await?,
     )
 }
 

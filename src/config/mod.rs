@@ -285,6 +285,18 @@ pub struct Config {
     #[arg(long, global = true, env = "EVENTS_REPLAY_DAYS", default_value_t = 7)]
     pub events_replay_days: i64,
 
+    /// Days of stock ledger kept row by row. Older rows of each product at
+    /// each location are folded into one opening-balance row (the sums
+    /// `check` rebuilds levels from are unchanged); 0 keeps every row.
+    /// At least EVENTS_REPLAY_DAYS and 2 (the webhook retries' window).
+    #[arg(
+        long,
+        global = true,
+        env = "LEDGER_RETENTION_DAYS",
+        default_value_t = 30
+    )]
+    pub ledger_retention_days: i64,
+
     /// Live events: how many events a subscriber may fall behind before
     /// its stream ends (it can resume with `since`).
     #[arg(

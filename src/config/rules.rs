@@ -38,6 +38,10 @@ pub enum ConfigError {
     InvalidWebhookKey,
     #[error("WEBHOOK_RETRY_SCHEDULE needs at least one wait")]
     EmptyRetrySchedule,
+    #[error(
+        "LEDGER_RETENTION_DAYS must be 0 (keep every row) or at least {0} (EVENTS_REPLAY_DAYS, and 2 for webhook retries)"
+    )]
+    LedgerRetentionTooShort(i64),
 }
 
 impl Config {
@@ -64,6 +68,10 @@ impl Config {
             && !self.bind_addr.ip().is_loopback()
         {
             return Err(ConfigError::DevelopmentSecretOnNetwork(self.bind_addr));
+        }
+        let shortest = self.events_replay_days.max(2);
+        if self.ledger_retention_days != 0 && self.ledger_retention_days < shortest {
+            return Err(ConfigError::LedgerRetentionTooShort(shortest));
         }
         Ok(())
     }

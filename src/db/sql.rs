@@ -82,6 +82,13 @@ pub fn settled(backend: DatabaseBackend, alias: &str) -> String {
     }
 }
 
+/// A statement that holds `key` until the transaction ends, so that one
+/// task at a time across replicas does the work behind it. None on SQLite,
+/// where the write slot already serialises writers.
+pub fn advisory_xact_lock(backend: DatabaseBackend, key: i64) -> Option<String> {
+    postgres(backend).then(|| format!("SELECT pg_advisory_xact_lock({key})"))
+}
+
 /// True when an outbox holds committed rows that are not settled yet: a
 /// transaction that began before them is still running (on PostgreSQL the
 /// horizon is the whole cluster's, other databases' transactions

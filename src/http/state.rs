@@ -139,6 +139,7 @@ impl AppState {
                 wh.start(config.database_url.expose().to_owned());
             }
             live.start_wakes();
+            crate::domain::inventory::compact::start(db.clone(), config.ledger_retention_days);
             // An access change announced by any replica applies to the
             // next request at once, not when the cached record expires.
             let (mut heard, cache) = (db.partner_access().heard.subscribe(), partners.clone());

@@ -18,6 +18,7 @@ mod fuzz;
 mod hostile;
 mod http;
 mod inventory;
+mod ledger;
 mod limits;
 mod live;
 mod live_catalog;

@@ -18,6 +18,7 @@ use crate::db::{self, Db};
 
 mod available;
 mod check;
+pub mod compact;
 use crate::domain::{clock, text};
 use crate::error::{AppError, AppResult};
 pub use available::{available, available_sql};

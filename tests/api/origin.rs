@@ -452,6 +452,7 @@ fn read_qr(svg: &str) -> String {
 #[tokio::test]
 async fn kept_pages_cost_nothing_and_never_outlive_a_write() {
     let app = TestApp::with_config(|c| c.response_cache_entries = 100).await;
+    app.listening().await;
     let (id, p) = published(&app).await;
     let path = format!("/01/{}", text(&p, "gtin"));
     let (_, _, first) = app.get(&path).await;

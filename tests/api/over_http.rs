@@ -40,22 +40,12 @@ async fn post(app: &TestApp, body: Value, headers: &[(&str, &str)]) -> GqlRespon
 
 /// On PostgreSQL the data version is known once this replica listens for
 /// other replicas' commits; until then nothing is kept or tagged.
-async fn listening(app: &TestApp) {
-    for _ in 0..100 {
-        if app.state.db.version().current().is_some() {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("the replica never started listening");
-}
-
 const STOCK: &str = "query Stock($id: ID!) { product(id: $id) { sku available stock { location { code } available } } }";
 
 #[tokio::test]
 async fn an_unchanged_poll_is_answered_304_without_running_anything() {
     let app = TestApp::with_config(|c| c.response_cache_entries = 100).await;
-    listening(&app).await;
+    app.listening().await;
     let product = products(&app, 1).await[0].0.clone();
     let aeon = format!("Bearer {}", app.token("aeon-vn", ALL_RETAIL_SCOPES));
     let path = url(STOCK, &json!({ "id": product }));
@@ -149,7 +139,7 @@ async fn an_unchanged_poll_is_answered_304_without_running_anything() {
 #[tokio::test]
 async fn a_query_answer_is_kept_until_the_next_commit() {
     let app = TestApp::with_config(|c| c.response_cache_entries = 100).await;
-    listening(&app).await;
+    app.listening().await;
     let product = products(&app, 1).await[0].0.clone();
     let aeon = app.token("aeon-vn", ALL_RETAIL_SCOPES);
     let first = app.gql(Some(&aeon), STOCK, json!({ "id": product })).await;
@@ -429,7 +419,7 @@ async fn a_commit_on_another_replica_retires_kept_answers() {
         return;
     }
     let app = TestApp::with_config(|c| c.response_cache_entries = 100).await;
-    listening(&app).await;
+    app.listening().await;
     let other = app.replica().await;
     let product = products(&app, 1).await[0].0.clone();
     let aeon = app.token("aeon-vn", ALL_RETAIL_SCOPES);
@@ -466,7 +456,7 @@ async fn a_commit_on_another_replica_retires_kept_answers() {
 #[tokio::test]
 async fn a_refused_mutation_retires_no_tag() {
     let app = TestApp::with_config(|c| c.response_cache_entries = 100).await;
-    listening(&app).await;
+    app.listening().await;
     let product = products(&app, 1).await[0].0.clone();
     let aeon = format!("Bearer {}", app.token("aeon-vn", ALL_RETAIL_SCOPES));
     let path = url(STOCK, &json!({ "id": product }));

@@ -387,6 +387,18 @@ impl TestApp {
         addr
     }
 
+    /// Waits until this replica follows the commits of every replica (on
+    /// PostgreSQL its listener is up), before which it keeps no answer.
+    pub async fn listening(&self) {
+        for _ in 0..100 {
+            if self.state.db.version().current().is_some() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the replica never started listening");
+    }
+
     pub fn reset_statements(&self) {
         self.statements.store(0, Ordering::SeqCst);
     }

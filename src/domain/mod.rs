@@ -14,5 +14,6 @@ pub mod partners;
 pub mod pricing;
 pub mod reports;
 pub mod rollup;
+pub mod sheet;
 pub mod text;
 pub mod tokens;

@@ -33,7 +33,7 @@ macro_rules! script {
 
 /// Every file the page loads: ES modules importing each other by relative
 /// path, so they all live under the same versioned directory.
-static ASSETS: [Asset; 13] = [
+static ASSETS: [Asset; 14] = [
     script!("main.js"),
     script!("api.js"),
     script!("dom.js"),
@@ -46,6 +46,7 @@ static ASSETS: [Asset; 13] = [
     script!("catalog.js"),
     script!("hub.js"),
     script!("webhooks.js"),
+    script!("sheets.js"),
     Asset {
         name: "console.css",
         content_type: CSS,

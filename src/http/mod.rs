@@ -1,9 +1,11 @@
 //! The HTTP surface, every transport of the gateway: `/graphql` (see
-//! `graphql`), `/graphql/ws` (`ws`), the console, the CSV report, health,
+//! `graphql`), `/graphql/ws` (`ws`), the console, the CSV report, the
+//! bulk sheets and exports (`bulk`), health,
 //! readiness and metrics, behind request ids, tracing, timeouts and a body size limit.
 
 mod assets;
 pub mod bench_floor;
+mod bulk;
 pub mod cache;
 pub mod caller;
 pub mod client_addr;
@@ -55,6 +57,19 @@ pub fn build_app(state: AppState) -> Router {
         .route("/graphql/ws", get(ws::handler))
         .route("/graphql/assets/{version}/{name}", get(graphiql::asset))
         .route("/reports/sales.csv", get(report_csv::sales_csv))
+        .route(
+            "/catalog/import",
+            axum::routing::post(bulk::catalog_import)
+                .layer(DefaultBodyLimit::max(crate::domain::sheet::MAX_BYTES)),
+        )
+        .route("/catalog/import/template.csv", get(bulk::template))
+        .route("/catalog/export.jsonl", get(bulk::export_jsonl))
+        .route("/catalog/export.csv", get(bulk::export_csv))
+        .route(
+            "/orders/import",
+            axum::routing::post(bulk::orders_import)
+                .layer(DefaultBodyLimit::max(crate::domain::sheet::MAX_BYTES)),
+        )
         .route(
             "/media",
             axum::routing::post(media::upload)
@@ -133,6 +148,11 @@ async fn plain_request_id(mut req: Request, next: Next) -> Response {
 /// dropped (an open transaction rolls back) and the client gets a coded
 /// 503 with `Retry-After`.
 async fn time_limit(State(limit): State<Duration>, req: Request, next: Next) -> Response {
+    let limit = if bulk::is_bulk_upload(req.uri().path()) {
+        limit.max(bulk::BULK_TIMEOUT)
+    } else {
+        limit
+    };
     match tokio::time::timeout(limit, next.run(req)).await {
         Ok(response) => response,
         Err(_) => AppError::Timeout {

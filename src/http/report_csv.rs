@@ -53,7 +53,7 @@ fn group_by(v: Option<&str>) -> Result<SalesGroupBy, AppError> {
 
 /// A CSV field, quoted when it must be. A leading `=`, `+`, `-` or `@`
 /// is prefixed with `'` so that a spreadsheet never runs it as a formula.
-fn field(value: &str) -> String {
+pub(crate) fn field(value: &str) -> String {
     let value = if value.starts_with(['=', '+', '-', '@']) {
         format!("'{value}")
     } else {

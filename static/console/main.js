@@ -13,6 +13,7 @@ import { initPartners, loadPartners, renderPartners, resetPartners } from './par
 import { initCatalog, loadCatalog, renderCatalog, resetCatalog } from './catalog.js';
 import { initHub, loadHub, onboardFields, resetHub } from './hub.js';
 import { initWebhooks, loadWebhooks, renderWebhooks, resetWebhooks } from './webhooks.js';
+import { initSheets, resetSheets, showSheets } from './sheets.js';
 
 const TOKEN_KEY = 'ocop.token';
 
@@ -39,6 +40,7 @@ const VIEWS = {
   reports: () => has('reports:read'),
   partners: () => has('partners:admin'),
   catalogue: () => has('catalog:write'),
+  sheets: () => has('catalog:write') || has('orders:write'),
   webhooks: () => has('webhooks:manage'),
 };
 const loaded = new Set();
@@ -59,6 +61,7 @@ function show(view) {
   if (view === 'reports') loadReports();
   if (view === 'partners') loadPartners();
   if (view === 'webhooks') loadWebhooks();
+  if (view === 'sheets') showSheets();
   if (view === 'catalogue') {
     loadCatalog();
     onboardFields();
@@ -81,6 +84,7 @@ function signOut(message = '') {
   resetCatalog();
   resetHub();
   resetWebhooks();
+  resetSheets();
   $('signin').hidden = false;
   for (const id of ['home', 'signout', 'tabs']) $(id).hidden = true;
   for (const name of Object.keys(VIEWS)) $(`view-${name}`).hidden = true;
@@ -182,6 +186,7 @@ initPartners();
 initCatalog();
 initHub();
 initWebhooks();
+initSheets();
 $('signin-form').addEventListener('submit', (e) => {
   e.preventDefault();
   const token = $('token').value.trim();

@@ -6,6 +6,7 @@ mod helpers;
 
 mod auth;
 mod b2b;
+mod bulk;
 mod catalog;
 mod catalog_rules;
 mod catalog_write;

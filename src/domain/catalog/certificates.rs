@@ -6,8 +6,8 @@
 use chrono::{Months, NaiveDate};
 use entity::{certificate, product};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use serde_json::json;
 
@@ -96,8 +96,25 @@ pub async fn record(
     input: NewCertificate,
 ) -> AppResult<certificate::Model> {
     let number = validate(&input, clock::business_today())?;
+    let writer = Writer::of(viewer)?;
     let (txn, slot) = db::begin_write(db).await?;
-    let current = write::writable_product(&txn, Writer::of(viewer)?, product_id).await?;
+    let created = record_in(&txn, viewer, writer, product_id, &input, number).await?;
+    slot.commit(txn).await?;
+    Ok(created)
+}
+
+/// `record` in the caller's transaction, for a certificate `validate`
+/// accepted (as `number`): the one path of `recordCertificate` and of an
+/// import's certificate columns.
+pub(crate) async fn record_in(
+    txn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    writer: Writer,
+    product_id: i64,
+    input: &NewCertificate,
+    number: String,
+) -> AppResult<certificate::Model> {
+    let current = write::writable_product(txn, writer, product_id).await?;
     let created = certificate::ActiveModel {
         id: NotSet,
         product_id: Set(product_id),
@@ -108,7 +125,7 @@ pub async fn record(
         recorded_by: Set(viewer.partner_id()),
         created_at: Set(clock::now()),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     if input.issued_on >= current.certificate_issued_on || current.certificate_number.is_empty() {
         let mut row: product::ActiveModel = current.clone().into();
@@ -117,7 +134,7 @@ pub async fn record(
         row.certificate_issued_on = Set(input.issued_on);
         row.certificate_expires_on = Set(input.expires_on);
         write::save_versioned(
-            &txn,
+            txn,
             viewer,
             &current,
             row,
@@ -130,7 +147,6 @@ pub async fn record(
         )
         .await?;
     }
-    slot.commit(txn).await?;
     Ok(created)
 }
 

@@ -6,8 +6,10 @@
 
 pub mod certificates;
 pub mod completeness;
+pub mod export;
 mod fields;
 pub mod images;
+pub mod import;
 pub mod listing;
 mod producers;
 pub mod quality;

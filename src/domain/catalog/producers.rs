@@ -116,7 +116,7 @@ pub async fn create_producer(
 }
 
 /// Corrects a producer (the operator). Its products' search text follows
-/// its name.
+/// its name, and their `updatedAt` any change.
 pub async fn update_producer(
     db: &Db,
     viewer: &Viewer,
@@ -137,6 +137,15 @@ pub async fn update_producer(
         }
         _ => e.into(),
     })?;
+    if saved != current && saved.name == current.name {
+        // An export or `updatedSince` sync shows the producer with each
+        // product: its products change with it.
+        product::Entity::update_many()
+            .col_expr(product::Column::UpdatedAt, Expr::value(clock::now()))
+            .filter(product::Column::ProducerId.eq(producer_id))
+            .exec(&txn)
+            .await?;
+    }
     if saved.name != current.name {
         for p in product::Entity::find()
             .filter(product::Column::ProducerId.eq(producer_id))

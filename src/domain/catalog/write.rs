@@ -50,7 +50,7 @@ impl Writer {
     /// Whether this writer may write `producer_id`'s products. Another
     /// producer's product is NOT_FOUND to a producer, exactly as a missing
     /// one.
-    fn may_write(self, producer_id: i64) -> bool {
+    pub(crate) fn may_write(self, producer_id: i64) -> bool {
         match self {
             Writer::Operator => true,
             Writer::Producer(p) => p == producer_id,
@@ -168,15 +168,17 @@ pub struct NewProduct {
     pub fields: ProductFields,
 }
 
-/// Creates a DRAFT product. Its certificate is recorded afterwards
-/// (`certificates::record`); until then it carries none (an empty number,
-/// 3 stars, and dates of today, which no read shows as a certificate).
-pub async fn create_product(
-    db: &Db,
-    viewer: &Viewer,
-    input: NewProduct,
-) -> AppResult<product::Model> {
-    let writer = Writer::of(viewer)?;
+/// A new product's row, checked, before any transaction: the fields
+/// `createProduct` requires, each rule of `fields`, and the trace code.
+pub(crate) struct Prepared {
+    row: product::ActiveModel,
+    changes: serde_json::Map<String, Json>,
+    producer_id: i64,
+}
+
+/// Checks a new product for `writer`; writes nothing. The one path of
+/// `createProduct` and of every created row of a catalogue import.
+pub(crate) fn prepare(writer: Writer, input: &NewProduct) -> AppResult<Prepared> {
     if !writer.may_write(input.producer_id) {
         return Err(AppError::not_found("producer"));
     }
@@ -224,15 +226,33 @@ pub async fn create_product(
         };
         row.trace_code = Set(format!("OCOP-{sku}"));
     }
-    let (txn, slot) = db::begin_write(db).await?;
-    let maker = producer::Entity::find_by_id(input.producer_id)
-        .one(&txn)
+    Ok(Prepared {
+        row,
+        changes,
+        producer_id: input.producer_id,
+    })
+}
+
+/// Inserts a prepared product and its audit row, in the caller's
+/// transaction.
+pub(crate) async fn insert(
+    txn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    prepared: Prepared,
+) -> AppResult<product::Model> {
+    let Prepared {
+        mut row,
+        changes,
+        producer_id,
+    } = prepared;
+    let maker = producer::Entity::find_by_id(producer_id)
+        .one(txn)
         .await?
         .ok_or_else(|| AppError::not_found("producer"))?;
     row.search_text = Set(search_text(&row, &maker.name));
-    let created = row.insert(&txn).await.map_err(taken)?;
+    let created = row.insert(txn).await.map_err(taken)?;
     audit(
-        &txn,
+        txn,
         viewer.partner_id(),
         created.id,
         "create",
@@ -240,8 +260,42 @@ pub async fn create_product(
         1,
     )
     .await?;
+    Ok(created)
+}
+
+/// Creates a DRAFT product. Its certificate is recorded afterwards
+/// (`certificates::record`); until then it carries none (an empty number,
+/// 3 stars, and dates of today, which no read shows as a certificate).
+pub async fn create_product(
+    db: &Db,
+    viewer: &Viewer,
+    input: NewProduct,
+) -> AppResult<product::Model> {
+    let prepared = prepare(Writer::of(viewer)?, &input)?;
+    let (txn, slot) = db::begin_write(db).await?;
+    let created = insert(&txn, viewer, prepared).await?;
     slot.commit(txn).await?;
     Ok(created)
+}
+
+/// Applies `fields` to `current` (a product the caller may write, read in
+/// this transaction): the saved product, or None when nothing would
+/// change (no version is spent on a write that changes nothing). The one
+/// path of `updateProduct` and of every updated row of an import.
+pub(crate) async fn update_in(
+    txn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    current: &product::Model,
+    fields: &ProductFields,
+) -> AppResult<Option<product::Model>> {
+    let mut row: product::ActiveModel = current.clone().into();
+    let changes = apply(fields, &mut row, Some(current))?;
+    if changes.is_empty() {
+        return Ok(None);
+    }
+    save_versioned(txn, viewer, current, row, "update", Json::Object(changes))
+        .await
+        .map(Some)
 }
 
 /// Changes a product the caller may write, if `expected_version` is still
@@ -262,10 +316,9 @@ pub async fn update_product(
             current_version: current.version,
         });
     }
-    let mut row: product::ActiveModel = current.clone().into();
-    let changes = apply(&fields, &mut row, Some(&current))?;
-    let saved =
-        save_versioned(&txn, viewer, &current, row, "update", Json::Object(changes)).await?;
+    let Some(saved) = update_in(&txn, viewer, &current, &fields).await? else {
+        return Ok(current);
+    };
     slot.commit(txn).await?;
     Ok(saved)
 }

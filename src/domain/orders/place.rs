@@ -118,6 +118,16 @@ pub fn fingerprint(input: NewOrder) -> AppResult<String> {
 /// line, captures prices, and writes the order, its lines, allocations,
 /// ledger rows and first event. All of it, or nothing.
 pub async fn place_order(db: &Db, viewer: &Viewer, input: NewOrder) -> AppResult<Placed> {
+    place(db, viewer, input, true).await
+}
+
+/// `place_order` up to its commit, then rolled back: whether the order
+/// would be placed now, and at what total (an order sheet's dry run).
+pub async fn try_order(db: &Db, viewer: &Viewer, input: NewOrder) -> AppResult<Placed> {
+    place(db, viewer, input, false).await
+}
+
+async fn place(db: &Db, viewer: &Viewer, input: NewOrder, commit: bool) -> AppResult<Placed> {
     let order = validate(input)?;
     let caller = Caller {
         partner_id: viewer.partner_id(),
@@ -127,7 +137,7 @@ pub async fn place_order(db: &Db, viewer: &Viewer, input: NewOrder) -> AppResult
     // order can take planned stock first; then this attempt rolls back and
     // starts over from fresh reads.
     for _ in 0..MAX_ATTEMPTS {
-        match place_once(db, caller, &order).await {
+        match place_once(db, caller, &order, commit).await {
             Err(PlaceError::KeyTaken | PlaceError::StockMoved) => continue,
             Err(PlaceError::App(e)) => return Err(e),
             Ok(placed) => return Ok(placed),
@@ -179,7 +189,12 @@ struct Caller {
     sees_stock: bool,
 }
 
-async fn place_once(db: &Db, caller: Caller, order: &ValidOrder) -> Result<Placed, PlaceError> {
+async fn place_once(
+    db: &Db,
+    caller: Caller,
+    order: &ValidOrder,
+    commit: bool,
+) -> Result<Placed, PlaceError> {
     let partner_id = caller.partner_id;
     let (txn, slot) = db::begin_write(db).await?;
     if let Some(placed) = replay(&txn, partner_id, order).await? {
@@ -210,7 +225,11 @@ async fn place_once(db: &Db, caller: Caller, order: &ValidOrder) -> Result<Place
     {
         return Err(PlaceError::StockMoved);
     }
-    slot.commit(txn).await?;
+    if commit {
+        slot.commit(txn).await?;
+    } else {
+        txn.rollback().await?;
+    }
     Ok(Placed {
         order: header,
         replayed: false,
@@ -316,7 +335,15 @@ async fn price_lines(
             .get(&product.id)
             .cloned()
             .unwrap_or_else(|| pricing::Offer::list(&product));
-        offer.check_quantity(&product.sku, quantity)?;
+        offer
+            .check_quantity(&product.sku, quantity)
+            .map_err(|e| match e {
+                AppError::BadUserInput { message, .. } => {
+                    AppError::bad_field(format!("input.lines.{n}.quantity"), message)
+                        .with("productId", ids::encode(ids::Kind::Product, product.id).0)
+                }
+                other => other,
+            })?;
         let unit_price = offer.unit_price_for(quantity);
         let line_total = money::times(unit_price, quantity).ok_or_else(too_large)?;
         total = money::plus(total, line_total).ok_or_else(too_large)?;

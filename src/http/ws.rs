@@ -8,7 +8,9 @@
 //! - The token travels in the `connection_init` payload (`Authorization`
 //!   or `authorization`: `Bearer <JWT>`) and is checked as on HTTP; a bad
 //!   one closes the socket with 4403. A socket that has not initialised
-//!   after `INIT_TIMEOUT` is closed with 4408.
+//!   after `INIT_TIMEOUT` is closed with 4408; one whose partner is over
+//!   its rate budget is closed with 1013 (Try Again Later), which clients
+//!   retry, not with 4403, which tells them to sign in again.
 //! - When the token expires, or its partner is suspended or its tokens
 //!   revoked (at once when any replica announces the change, and at every
 //!   keep-alive besides), the socket closes with 4403:
@@ -285,6 +287,13 @@ impl Connection {
                         self.session = Some(session);
                         self.send(ServerMessage::ConnectionAck).await
                     }
+                    // Over its rate is not forbidden: 1013 (Try Again
+                    // Later) is retried by graphql-ws and the console, where
+                    // 4403 would sign a busy partner out.
+                    Err(AppError::RateLimited { retry_after_secs }) => Err(Stop::Close(
+                        1013,
+                        format!("Rate limited: try again in {retry_after_secs} s"),
+                    )),
                     Err(e) => Err(Stop::Close(
                         4403,
                         format!("Forbidden: {}", e.public_message()),

@@ -287,6 +287,38 @@ async fn since_replays_what_happened_after_the_cursor_then_goes_live() {
 }
 
 #[tokio::test]
+async fn a_partner_over_its_rate_is_told_to_come_back_not_signed_out() {
+    let app = TestApp::with_config(|c| {
+        c.rate_limit_rps = 1;
+        c.rate_limit_burst = 3;
+    })
+    .await;
+    let addr = app.serve().await;
+    let token = app.token("winmart", "catalog:read");
+    let mut limited = false;
+    for _ in 0..10 {
+        if app
+            .gql(Some(&token), "{ viewer { scopes } }", json!({}))
+            .await
+            .status
+            == 429
+        {
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited, "the flood was never limited");
+    let mut ws = Ws::open(addr).await;
+    ws.send(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } }))
+        .await;
+    let (code, reason) = ws.closed(PATIENCE).await;
+    // 1013 (Try Again Later): graphql-ws and the console retry it; 4403
+    // would have signed a busy but valid partner out.
+    assert_eq!(code, 1013, "{reason}");
+    assert!(reason.contains("try again in"), "{reason}");
+}
+
+#[tokio::test]
 async fn the_protocol_refuses_bad_tokens_strangers_and_misuse() {
     let app = TestApp::new().await;
     let addr = app.serve().await;

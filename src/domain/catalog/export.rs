@@ -27,18 +27,6 @@ use crate::ids::{self, Kind};
 /// Products read per statement.
 pub const ROWS_PER_READ: u64 = 500;
 
-/// The export's extra columns, read-only: an import of an exported sheet
-/// ignores them.
-pub const READ_ONLY_COLUMNS: &[&str] = &[
-    "id",
-    "status",
-    "version",
-    "updatedAt",
-    "producerName",
-    "province",
-    "certificateStatus",
-];
-
 /// What an export is of.
 #[derive(Clone, Copy, Debug)]
 pub struct Scope {
@@ -208,7 +196,7 @@ pub fn json_line(e: &Entry) -> Json {
 pub fn csv_header() -> Vec<&'static str> {
     super::import::COLUMNS
         .iter()
-        .chain(READ_ONLY_COLUMNS)
+        .chain(super::import::READ_ONLY_COLUMNS)
         .copied()
         .collect()
 }

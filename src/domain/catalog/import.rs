@@ -54,6 +54,18 @@ pub const COLUMNS: &[&str] = &[
     "stars",
 ];
 
+/// The columns an export adds, read-only: an import of an exported sheet
+/// ignores them.
+pub const READ_ONLY_COLUMNS: &[&str] = &[
+    "id",
+    "status",
+    "version",
+    "updatedAt",
+    "producerName",
+    "province",
+    "certificateStatus",
+];
+
 const CERTIFICATE: [&str; 4] = [
     "certificateNumber",
     "certificateIssuedOn",
@@ -110,7 +122,7 @@ struct Parsed {
 /// for its own products).
 pub async fn import(db: &Db, viewer: &Viewer, bytes: &[u8], options: Options) -> AppResult<Report> {
     let writer = Writer::of(viewer)?;
-    let sheet = Sheet::read(bytes, COLUMNS, super::export::READ_ONLY_COLUMNS)?;
+    let sheet = Sheet::read(bytes, COLUMNS, READ_ONLY_COLUMNS)?;
     if !sheet.has("sku") {
         return Err(AppError::bad_field(
             "sku",

@@ -3,8 +3,7 @@
 //! reservations, releases and shipments that orders ask for.
 //!
 //! Every change of on-hand or reserved writes a `stock_movement` row in the
-//! same transaction as the level change, so levels can always be rebuilt
-//! (`check_invariants`).
+//! same transaction, so levels can always be rebuilt (`check_invariants`).
 
 use entity::enums::MovementKind;
 use entity::{inventory_level, location, product, stock_movement};

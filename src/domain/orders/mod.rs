@@ -22,6 +22,7 @@ mod deliver;
 mod lifecycle;
 mod orderable;
 mod place;
+mod request;
 pub mod sheet;
 mod ship;
 mod tail_pg;
@@ -29,7 +30,8 @@ mod tail_pg;
 pub use acknowledge::{Ack, LineAck, acknowledge};
 pub use deliver::{Received, deliver};
 pub use lifecycle::cancel;
-pub use place::{MAX_ATTEMPTS, fingerprint, place_order, try_order};
+pub use place::{MAX_ATTEMPTS, place_order, try_order};
+pub use request::fingerprint;
 pub use ship::{NewShipment, Package, PackageLine, is_valid_sscc, ship};
 
 pub const MAX_LINES: usize = 100;

@@ -46,6 +46,75 @@ pub struct OriginLabels {
 
 type HistogramFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
 
+/// A webhook attempt's outcome: a closed set, never a URL.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct AttemptLabels {
+    /// `delivered`, `retrying`, `failed` (retries used up), `gone` (410,
+    /// endpoint disabled) or `superseded` (its lease ran out first).
+    pub outcome: &'static str,
+}
+
+/// Webhooks: deliveries queued by the fan-out, attempts by outcome, how
+/// long receivers take, and the delay from an event's commit to its 2xx.
+#[derive(Clone)]
+pub struct WebhookMetrics {
+    queued: Counter,
+    attempts: Family<AttemptLabels, Counter>,
+    duration: Histogram,
+    delay: Histogram,
+}
+
+impl WebhookMetrics {
+    fn new() -> Self {
+        Self {
+            queued: Counter::default(),
+            attempts: Family::default(),
+            duration: latency_histogram(),
+            delay: delay_histogram(),
+        }
+    }
+
+    fn register(&self, registry: &mut Registry) {
+        registry.register(
+            "webhook_deliveries_queued",
+            "Deliveries written by the fan-out (one per event and endpoint)",
+            self.queued.clone(),
+        );
+        registry.register(
+            "webhook_attempts",
+            "Webhook attempts made by this replica, by outcome",
+            self.attempts.clone(),
+        );
+        registry.register(
+            "webhook_attempt_duration_seconds",
+            "From sending a webhook to the receiver's status (or giving up)",
+            self.duration.clone(),
+        );
+        registry.register(
+            "webhook_delivery_delay_seconds",
+            "From an event's transaction to the receiver's 2xx, per delivery",
+            self.delay.clone(),
+        );
+    }
+
+    pub fn queued(&self, n: usize) {
+        self.queued.inc_by(n as u64);
+    }
+
+    pub fn attempt(&self, outcome: &'static str, took: Duration) {
+        self.attempts
+            .get_or_create(&AttemptLabels { outcome })
+            .inc();
+        self.duration.observe(took.as_secs_f64());
+    }
+
+    /// A 2xx for an event committed at `event_at_ms` (Unix ms).
+    pub fn delivered(&self, event_at_ms: i64, now_ms: i64) {
+        self.delay
+            .observe((now_ms - event_at_ms).max(0) as f64 / 1e3);
+    }
+}
+
 pub struct Metrics {
     registry: Mutex<Registry>,
     requests: Family<HttpLabels, Counter>,
@@ -53,6 +122,7 @@ pub struct Metrics {
     graphql_errors: Family<CodeLabels, Counter>,
     origin_views: Family<OriginLabels, Counter>,
     pub live: LiveMetrics,
+    pub webhooks: WebhookMetrics,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -176,6 +246,8 @@ impl Default for Metrics {
         );
         let live = LiveMetrics::new();
         live.register(&mut registry);
+        let webhooks = WebhookMetrics::new();
+        webhooks.register(&mut registry);
         Self {
             registry: Mutex::new(registry),
             requests,
@@ -183,6 +255,7 @@ impl Default for Metrics {
             graphql_errors,
             origin_views,
             live,
+            webhooks,
         }
     }
 }

@@ -130,7 +130,7 @@ impl AppState {
             },
             metrics.live.clone(),
         );
-        let webhooks = crate::webhooks::Webhooks::from_config(&config)?;
+        let webhooks = crate::webhooks::Webhooks::from_config(&config, metrics.webhooks.clone())?;
         if tokio::runtime::Handle::try_current().is_ok() {
             if let Some(wh) = &webhooks
                 && config.webhooks.webhook_delivery

@@ -262,7 +262,7 @@ async fn pass(
             rows.push(delivery(s.endpoint_id, m, now));
         }
     }
-    let queued = !rows.is_empty();
+    let queued = rows.len();
     let (txn, slot) = begin_write(db).await?;
     if !move_cursor(&txn, source, from, last).await? {
         // Another replica fanned these out; read again from where it got.
@@ -270,7 +270,8 @@ async fn pass(
     }
     insert_all(&txn, rows).await?;
     slot.commit(txn).await?;
-    if queued {
+    if queued > 0 {
+        wh.metrics.queued(queued);
         wh.wake.notify_one();
     }
     Ok(page.rows as u64 >= PAGE)

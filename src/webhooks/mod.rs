@@ -28,6 +28,7 @@ use tokio::sync::Notify;
 
 use crate::config::{Config, ConfigError, Environment, WebhookConfig};
 use crate::db::Db;
+use crate::metrics::WebhookMetrics;
 
 /// What an endpoint subscribes to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -107,12 +108,16 @@ pub struct Webhooks {
     pub wake: Arc<Notify>,
     /// Rung after commits (the live events' wake-ups): the fan-out reads.
     pub fanout_wake: Arc<Notify>,
+    pub metrics: WebhookMetrics,
 }
 
 impl Webhooks {
     /// None in production without `WEBHOOK_SECRET_KEY`: then endpoints
     /// cannot be registered (and say why), and nothing is sent.
-    pub fn from_config(config: &Config) -> Result<Option<Arc<Webhooks>>, ConfigError> {
+    pub fn from_config(
+        config: &Config,
+        metrics: WebhookMetrics,
+    ) -> Result<Option<Arc<Webhooks>>, ConfigError> {
         let key = match config.webhook_key() {
             Ok(key) => key,
             Err(ConfigError::MissingWebhookKey) => return Ok(None),
@@ -136,6 +141,7 @@ impl Webhooks {
             reorder_point: config.default_reorder_point,
             wake: Arc::new(Notify::new()),
             fanout_wake: Arc::new(Notify::new()),
+            metrics,
         })))
     }
 

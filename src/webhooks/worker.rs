@@ -266,14 +266,26 @@ fn jitter(wait: Duration) -> i64 {
 async fn attempt(wh: &Webhooks, db: &Db, c: Claimed) {
     let started = Instant::now();
     let outcome = send(wh, &c.delivery, &c.endpoint).await;
-    let duration = started.elapsed().as_millis().min(i32::MAX as u128) as i32;
-    if let Err(e) = record(wh, db, &c, outcome, duration).await {
+    let took = started.elapsed();
+    let duration = took.as_millis().min(i32::MAX as u128) as i32;
+    match record(wh, db, &c, outcome, duration).await {
+        Ok(recorded) => wh.metrics.attempt(recorded, took),
         // The lease runs out and the attempt is made again: at least once.
-        tracing::warn!(error = ?e, delivery = c.delivery.id, "webhooks: recording an attempt failed");
+        Err(e) => {
+            tracing::warn!(error = ?e, delivery = c.delivery.id, "webhooks: recording an attempt failed")
+        }
     }
 }
 
-async fn record(wh: &Webhooks, db: &Db, c: &Claimed, o: Outcome, duration: i32) -> AppResult<()> {
+/// Records an attempt under its lease; says what it came to (the
+/// `webhook_attempts` outcome).
+async fn record(
+    wh: &Webhooks,
+    db: &Db,
+    c: &Claimed,
+    o: Outcome,
+    duration: i32,
+) -> AppResult<&'static str> {
     let now = now_ms();
     let d = &c.delivery;
     let ok = o.status.is_some_and(|s| (200..300).contains(&s));
@@ -322,7 +334,7 @@ async fn record(wh: &Webhooks, db: &Db, c: &Claimed, o: Outcome, duration: i32) 
         .await?;
     if updated.rows_affected == 0 {
         // The lease ran out meanwhile and another attempt owns it now.
-        return Ok(());
+        return Ok("superseded");
     }
     let e = we::Entity::update_many().filter(we::Column::Id.eq(c.endpoint.id));
     if ok {
@@ -364,7 +376,15 @@ async fn record(wh: &Webhooks, db: &Db, c: &Claimed, o: Outcome, duration: i32) 
         e.exec(&txn).await?;
     }
     slot.commit(txn).await?;
-    Ok(())
+    Ok(match status {
+        Status::Delivered => {
+            wh.metrics.delivered(d.event_at_ms, now);
+            "delivered"
+        }
+        Status::Pending => "retrying",
+        Status::Failed if gone => "gone",
+        Status::Failed => "failed",
+    })
 }
 
 /// Drops settled log entries older than `WEBHOOK_LOG_RETENTION`.

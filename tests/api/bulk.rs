@@ -491,6 +491,54 @@ async fn an_export_holds_one_page_at_a_time() {
     assert!(pages >= total / 10, "read in pages: {pages} for {total}");
 }
 
+#[tokio::test]
+async fn a_streamed_export_reads_the_catalogue_as_it_sends_it() {
+    let app = TestApp::new().await;
+    // 1,200 more products: three pages of ROWS_PER_READ.
+    let sizes = ocop_gateway::seed::scale::Sizes {
+        provinces: 2,
+        producers: 10,
+        products: 1_200,
+        locations: 1,
+        partners: 1,
+        stores_per_partner: 1,
+        orders: 0,
+    };
+    ocop_gateway::seed::scale::seed_scale(&app.db, sizes)
+        .await
+        .expect("seed");
+    let total = app.scalar_i64("SELECT COUNT(*) FROM product").await as usize;
+    let pages = total.div_ceil(export::ROWS_PER_READ as usize);
+    assert!(pages >= 3, "{total} products");
+    let token = hub_token(&app);
+    let request = Request::get("/catalog/export.jsonl")
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .expect("request");
+    app.reset_statements();
+    let response = tower::ServiceExt::oneshot(app.router.clone(), request)
+        .await
+        .expect("response");
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut body = response.into_body().into_data_stream();
+    let (mut chunks, mut lines) = (0, 0);
+    while let Some(data) = futures_util::StreamExt::next(&mut body).await {
+        let data = data.expect("chunk");
+        chunks += 1;
+        lines += data.iter().filter(|b| **b == b'\n').count();
+        // Before the k-th chunk is taken, the server has read the pages up
+        // to it and no further: the token's partner, the tag, and two
+        // statements a page.
+        assert!(
+            app.statement_count() <= 2 + 2 * chunks,
+            "chunk {chunks}: {} statements so far",
+            app.statement_count()
+        );
+    }
+    assert_eq!(lines, total, "every product once");
+    assert_eq!(chunks, pages, "one chunk a page");
+}
+
 // ----- order sheets -----
 
 const ORDER_HEADER: &str = "storeCode,buyerReference,requestedDeliveryDate,sku,quantity";

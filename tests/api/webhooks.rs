@@ -207,6 +207,20 @@ async fn retries_end_failed_with_the_reason_and_410_disables_at_once() {
             .is_some_and(|r| r.contains("410")),
         "{e}"
     );
+    // The operator sees the same story in /metrics: three retries, one
+    // given up, one redelivered, one 410.
+    until("attempts counted by outcome", || async {
+        let (_, _, text) = app.get("/metrics").await;
+        [
+            r#"webhook_attempts_total{outcome="retrying"} 3"#,
+            r#"webhook_attempts_total{outcome="failed"} 1"#,
+            r#"webhook_attempts_total{outcome="delivered"} 1"#,
+            r#"webhook_attempts_total{outcome="gone"} 1"#,
+        ]
+        .iter()
+        .all(|line| text.contains(line))
+    })
+    .await;
 }
 
 #[tokio::test]

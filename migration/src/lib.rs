@@ -18,6 +18,7 @@ mod m20261203_000011_listing_rules;
 mod m20261203_000012_phone_copies;
 mod m20261203_000013_origin_lookups;
 mod m20261204_000014_webhooks;
+mod m20261206_000015_webhook_queue_order;
 mod util;
 
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000012_phone_copies::Migration),
             Box::new(m20261203_000013_origin_lookups::Migration),
             Box::new(m20261204_000014_webhooks::Migration),
+            Box::new(m20261206_000015_webhook_queue_order::Migration),
         ]
     }
 }

@@ -6,7 +6,9 @@
 //!   that may see it (`audience`), in the transaction that moves the
 //!   fan-out's cursor, so an event is fanned out exactly once;
 //! - `worker`: leases due deliveries (one replica per attempt), signs and
-//!   sends them (`client`, with its SSRF guard), and schedules retries;
+//!   sends them (`client`, with its SSRF guard);
+//! - `record`: what each attempt came to and the retry it schedules,
+//!   recorded a batch at a time;
 //! - `secrets`: generation, sealing at rest, Standard Webhooks signatures.
 //!
 //! At least once: a delivery row exists before any attempt, and is DONE
@@ -18,6 +20,7 @@ pub mod client;
 pub mod endpoints;
 pub mod fanout;
 pub mod payload;
+pub mod record;
 pub mod secrets;
 pub mod worker;
 

@@ -22,6 +22,7 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement};
 use tokio::sync::Semaphore;
 
+use super::record::{self, Attempted, Outcome};
 use super::{Status, Webhooks, client, now_ms, secrets};
 use crate::db::{Db, begin_write, is_sqlite};
 use crate::error::AppResult;
@@ -35,16 +36,24 @@ const IDLE: Duration = Duration::from_millis(250);
 const LEASE_MARGIN_MS: i64 = 5_000;
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
-struct Claimed {
-    delivery: wd::Model,
-    endpoint: we::Model,
-    lease: i64,
+/// A delivery leased for one attempt.
+pub struct Claimed {
+    pub delivery: wd::Model,
+    pub endpoint: we::Model,
+    /// The lease it was taken under: its outcome is recorded only while
+    /// the delivery still holds it.
+    pub lease: i64,
 }
 
 pub async fn run(wh: Arc<Webhooks>, db: Db) {
     let total = Arc::new(Semaphore::new(
         Ord::max(wh.config.webhook_concurrency, 1) as usize
     ));
+    // Outcomes are recorded by one task (`record`), as many as are waiting
+    // in one transaction. An attempt keeps its slot until its outcome is
+    // queued, so the queue holds at most `WEBHOOK_CONCURRENCY` of them.
+    let (done, outcomes) = tokio::sync::mpsc::channel::<Attempted>(total.available_permits());
+    tokio::spawn(record::recorder(wh.clone(), db.clone(), outcomes));
     let busy: Busy = Arc::default();
     let mut pruned: Option<Instant> = None;
     loop {
@@ -58,10 +67,13 @@ pub async fn run(wh: Arc<Webhooks>, db: Db) {
                         let Ok(permit) = total.clone().try_acquire_owned() else {
                             break;
                         };
-                        let (wh, db, busy) = (wh.clone(), db.clone(), busy.clone());
+                        let (wh, busy, done) = (wh.clone(), busy.clone(), done.clone());
                         tokio::spawn(async move {
                             let endpoint = c.endpoint.id;
-                            attempt(&wh, &db, c).await;
+                            let attempted = attempt(&wh, c).await;
+                            // Only fails when the recorder is gone (shutdown):
+                            // the lease runs out and the attempt is made again.
+                            let _ = done.send(attempted).await;
                             drop(permit);
                             if let Ok(mut b) = busy.lock()
                                 && let Some(n) = b.get_mut(&endpoint)
@@ -142,15 +154,11 @@ async fn claim(wh: &Webhooks, db: &Db, free: usize, busy: &Busy) -> AppResult<Ve
     // The attempt's timeout and a margin to record it: past that the
     // replica is taken for dead and the delivery is due again.
     let lease = now + wh.config.webhook_timeout.as_millis() as i64 + LEASE_MARGIN_MS;
-    wd::Entity::update_many()
+    let deliveries = wd::Entity::update_many()
         .col_expr(wd::Column::LeaseUntilMs, Expr::value(lease))
         .col_expr(wd::Column::Attempts, Expr::col(wd::Column::Attempts).add(1))
-        .filter(wd::Column::Id.is_in(chosen.clone()))
-        .exec(&txn)
-        .await?;
-    let deliveries = wd::Entity::find()
         .filter(wd::Column::Id.is_in(chosen))
-        .all(&txn)
+        .exec_with_returning(&txn)
         .await?;
     let mut endpoints: HashMap<i64, we::Model> = we::Entity::find()
         .filter(we::Column::Id.is_in(deliveries.iter().map(|d| d.endpoint_id)))
@@ -177,12 +185,6 @@ async fn claim(wh: &Webhooks, db: &Db, free: usize, busy: &Busy) -> AppResult<Ve
     }
     endpoints.clear();
     Ok(out)
-}
-
-/// What one attempt came to.
-struct Outcome {
-    status: Option<u16>,
-    reason: Option<String>,
 }
 
 fn describe(err: &reqwest::Error, timeout: Duration) -> String {
@@ -256,135 +258,14 @@ async fn send(wh: &Webhooks, d: &wd::Model, e: &we::Model) -> Outcome {
     }
 }
 
-/// ±20 % of a wait, so receivers coming back are not hit by every retry at once.
-fn jitter(wait: Duration) -> i64 {
-    let ms = wait.as_millis() as i64;
-    let r = (uuid::Uuid::new_v4().as_u64_pair().0 % 4_001) as i64 - 2_000;
-    ms + ms * r / 10_000
-}
-
-async fn attempt(wh: &Webhooks, db: &Db, c: Claimed) {
+async fn attempt(wh: &Webhooks, claimed: Claimed) -> Attempted {
     let started = Instant::now();
-    let outcome = send(wh, &c.delivery, &c.endpoint).await;
-    let took = started.elapsed();
-    let duration = took.as_millis().min(i32::MAX as u128) as i32;
-    match record(wh, db, &c, outcome, duration).await {
-        Ok(recorded) => wh.metrics.attempt(recorded, took),
-        // The lease runs out and the attempt is made again: at least once.
-        Err(e) => {
-            tracing::warn!(error = ?e, delivery = c.delivery.id, "webhooks: recording an attempt failed")
-        }
+    let outcome = send(wh, &claimed.delivery, &claimed.endpoint).await;
+    Attempted {
+        claimed,
+        outcome,
+        took: started.elapsed(),
     }
-}
-
-/// Records an attempt under its lease; says what it came to (the
-/// `webhook_attempts` outcome).
-async fn record(
-    wh: &Webhooks,
-    db: &Db,
-    c: &Claimed,
-    o: Outcome,
-    duration: i32,
-) -> AppResult<&'static str> {
-    let now = now_ms();
-    let d = &c.delivery;
-    let ok = o.status.is_some_and(|s| (200..300).contains(&s));
-    let gone = o.status == Some(410);
-    let schedule = &wh.config.webhook_retry_schedule;
-    let next = (!ok && !gone)
-        .then(|| usize::try_from(d.attempts).ok())
-        .flatten()
-        .and_then(|n| schedule.get(n.saturating_sub(1)))
-        .map(|wait| now + jitter(*wait));
-    let (status, reason) = if ok {
-        (Status::Delivered, None)
-    } else if gone {
-        (
-            Status::Failed,
-            Some("410 Gone: the endpoint asked to be disabled".to_owned()),
-        )
-    } else {
-        let why = o
-            .reason
-            .clone()
-            .or(o.status.map(|s| format!("answered HTTP {s}")));
-        let status = if next.is_some() {
-            Status::Pending
-        } else {
-            Status::Failed
-        };
-        (status, why)
-    };
-    let (txn, slot) = begin_write(db).await?;
-    let updated = wd::Entity::update_many()
-        .col_expr(wd::Column::Status, Expr::value(status.as_str()))
-        .col_expr(
-            wd::Column::ResponseStatus,
-            Expr::value(o.status.map(i32::from)),
-        )
-        .col_expr(wd::Column::FailureReason, Expr::value(reason.clone()))
-        .col_expr(wd::Column::DurationMs, Expr::value(duration))
-        .col_expr(wd::Column::LastAttemptMs, Expr::value(now))
-        .col_expr(wd::Column::NextAttemptMs, Expr::value(next))
-        .col_expr(wd::Column::LeaseUntilMs, Expr::value(Option::<i64>::None))
-        .col_expr(wd::Column::DeliveredAtMs, Expr::value(ok.then_some(now)))
-        .filter(wd::Column::Id.eq(d.id))
-        .filter(wd::Column::LeaseUntilMs.eq(c.lease))
-        .exec(&txn)
-        .await?;
-    if updated.rows_affected == 0 {
-        // The lease ran out meanwhile and another attempt owns it now.
-        return Ok("superseded");
-    }
-    let e = we::Entity::update_many().filter(we::Column::Id.eq(c.endpoint.id));
-    if ok {
-        e.col_expr(we::Column::FailingSinceMs, Expr::value(Option::<i64>::None))
-            .filter(we::Column::FailingSinceMs.is_not_null())
-            .exec(&txn)
-            .await?;
-    } else if gone {
-        e.col_expr(we::Column::Enabled, Expr::value(false))
-            .col_expr(
-                we::Column::DisabledReason,
-                Expr::value(format!(
-                    "answered 410 Gone at {}",
-                    chrono::DateTime::from_timestamp_millis(now)
-                        .unwrap_or_default()
-                        .to_rfc3339()
-                )),
-            )
-            .exec(&txn)
-            .await?;
-    } else {
-        let since = c.endpoint.failing_since_ms.unwrap_or(now);
-        let limit = wh.config.webhook_disable_after.as_millis() as i64;
-        let mut e = e.col_expr(we::Column::FailingSinceMs, Expr::value(since));
-        if now - since > limit {
-            e = e
-                .col_expr(we::Column::Enabled, Expr::value(false))
-                .col_expr(
-                    we::Column::DisabledReason,
-                    Expr::value(format!(
-                        "failing since {} (longer than WEBHOOK_DISABLE_AFTER); last: {}",
-                        chrono::DateTime::from_timestamp_millis(since)
-                            .unwrap_or_default()
-                            .to_rfc3339(),
-                        reason.unwrap_or_default()
-                    )),
-                );
-        }
-        e.exec(&txn).await?;
-    }
-    slot.commit(txn).await?;
-    Ok(match status {
-        Status::Delivered => {
-            wh.metrics.delivered(d.event_at_ms, now);
-            "delivered"
-        }
-        Status::Pending => "retrying",
-        Status::Failed if gone => "gone",
-        Status::Failed => "failed",
-    })
 }
 
 /// Drops settled log entries older than `WEBHOOK_LOG_RETENTION`.

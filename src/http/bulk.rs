@@ -147,37 +147,18 @@ fn csv_line(cells: impl IntoIterator<Item = impl AsRef<str>>) -> String {
 
 /// The catalogue sheet to fill in: the header and one example row, UTF-8
 /// with a byte-order mark so Excel shows the Vietnamese as it is.
-pub async fn template() -> Response {
-    let example = [
-        ("sku", "HN-MAT-ONG-500"),
-        ("producerCode", "HTX-MAT-ONG-BA-VI"),
-        ("nameVi", "Mật ong hoa nhãn Ba Vì"),
-        ("nameEn", "Ba Vi longan honey"),
-        ("category", "FOOD"),
-        ("unit", "chai"),
-        ("packSize", "12"),
-        ("wholesalePrice", "120000"),
-        ("minOrderQuantity", "24"),
-        ("gtin", ""),
-        ("description", "Mật ong nguyên chất, thu hoạch vụ xuân"),
-        ("traceCode", ""),
-        ("netContent.value", "0.5"),
-        ("netContent.unit", "KG"),
-        ("shelfLifeDays", "730"),
-        ("ingredients", "Mật ong hoa nhãn 100%"),
-        ("storage", "Nơi khô ráo, tránh ánh nắng"),
-        ("usage", "Pha với nước ấm"),
-        ("warnings", "Không dùng cho trẻ dưới 1 tuổi"),
-        ("packageWeightGrams", "650"),
-        ("certificateNumber", "HN-2026-0001"),
-        ("certificateIssuedOn", "2026-01-15"),
-        ("certificateExpiresOn", "2028-12-31"),
-        ("stars", "4"),
-    ];
+pub async fn template(State(state): State<AppState>) -> Response {
+    let example = match import::example(&state.db).await {
+        Ok(example) => example,
+        Err(e) => return e.into_response(),
+    };
     let mut out = String::from("\u{feff}");
     out.push_str(&csv_line(import::COLUMNS));
     out.push_str(&csv_line(import::COLUMNS.iter().map(|c| {
-        example.iter().find(|(k, _)| k == c).map_or("", |(_, v)| *v)
+        example
+            .iter()
+            .find(|(k, _)| k == c)
+            .map_or("", |(_, v)| v.as_str())
     })));
     let mut response = out.into_response();
     let h = response.headers_mut();

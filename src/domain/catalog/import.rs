@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use entity::enums::{Category, NetContentUnit};
 use entity::{producer, product};
 use sea_orm::{
-    ActiveEnum, ColumnTrait, DatabaseTransaction, EntityTrait, Iterable, QueryFilter,
-    TransactionTrait,
+    ActiveEnum, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, Iterable,
+    QueryFilter, QueryOrder, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -72,6 +72,48 @@ const CERTIFICATE: [&str; 4] = [
     "certificateExpiresOn",
     "stars",
 ];
+
+/// The template's example row, which imports as it is once its SKU is
+/// the user's own: a producer this catalogue has (the oldest), and a
+/// certificate in force today.
+pub async fn example(db: &DatabaseConnection) -> AppResult<Vec<(&'static str, String)>> {
+    let producer = producer::Entity::find()
+        .order_by_asc(producer::Column::Id)
+        .one(db)
+        .await?
+        .map_or_else(|| "HTX-MAT-ONG-BA-VI".to_owned(), |p| p.code);
+    let issued = clock::business_today() - chrono::Days::new(30);
+    let expires = issued + chrono::Months::new(24);
+    Ok([
+        ("sku", "HN-MAT-ONG-500"),
+        ("nameVi", "Mật ong hoa nhãn Ba Vì"),
+        ("nameEn", "Ba Vi longan honey"),
+        ("category", "FOOD"),
+        ("unit", "chai"),
+        ("packSize", "12"),
+        ("wholesalePrice", "120000"),
+        ("minOrderQuantity", "24"),
+        ("description", "Mật ong nguyên chất, thu hoạch vụ xuân"),
+        ("netContent.value", "0.5"),
+        ("netContent.unit", "KG"),
+        ("shelfLifeDays", "730"),
+        ("ingredients", "Mật ong hoa nhãn 100%"),
+        ("storage", "Nơi khô ráo, tránh ánh nắng"),
+        ("usage", "Pha với nước ấm"),
+        ("warnings", "Không dùng cho trẻ dưới 1 tuổi"),
+        ("packageWeightGrams", "650"),
+        ("certificateNumber", "HN-2026-0001"),
+        ("stars", "4"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v.to_owned()))
+    .chain([
+        ("producerCode", producer),
+        ("certificateIssuedOn", issued.to_string()),
+        ("certificateExpiresOn", expires.to_string()),
+    ])
+    .collect())
+}
 
 /// How to run an import.
 #[derive(Clone, Copy, Debug)]

@@ -1,26 +1,32 @@
 //! Partners by code, cached for a short time: every authenticated request
 //! needs its partner (status, scopes, rate limits), and reading it from the
-//! database each time would add a statement to every request. A suspension
-//! or a grant change therefore takes effect within the TTL.
+//! database each time would add a statement to every request. A record is
+//! read again once a commit heard here (of this replica or another)
+//! changed that partner, and at the latest after the TTL.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dashmap::DashMap;
 use entity::partner;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
+use crate::db::changes::{Key, Registry};
 use crate::error::AppResult;
 
 pub struct PartnerCache {
     ttl: Duration,
-    entries: DashMap<String, (Instant, partner::Model)>,
+    changes: Arc<Registry>,
+    /// When read, at which epoch, what.
+    entries: DashMap<String, (Instant, u64, partner::Model)>,
 }
 
 impl PartnerCache {
     /// A zero `ttl` reads the database every time.
-    pub fn new(ttl: Duration) -> Self {
+    pub fn new(ttl: Duration, changes: Arc<Registry>) -> Self {
         Self {
             ttl,
+            changes,
             entries: DashMap::new(),
         }
     }
@@ -29,7 +35,7 @@ impl PartnerCache {
     /// request reads it afresh: its access just changed.
     pub fn forget(&self, partner_id: i64) {
         self.entries
-            .retain(|_, (_, p)| partner_id != 0 && p.id != partner_id);
+            .retain(|_, (_, _, p)| partner_id != 0 && p.id != partner_id);
     }
 
     pub async fn get(
@@ -39,9 +45,11 @@ impl PartnerCache {
     ) -> AppResult<Option<partner::Model>> {
         if let Some(entry) = self.entries.get(code)
             && entry.0.elapsed() < self.ttl
+            && self.changes.changed_key(Key::Partner(entry.2.id)) <= entry.1
         {
-            return Ok(Some(entry.1.clone()));
+            return Ok(Some(entry.2.clone()));
         }
+        let epoch = self.changes.epoch();
         let found = partner::Entity::find()
             .filter(partner::Column::Code.eq(code))
             .one(db)
@@ -51,7 +59,7 @@ impl PartnerCache {
             // partner cannot grow the map (and needed a valid signature).
             Some(p) if !self.ttl.is_zero() => {
                 self.entries
-                    .insert(code.to_owned(), (Instant::now(), p.clone()));
+                    .insert(code.to_owned(), (Instant::now(), epoch, p.clone()));
             }
             _ => {
                 self.entries.remove(code);

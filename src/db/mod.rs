@@ -10,10 +10,10 @@
 //!   stays beside that rule, in the domain function that owns it, and says
 //!   why. `grep is_sqlite` finds each.
 
+pub mod changes;
 pub mod sql;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::{Mutex, Notify, OwnedMutexGuard};
@@ -26,6 +26,7 @@ use sea_orm::{
 };
 
 use crate::config::{Config, SqliteSync};
+use changes::Registry;
 
 /// How long a SQLite writer waits for the write lock before giving up. Writers
 /// queue on the lock rather than failing with "database is locked".
@@ -48,7 +49,8 @@ pub struct Db {
     /// Signalled when a write transaction of this pool commits: the live
     /// events' wake-up (`crate::live`) and the NOTIFY to other replicas.
     writes_ended: Arc<Notify>,
-    version: Arc<DataVersion>,
+    /// What changed when, for kept answers (`changes`).
+    changes: Arc<Registry>,
     access: PartnerAccess,
 }
 
@@ -64,53 +66,25 @@ pub struct PartnerAccess {
     pub heard: tokio::sync::broadcast::Sender<i64>,
 }
 
-/// What this replica knows of the data's version, for HTTP caching: an
-/// epoch that moves whenever a write transaction of this pool commits and
-/// whenever a commit elsewhere is announced (PostgreSQL's NOTIFY, see
-/// `crate::live::wake`). Equal epochs mean no commit was seen in between,
-/// so a response computed at one is still the answer at the other.
-///
-/// On SQLite the pool's writers are every writer (one process owns the
-/// file), so the epoch is always known. On PostgreSQL it is known only
-/// while this replica listens for the others' commits: while it does not,
-/// nothing may be answered from it.
-#[derive(Debug)]
-pub struct DataVersion {
-    epoch: AtomicU64,
-    known: AtomicBool,
-}
-
-impl DataVersion {
-    /// The epoch now, or `None` when this replica cannot know it.
-    pub fn current(&self) -> Option<u64> {
-        self.known
-            .load(Ordering::Acquire)
-            .then(|| self.epoch.load(Ordering::Acquire))
-    }
-
-    /// Something committed (or may have: a lost announcement counts too).
-    pub fn bump(&self) {
-        self.epoch.fetch_add(1, Ordering::AcqRel);
-    }
-
-    /// Listening for other replicas' commits started (`true`) or stopped.
-    /// Either way what was answered before no longer holds.
-    pub fn set_known(&self, known: bool) {
-        self.bump();
-        self.known.store(known, Ordering::Release);
-    }
-}
-
 impl Db {
     pub fn new(conn: DatabaseConnection) -> Self {
+        // On SQLite this pool's writers are every writer (one process owns
+        // the file), so what changed is always known; on PostgreSQL only
+        // while this replica hears the others (`crate::live::wake`).
+        let changes = Arc::new(Registry::new(is_sqlite(&conn)));
+        Self::sharing(conn, changes)
+    }
+
+    /// A pool whose commits are recorded in `changes`: another pool of
+    /// this replica (the webhooks' own) shares the replica's registry.
+    pub fn sharing(mut conn: DatabaseConnection, changes: Arc<Registry>) -> Self {
         let writers = is_sqlite(&conn).then(|| Arc::new(Mutex::new(())));
+        let seen = changes.clone();
+        conn.set_metric_callback(move |info| changes::observe(&info.statement.sql, &seen));
         Self {
             writers,
             writes_ended: Arc::new(Notify::new()),
-            version: Arc::new(DataVersion {
-                epoch: AtomicU64::new(0),
-                known: AtomicBool::new(is_sqlite(&conn)),
-            }),
+            changes,
             access: PartnerAccess {
                 announce: tokio::sync::broadcast::channel(64).0,
                 heard: tokio::sync::broadcast::channel(256).0,
@@ -119,8 +93,18 @@ impl Db {
         }
     }
 
-    pub fn version(&self) -> &Arc<DataVersion> {
-        &self.version
+    pub fn changes(&self) -> &Arc<Registry> {
+        &self.changes
+    }
+
+    /// Statements are seen by `extra` too (a test's counter), after
+    /// `changes` has seen them.
+    pub fn observe_statements(&mut self, extra: impl Fn(&str) + Send + Sync + 'static) {
+        let seen = self.changes.clone();
+        self.conn.set_metric_callback(move |info| {
+            changes::observe(&info.statement.sql, &seen);
+            extra(&info.statement.sql);
+        });
     }
 
     /// Notified after each write transaction of this pool ends (one stored
@@ -143,11 +127,6 @@ impl Db {
 
     pub fn conn(&self) -> &DatabaseConnection {
         &self.conn
-    }
-
-    /// For instrumentation (a statement counter) before the pool is shared.
-    pub fn conn_mut(&mut self) -> &mut DatabaseConnection {
-        &mut self.conn
     }
 
     pub async fn close(self) -> Result<(), DbErr> {
@@ -255,28 +234,34 @@ pub fn is_sqlite(db: &impl sea_orm::ConnectionTrait) -> bool {
 pub struct WriterSlot {
     _queue: Option<OwnedMutexGuard<()>>,
     ended: Arc<Notify>,
-    version: Arc<DataVersion>,
-    committed: bool,
+    changes: Arc<Registry>,
+    done: bool,
 }
 
 impl WriterSlot {
-    /// Commits `txn`, and only then announces a change: a transaction that
-    /// is dropped instead (a refusal rolls back) changes nothing, so it
-    /// retires no kept answer or `ETag`, here or on another replica.
+    /// Commits `txn`, and only then announces what it changed (as the
+    /// statements of this task's transaction named it, `changes`): a
+    /// transaction that is dropped instead (a refusal rolls back) changes
+    /// nothing, so it retires no kept answer or `ETag`, here or on another
+    /// replica.
     pub async fn commit(mut self, txn: DatabaseTransaction) -> Result<(), DbErr> {
-        txn.commit().await?;
-        self.committed = true;
-        Ok(())
+        let result = txn.commit().await;
+        self.done = true;
+        let changed = changes::end(result.is_ok());
+        if result.is_ok() {
+            self.changes.committed(changed);
+            // After the commit, so waiters wake to see it.
+            self.ended.notify_one();
+        }
+        result
     }
 }
 
 impl Drop for WriterSlot {
-    // After the commit, so waiters wake to see it. A rolled-back write
-    // frees the SQLite queue and nothing else.
+    // A rolled-back write frees the SQLite queue and changes nothing.
     fn drop(&mut self) {
-        if self.committed {
-            self.version.bump();
-            self.ended.notify_one();
+        if !self.done {
+            changes::end(false);
         }
     }
 }
@@ -297,13 +282,14 @@ pub async fn begin_write(db: &Db) -> Result<(DatabaseTransaction, WriterSlot), D
             ..Default::default()
         })
         .await?;
+    changes::begin();
     Ok((
         txn,
         WriterSlot {
             _queue: slot,
             ended: db.writes_ended.clone(),
-            version: db.version.clone(),
-            committed: false,
+            changes: db.changes.clone(),
+            done: false,
         },
     ))
 }

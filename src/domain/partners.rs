@@ -14,6 +14,7 @@ use sea_orm::{
 };
 
 use crate::auth::{Scope, ScopeSet, Viewer};
+use crate::db::changes::{self, Key, Table};
 use crate::db::{self, Db};
 use crate::domain::pagination::{Page, PageSpec};
 use crate::domain::{clock, gtin, text};
@@ -72,6 +73,12 @@ pub async fn locations(db: &DatabaseConnection) -> AppResult<Vec<location::Model
 }
 
 /// The partner, or NOT_FOUND.
+/// The open transaction writes this partner's row (and audit trail):
+/// answers for other partners stay kept.
+pub(crate) fn changing_partner(partner_id: i64) {
+    changes::changing(&[Table::PARTNER], [Key::Partner(partner_id)]);
+}
+
 pub async fn find(db: &impl ConnectionTrait, partner_id: i64) -> AppResult<partner::Model> {
     partner::Entity::find_by_id(partner_id)
         .one(db)
@@ -275,6 +282,7 @@ pub async fn update_partner(
     changes: PartnerChanges,
 ) -> AppResult<partner::Model> {
     let (txn, slot) = db::begin_write(db).await?;
+    changing_partner(partner_id);
     let current = find(&txn, partner_id).await?;
     let mut row: partner::ActiveModel = current.clone().into();
     let mut said = Vec::new();
@@ -332,6 +340,7 @@ pub async fn set_status(
 ) -> AppResult<partner::Model> {
     let reason = text::reason(reason, "reason", status == PartnerStatus::Suspended)?;
     let (txn, slot) = db::begin_write(db).await?;
+    changing_partner(partner_id);
     let current = find(&txn, partner_id).await?;
     if current.kind == PartnerKind::Operator {
         return Err(AppError::conflict("the operator cannot be suspended"));
@@ -356,6 +365,7 @@ pub async fn set_status(
 /// issued in this same second is refused too). New tokens work.
 pub async fn revoke_tokens(db: &Db, actor: i64, partner_id: i64) -> AppResult<partner::Model> {
     let (txn, slot) = db::begin_write(db).await?;
+    changing_partner(partner_id);
     let current = find(&txn, partner_id).await?;
     let now = clock::now();
     partner::Entity::update_many()

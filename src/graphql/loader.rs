@@ -68,32 +68,47 @@ macro_rules! by_id_loader {
 }
 
 by_id_loader!(ProducerLoader, producer);
-by_id_loader!(ProductLoader, product);
 by_id_loader!(StoreLoader, store);
 by_id_loader!(PartnerLoader, partner);
 by_id_loader!(LocationLoader, location);
 
-pub struct OrderLinesLoader(DatabaseConnection);
+/// Products by id, whatever their stage (the callers checked visibility).
+pub struct ProductLoader(DatabaseConnection);
+
+impl Loader<i64> for ProductLoader {
+    type Value = product::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        catalog::products_by_id(&self.0, keys)
+            .await
+            .map_err(AppError::into)
+    }
+}
+
+/// The lines of orders the caller reached (its own, or any for the
+/// operator).
+pub struct OrderLinesLoader(DatabaseConnection, Option<Viewer>);
 
 impl Loader<i64> for OrderLinesLoader {
     type Value = Vec<(order_line::Model, Vec<order_allocation::Model>)>;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        orders::lines_by_order(&self.0, keys)
+        orders::lines_by_order(&self.0, self.1.as_ref(), keys)
             .await
             .map_err(AppError::into)
     }
 }
 
-pub struct OrderEventsLoader(DatabaseConnection);
+pub struct OrderEventsLoader(DatabaseConnection, Option<Viewer>);
 
 impl Loader<i64> for OrderEventsLoader {
     type Value = Vec<order_event::Model>;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        orders::events_by_order(&self.0, keys)
+        orders::events_by_order(&self.0, self.1.as_ref(), keys)
             .await
             .map_err(AppError::into)
     }
@@ -172,14 +187,14 @@ impl Loader<i64> for ImagesLoader {
     }
 }
 
-pub struct ShipmentsLoader(DatabaseConnection);
+pub struct ShipmentsLoader(DatabaseConnection, Option<Viewer>);
 
 impl Loader<i64> for ShipmentsLoader {
     type Value = Vec<orders::ShipmentView>;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        orders::shipments_by_order(&self.0, keys)
+        orders::shipments_by_order(&self.0, self.1.as_ref(), keys)
             .await
             .map_err(AppError::into)
     }
@@ -222,7 +237,13 @@ impl Loader<i64> for ProductsByProducerLoader {
 pub use super::context::Cached;
 
 fn cached<T: Loader<i64>>(loader: T, cache: bool) -> Cached<T> {
-    let spawn = |batch| tokio::spawn(crate::domain::clock::carry(batch));
+    // A batch runs on a task of its own, with the request's clock and as
+    // part of its answer's reads.
+    let spawn = |batch| {
+        tokio::spawn(crate::domain::clock::carry(crate::db::changes::carry(
+            batch,
+        )))
+    };
     let loader = DataLoader::with_cache(loader, spawn, HashMapCache::default());
     loader.enable_all_cache(cache);
     loader
@@ -245,11 +266,14 @@ pub fn attach(
             OfferLoader(db.clone(), viewer.as_ref().map(Viewer::partner_id)),
             cache,
         ))
-        .data(cached(ShipmentsLoader(db.clone()), cache))
+        .data(cached(ShipmentsLoader(db.clone(), viewer.clone()), cache))
         .data(cached(CertificatesLoader(db.clone()), cache))
         .data(cached(ImagesLoader(db.clone()), cache))
         .data(cached(OrderLoader(db.clone(), viewer.clone()), cache))
-        .data(cached(StoresByPartnerLoader(db.clone(), viewer), cache))
+        .data(cached(
+            StoresByPartnerLoader(db.clone(), viewer.clone()),
+            cache,
+        ))
         .data(cached(ProducerLoader(db.clone()), cache))
         .data(cached(StockLoader(db.clone(), locations.clone()), cache))
         .data(cached(AvailableLoader(db.clone()), cache))
@@ -261,8 +285,8 @@ pub fn attach(
         .data(cached(StoreLoader(db.clone()), cache))
         .data(cached(PartnerLoader(db.clone()), cache))
         .data(cached(LocationLoader(db.clone()), cache))
-        .data(cached(OrderLinesLoader(db.clone()), cache))
-        .data(cached(OrderEventsLoader(db.clone()), cache))
+        .data(cached(OrderLinesLoader(db.clone(), viewer.clone()), cache))
+        .data(cached(OrderEventsLoader(db.clone(), viewer), cache))
 }
 
 /// Where the products a resolver returns sit in its selection.

@@ -10,9 +10,10 @@
 //!   variables, limits) is a 4xx with no `data`. Otherwise it is
 //!   `application/json`, where such errors come with 200, as older clients
 //!   expect.
-//! - A query's answer is kept until the next commit (`cache`): the same
-//!   request from the same caller is answered from it, and a GET's `ETag`
-//!   lets an unchanged poll be answered 304 without running anything.
+//! - A query's answer is kept until a commit changes what it read
+//!   (`cache`): the same request from the same caller is answered from it,
+//!   and a GET's `ETag` lets an unchanged poll be answered 304 without
+//!   running anything.
 
 use std::net::SocketAddr;
 
@@ -31,6 +32,7 @@ use super::cache::Lookup;
 use super::caller::{Caller, admit_anonymous, authenticate, request_data};
 use super::graphiql;
 use super::media_type::{Media, is_json, negotiate, not_acceptable, wants_html};
+use crate::db::changes::{self, Deps, Key};
 use crate::error::{AppError, code};
 use crate::graphql::admit::{self, Asker, Refused};
 use crate::graphql::loader;
@@ -123,20 +125,21 @@ pub(super) async fn post(
     const RUNS: &[OperationType] = &[OperationType::Query, OperationType::Mutation];
     match batch {
         BatchRequest::Single(request) => {
-            // Read before anything runs: a commit after this makes the
-            // answer stale, and it will not be served again.
+            // Read before anything runs: a commit after this to what the
+            // answer reads makes it stale, and it is not served again.
             let lookup = state.responses.lookup(
-                state.db.version().current(),
+                state.db.changes().current(),
                 caller.map(Caller::viewer),
                 media as u8,
                 &body,
             );
-            if let Some(kept) = state.responses.get(&lookup) {
-                return bytes_response(StatusCode::OK, media, kept);
+            if let Some(hit) = state.responses.get(&lookup, state.db.changes()) {
+                return bytes_response(StatusCode::OK, media, hit.body);
             }
             let mut mutations = state.config.max_mutations_per_request;
-            let outcome = run(&state, request, caller, RUNS, &mut mutations).await;
-            respond_keeping(&state, outcome, media, &lookup).0
+            let (outcome, deps) =
+                changes::track(run(&state, request, caller, RUNS, &mut mutations)).await;
+            respond_keeping(&state, outcome, deps, media, &lookup).0
         }
         BatchRequest::Batch(requests) => {
             if requests.is_empty() || requests.len() > state.config.max_batch_size {
@@ -199,14 +202,14 @@ pub(super) async fn get(
         Err(response) => return response,
     };
     let caller = admission.caller.as_ref();
-    // Read before anything runs: a commit after this makes the tag stale.
+    // Read before anything runs: a commit after this to what the answer
+    // reads makes it (and its tag) stale.
     let lookup = state.responses.lookup(
-        state.db.version().current(),
+        state.db.changes().current(),
         caller.map(Caller::viewer),
         media as u8,
         raw.as_bytes(),
     );
-    let tag = state.responses.tag(&lookup);
     let cache_headers = |response: &mut Response, tag: &HeaderValue| {
         let h = response.headers_mut();
         h.insert(ETAG, tag.clone());
@@ -218,37 +221,46 @@ pub(super) async fn get(
         }
         h.insert(VARY, HeaderValue::from_static("Authorization, Accept"));
     };
-    if let Some(tag) = &tag {
-        if matches(&headers, tag) {
-            let mut response = StatusCode::NOT_MODIFIED.into_response();
-            cache_headers(&mut response, tag);
-            return response;
+    let not_modified = |tag: &HeaderValue| {
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        cache_headers(&mut response, tag);
+        response
+    };
+    if let Some(hit) = state.responses.get(&lookup, state.db.changes()) {
+        let Some(tag) = hit.tag else {
+            return bytes_response(StatusCode::OK, media, hit.body);
+        };
+        if matches(&headers, &tag) {
+            return not_modified(&tag);
         }
-        if let Some(kept) = state.responses.get(&lookup) {
-            let mut response = bytes_response(StatusCode::OK, media, kept);
-            cache_headers(&mut response, tag);
-            return response;
-        }
+        let mut response = bytes_response(StatusCode::OK, media, hit.body);
+        cache_headers(&mut response, &tag);
+        return response;
     }
     let mut mutations = 0;
-    let outcome = run(
+    let (outcome, deps) = changes::track(run(
         &state,
         request,
         caller,
         &[OperationType::Query],
         &mut mutations,
-    )
+    ))
     .await;
-    let (mut response, cacheable) = respond_keeping(&state, outcome, media, &lookup);
+    let (mut response, tag) = respond_keeping(&state, outcome, deps, media, &lookup);
     match tag {
-        Some(tag) if cacheable => cache_headers(&mut response, &tag),
-        _ => {
+        // Computed again, and the same as the client's.
+        Some(tag) if matches(&headers, &tag) => not_modified(&tag),
+        Some(tag) => {
+            cache_headers(&mut response, &tag);
+            response
+        }
+        None => {
             response
                 .headers_mut()
                 .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
         }
     }
-    response
 }
 
 fn get_request(params: GetParams) -> Result<async_graphql::Request, AppError> {
@@ -394,6 +406,11 @@ async fn run(
         return Outcome::Refused(errors);
     }
     *mutations_left -= mutations;
+    if let Some(c) = caller {
+        // The caller's partner record (its listing rules, its name) comes
+        // from the partner cache, not from a statement of this request.
+        changes::depends_on([Key::Partner(c.viewer().partner_id())]);
+    }
     let data = request_data(state, caller);
     let operation_name = admitted.request.operation_name.clone();
     let kind = admitted.kind;
@@ -427,13 +444,14 @@ fn observe(state: &AppState, errors: &[ServerError]) {
 }
 
 /// One operation's HTTP answer, kept for the next identical request when
-/// it is a query's without errors (then also `true`: it may be cached).
+/// it is a query's without errors (then with its `ETag`).
 fn respond_keeping(
     state: &AppState,
     outcome: Outcome,
+    deps: Deps,
     media: Media,
     lookup: &Lookup,
-) -> (Response, bool) {
+) -> (Response, Option<HeaderValue>) {
     match outcome {
         // `no_cache` types (the webhook log) move without a commit the
         // cache would hear: never kept.
@@ -443,13 +461,15 @@ fn respond_keeping(
             match serde_json::to_vec(&response) {
                 Ok(bytes) => {
                     let bytes = Bytes::from(bytes);
-                    state.responses.keep(lookup, &bytes);
-                    (bytes_response(StatusCode::OK, media, bytes), true)
+                    let tag = state
+                        .responses
+                        .keep(lookup, deps, &bytes, state.db.changes());
+                    (bytes_response(StatusCode::OK, media, bytes), tag)
                 }
-                Err(err) => (AppError::internal(err).into_response(), false),
+                Err(err) => (AppError::internal(err).into_response(), None),
             }
         }
-        outcome => (respond(outcome, media), false),
+        outcome => (respond(outcome, media), None),
     }
 }
 

@@ -105,6 +105,7 @@ impl AppState {
                 // A suspension or revocation must reach every replica within 5 s.
                 config.partner_cache_ttl_ms.min(MAX_PARTNER_CACHE_MS),
             ),
+            db.changes().clone(),
         ));
         let document_limits = graphql::measure::DocumentLimits {
             max_tokens: config.max_query_tokens,
@@ -136,7 +137,10 @@ impl AppState {
                 && config.webhooks.webhook_delivery
             {
                 live.also_wake(wh.fanout_wake.clone());
-                wh.start(config.database_url.expose().to_owned());
+                wh.start(
+                    config.database_url.expose().to_owned(),
+                    db.changes().clone(),
+                );
             }
             live.start_wakes();
             crate::domain::inventory::compact::start(db.clone(), config.ledger_retention_days);
@@ -153,6 +157,10 @@ impl AppState {
                 }
             });
         }
+        let locations = Arc::new(domain::locations::LocationDirectory::new(
+            std::time::Duration::from_secs(60),
+            db.changes().clone(),
+        ));
         let media =
             crate::media::MediaStore::configured(&config).map_err(config::ConfigError::Media)?;
         let public_base = config.public_base()?.map(Arc::from);
@@ -187,9 +195,7 @@ impl AppState {
             in_flight,
             anonymous,
             anon_in_flight,
-            locations: Arc::new(domain::locations::LocationDirectory::new(
-                std::time::Duration::from_secs(60),
-            )),
+            locations,
         })))
     }
 }

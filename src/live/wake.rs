@@ -18,9 +18,14 @@ use sea_orm::sqlx::postgres::PgListener;
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 use tokio::sync::Notify;
 
-use crate::db::{DataVersion, Db, PartnerAccess};
+use crate::db::changes::{Changes, Registry};
+use crate::db::{Db, PartnerAccess};
 
 pub const CHANNEL: &str = "ocop_events";
+
+/// What a NOTIFY may carry of changed keys (PostgreSQL's limit is 8,000
+/// bytes a payload, the prefix included).
+const MAX_PAYLOAD: usize = 7_900;
 
 #[async_trait::async_trait]
 pub trait WakeSource: Send + Sync {
@@ -35,7 +40,8 @@ pub fn for_database(db: &Db, own: &Db, url: &str) -> Box<dyn WakeSource> {
     match db.get_database_backend() {
         DatabaseBackend::Postgres => Box::new(PgNotify {
             ended: db.writes_ended(),
-            version: db.version().clone(),
+            changes: db.changes().clone(),
+            replica: uuid::Uuid::new_v4().simple().to_string()[..12].to_owned(),
             access: db.partner_access().clone(),
             db: own.clone(),
             url: url.to_owned(),
@@ -65,7 +71,10 @@ impl WakeSource for InProcess {
 /// connection per replica hears every replica's.
 pub struct PgNotify {
     ended: Arc<Notify>,
-    version: Arc<DataVersion>,
+    changes: Arc<Registry>,
+    /// This replica's mark on what it announces, so it does not retire its
+    /// own answers a second time when it hears itself.
+    replica: String,
     access: PartnerAccess,
     db: Db,
     url: String,
@@ -76,12 +85,20 @@ impl WakeSource for PgNotify {
     async fn run(self: Box<Self>, wake: Arc<Notify>) {
         let announce = {
             let (db, ended) = (self.db.clone(), self.ended.clone());
+            let (changes, replica) = (self.changes.clone(), self.replica.clone());
             let mut partners = self.access.announce.subscribe();
             async move {
                 loop {
-                    // The payload is ours (an integer), never a client's.
+                    // The payload is ours (integers and letters), never a
+                    // client's: `c:<replica>:<changes>` after commits, what
+                    // they changed since the last one (`*` when it does not
+                    // fit NOTIFY's 8,000 bytes).
                     let payload = tokio::select! {
-                        _ = ended.notified() => String::new(),
+                        _ = ended.notified() => {
+                            let changed = changes.take_outgoing();
+                            let keys = changed.encode(MAX_PAYLOAD).unwrap_or_else(|| "*".into());
+                            format!("c:{replica}:{keys}")
+                        }
                         changed = partners.recv() => match changed {
                             Ok(id) => format!("partner:{id}"),
                             Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => "partner:0".into(),
@@ -101,7 +118,9 @@ impl WakeSource for PgNotify {
         let listen = async move {
             let mut backoff = Duration::from_millis(100);
             loop {
-                match listen_once(&self.url, &wake, &self.version, &self.access).await {
+                match listen_once(&self.url, &wake, &self.changes, &self.replica, &self.access)
+                    .await
+                {
                     Ok(()) => backoff = Duration::from_millis(100),
                     Err(e) => {
                         tracing::warn!(error = %e, "live events: LISTEN connection lost; reconnecting");
@@ -109,7 +128,7 @@ impl WakeSource for PgNotify {
                 }
                 // Whatever was announced while away is read now; and
                 // until listening again, nothing is known of others' commits.
-                self.version.set_known(false);
+                self.changes.set_known(false);
                 // Access changes announced meanwhile were not heard either.
                 let _ = self.access.heard.send(0);
                 wake.notify_one();
@@ -124,13 +143,14 @@ impl WakeSource for PgNotify {
 async fn listen_once(
     url: &str,
     wake: &Notify,
-    version: &DataVersion,
+    changes: &Registry,
+    replica: &str,
     access: &PartnerAccess,
 ) -> Result<(), sea_orm::sqlx::Error> {
     let mut listener = PgListener::connect(url).await?;
     listener.listen(CHANNEL).await?;
     // Connected: anything missed before is read now.
-    version.set_known(true);
+    changes.set_known(true);
     wake.notify_one();
     loop {
         let Some(notification) = listener.try_recv().await? else {
@@ -139,14 +159,23 @@ async fn listen_once(
             tracing::warn!("live events: LISTEN connection lost; reconnecting");
             return Ok(());
         };
-        if let Some(id) = notification
-            .payload()
+        let payload = notification.payload();
+        if let Some(id) = payload
             .strip_prefix("partner:")
             .and_then(|id| id.parse::<i64>().ok())
         {
             let _ = access.heard.send(id);
+        } else if let Some((from, keys)) = payload
+            .strip_prefix("c:")
+            .and_then(|rest| rest.split_once(':'))
+        {
+            if from != replica {
+                changes.apply(&Changes::decode(keys));
+            }
+        } else {
+            // Not ours to read (a replica of another version): everything.
+            changes.apply(&Changes::everything());
         }
-        version.bump();
         wake.notify_one();
     }
 }

@@ -150,20 +150,26 @@ impl Webhooks {
 
     /// Starts this replica's fan-out and sender on a pool of their own
     /// (requests never wait behind them for a connection).
-    pub fn start(self: &Arc<Self>, url: String) {
+    pub fn start(self: &Arc<Self>, url: String, changes: Arc<crate::db::changes::Registry>) {
         let wh = self.clone();
         tokio::spawn(async move {
             let db = loop {
                 match crate::db::connect_url(&url, 3, 5_000).await {
-                    Ok(db) => break db,
+                    // Its commits are this replica's: they go in its registry.
+                    Ok(db) => break crate::db::Db::sharing(db.conn().clone(), changes.clone()),
                     Err(e) => {
                         tracing::warn!(error = %e, "webhooks: cannot connect; retrying");
                         tokio::time::sleep(Duration::from_secs(1)).await;
                     }
                 }
             };
-            tokio::spawn(worker::run(wh.clone(), db.clone()));
-            fan_out_loop(wh, db).await;
+            // Their commits name the webhook tables they wrote, and so
+            // retire no kept answer but the (never kept) webhook log.
+            tokio::spawn(crate::db::changes::tracking_writes(worker::run(
+                wh.clone(),
+                db.clone(),
+            )));
+            crate::db::changes::tracking_writes(fan_out_loop(wh, db)).await;
         });
     }
 }

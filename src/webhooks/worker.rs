@@ -53,7 +53,11 @@ pub async fn run(wh: Arc<Webhooks>, db: Db) {
     // in one transaction. An attempt keeps its slot until its outcome is
     // queued, so the queue holds at most `WEBHOOK_CONCURRENCY` of them.
     let (done, outcomes) = tokio::sync::mpsc::channel::<Attempted>(total.available_permits());
-    tokio::spawn(record::recorder(wh.clone(), db.clone(), outcomes));
+    tokio::spawn(crate::db::changes::tracking_writes(record::recorder(
+        wh.clone(),
+        db.clone(),
+        outcomes,
+    )));
     let busy: Busy = Arc::default();
     let mut pruned: Option<Instant> = None;
     loop {

@@ -605,6 +605,10 @@ async fn lookups_find_products_and_refuse_bad_keys() {
 #[tokio::test]
 async fn nested_fields_cost_a_constant_number_of_statements() {
     let app = TestApp::new().await;
+    // Once listening, nothing unheard can have changed the partners and
+    // locations cached below (on PostgreSQL starting to listen counts as
+    // "everything changed", and they would be read again).
+    app.listening().await;
     let query = r#"query($n: Int) { products(first: $n) { edges { node {
         sku producer { name province } available stock { location { code name } onHand available } } } } }"#;
     // The first request reads the partner; later ones find it cached.

@@ -19,6 +19,7 @@ mod fuzz;
 mod hostile;
 mod http;
 mod inventory;
+mod kept_answers;
 mod ledger;
 mod limits;
 mod live;

@@ -76,6 +76,32 @@ async fn migrations_apply_on_a_fresh_postgres_database() {
         .await;
 }
 
+/// Every table the migrations make is one `db::changes` knows by name:
+/// a statement naming a table it did not know would be tracked by no key.
+#[tokio::test]
+async fn every_table_is_known_to_the_change_tracking() {
+    let app = TestApp::new().await;
+    let sql = match backend() {
+        Backend::Postgres => {
+            "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
+        }
+        Backend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1"
+        }
+    };
+    let rows = app
+        .db
+        .query_all_raw(Statement::from_string(app.db.get_database_backend(), sql))
+        .await
+        .expect("tables");
+    let tables: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get::<String>("", "name").expect("name"))
+        .collect();
+    let known: Vec<String> = db::changes::TABLES.iter().map(|t| t.to_string()).collect();
+    assert_eq!(tables, known);
+}
+
 /// The kind of violation a refused statement must meet: not just any
 /// error (a typo in the SQL would be one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -463,7 +463,7 @@ async fn a_refused_mutation_retires_no_tag() {
     let first = get(&app, &path, &[("authorization", &aeon)]).await;
     assert_eq!(first.status, 200, "{}", first.body);
     let tag = first.header("etag").to_owned();
-    let version = app.state.db.version().current();
+    let version = app.state.db.changes().current();
 
     // An unknown store, a missing order, a stock receipt at a location
     // that does not exist: each refused after its transaction began.
@@ -494,7 +494,7 @@ async fn a_refused_mutation_retires_no_tag() {
     assert!(res.code().is_some(), "{}", res.body);
 
     assert_eq!(
-        app.state.db.version().current(),
+        app.state.db.changes().current(),
         version,
         "no commit, no new version"
     );
@@ -520,7 +520,7 @@ async fn a_refused_mutation_retires_no_tag() {
         )
         .await;
     placed.expect_data();
-    assert_ne!(app.state.db.version().current(), version);
+    assert_ne!(app.state.db.changes().current(), version);
     let after = get(
         &app,
         &path,

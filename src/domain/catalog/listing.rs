@@ -43,6 +43,7 @@ pub async fn set(
         ));
     }
     let (txn, slot) = db::begin_write(db).await?;
+    partners::changing_partner(partner_id);
     let current = partners::find(&txn, partner_id).await?;
     if current.kind != PartnerKind::RetailChain {
         return Err(AppError::bad_field(

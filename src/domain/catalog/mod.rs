@@ -31,6 +31,7 @@ use sea_orm::{
 use serde_json::Value as Json;
 
 use crate::auth::Viewer;
+use crate::db::changes::{self, Key, Table};
 use crate::domain::locations::LocationDirectory;
 use crate::domain::pagination::{Cursor, Page, PageSpec};
 use crate::domain::{gtin, text};
@@ -352,25 +353,35 @@ pub async fn product_page(
         query = query.order_by(column, order.clone());
     }
     query = query.order_by(product::Column::Id, order);
-    let items = query.limit(limit + 1).all(db).await?;
+    // Which products a page lists changes with any product write
+    // (`Key::Catalog`); what else the filter reads (stock for `inStock`)
+    // is tracked as a whole.
+    let items = changes::reading(
+        &[Table::PRODUCT],
+        [Key::Catalog],
+        query.limit(limit + 1).all(db),
+    )
+    .await?;
     Ok(Page::from_rows(items, spec))
 }
 
 pub async fn product_count(db: &DatabaseConnection, filter: &ProductFilter) -> AppResult<u64> {
-    Ok(apply_filter(product::Entity::find(), filter)?
-        .count(db)
-        .await?)
+    let query = apply_filter(product::Entity::find(), filter)?;
+    Ok(changes::reading(&[Table::PRODUCT], [Key::Catalog], query.count(db)).await?)
 }
 
+/// One product by `condition`, whose answer depends on `key`: the product
+/// itself when found by id, which product holds a code otherwise.
 async fn one_product(
     db: &DatabaseConnection,
     audience: Audience,
     condition: impl sea_orm::sea_query::IntoCondition,
+    key: Key,
 ) -> AppResult<product::Model> {
-    product::Entity::find()
+    let query = product::Entity::find()
         .filter(condition)
-        .filter(audience.condition())
-        .one(db)
+        .filter(audience.condition());
+    changes::reading(&[Table::PRODUCT], [key], query.one(db))
         .await?
         .ok_or_else(|| AppError::not_found("product"))
 }
@@ -382,16 +393,36 @@ pub async fn visible_product(
     audience: Audience,
     id: i64,
 ) -> AppResult<product::Model> {
-    one_product(db, audience, product::Column::Id.eq(id)).await
+    one_product(db, audience, product::Column::Id.eq(id), Key::Product(id)).await
 }
 
 /// A product whatever its stage (for the gateway's own reads, never a
 /// caller's lookup: see [`visible_product`]).
 pub async fn product_by_id(db: &DatabaseConnection, id: i64) -> AppResult<product::Model> {
-    product::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("product"))
+    changes::reading(
+        &[Table::PRODUCT],
+        [Key::Product(id)],
+        product::Entity::find_by_id(id).one(db),
+    )
+    .await?
+    .ok_or_else(|| AppError::not_found("product"))
+}
+
+/// Products by id, in one statement (a loader's batch).
+pub async fn products_by_id(
+    db: &DatabaseConnection,
+    ids: &[i64],
+) -> AppResult<HashMap<i64, product::Model>> {
+    let query = product::Entity::find().filter(product::Column::Id.is_in(ids.iter().copied()));
+    Ok(changes::reading(
+        &[Table::PRODUCT],
+        ids.iter().map(|id| Key::Product(*id)),
+        query.all(db),
+    )
+    .await?
+    .into_iter()
+    .map(|p| (p.id, p))
+    .collect())
 }
 
 pub async fn product_by_sku(
@@ -405,7 +436,7 @@ pub async fn product_by_sku(
             "`sku` must be 1 to 64 characters",
         ));
     }
-    one_product(db, audience, product::Column::Sku.eq(sku)).await
+    one_product(db, audience, product::Column::Sku.eq(sku), Key::Catalog).await
 }
 
 pub async fn product_by_gtin(
@@ -419,7 +450,7 @@ pub async fn product_by_gtin(
             "`gtin` must be 8, 12, 13 or 14 digits with a valid GS1 check digit",
         ));
     }
-    one_product(db, audience, product::Column::Gtin.eq(code)).await
+    one_product(db, audience, product::Column::Gtin.eq(code), Key::Catalog).await
 }
 
 pub async fn product_by_trace_code(
@@ -434,7 +465,13 @@ pub async fn product_by_trace_code(
             "`code` must be 1 to 128 characters",
         ));
     }
-    one_product(db, audience, product::Column::TraceCode.eq(code)).await
+    one_product(
+        db,
+        audience,
+        product::Column::TraceCode.eq(code),
+        Key::Catalog,
+    )
+    .await
 }
 
 pub async fn producer_page(
@@ -477,17 +514,21 @@ pub async fn products_by_producer(
     audience: Audience,
     producer_ids: &[i64],
 ) -> AppResult<HashMap<i64, Vec<product::Model>>> {
-    let rows = product::Entity::find()
+    let query = product::Entity::find()
         .filter(product::Column::ProducerId.is_in(producer_ids.iter().copied()))
         .filter(audience.condition())
-        .order_by_asc(product::Column::Id)
-        .all(db)
-        .await?;
+        .order_by_asc(product::Column::Id);
+    let rows = changes::reading(&[Table::PRODUCT], [Key::Catalog], query.all(db)).await?;
     let mut out: HashMap<i64, Vec<product::Model>> = HashMap::new();
     for p in rows {
         out.entry(p.producer_id).or_default().push(p);
     }
     Ok(out)
+}
+
+/// What a read of these products' stock levels depends on.
+fn stock_keys(product_ids: &[i64]) -> impl Iterator<Item = Key> + '_ {
+    product_ids.iter().map(|id| Key::Stock(*id))
 }
 
 /// Stock of one product at one location, with the location.
@@ -512,7 +553,7 @@ pub async fn stock_by_product(
     locations: &LocationDirectory,
     product_ids: &[i64],
 ) -> AppResult<HashMap<i64, Vec<StockLevel>>> {
-    let rows: Vec<(i64, i64, i64, i64)> = inventory_level::Entity::find()
+    let query = inventory_level::Entity::find()
         .select_only()
         .columns([
             inventory_level::Column::ProductId,
@@ -521,9 +562,13 @@ pub async fn stock_by_product(
             inventory_level::Column::Reserved,
         ])
         .filter(inventory_level::Column::ProductId.is_in(product_ids.iter().copied()))
-        .into_tuple()
-        .all(db)
-        .await?;
+        .into_tuple();
+    let rows: Vec<(i64, i64, i64, i64)> = changes::reading(
+        &[Table::INVENTORY_LEVEL],
+        stock_keys(product_ids),
+        query.all(db),
+    )
+    .await?;
     let directory = locations
         .covering(db, rows.iter().map(|(_, location_id, _, _)| *location_id))
         .await?;
@@ -554,15 +599,19 @@ pub async fn available_by_product(
         .sub(Expr::col(inventory_level::Column::Reserved))
         .sum()
         .cast_as("BIGINT");
-    let rows: Vec<(i64, Option<i64>)> = inventory_level::Entity::find()
+    let query = inventory_level::Entity::find()
         .select_only()
         .column(inventory_level::Column::ProductId)
         .expr(available)
         .filter(inventory_level::Column::ProductId.is_in(product_ids.iter().copied()))
         .group_by(inventory_level::Column::ProductId)
-        .into_tuple()
-        .all(db)
-        .await?;
+        .into_tuple();
+    let rows: Vec<(i64, Option<i64>)> = changes::reading(
+        &[Table::INVENTORY_LEVEL],
+        stock_keys(product_ids),
+        query.all(db),
+    )
+    .await?;
     Ok(rows
         .into_iter()
         .map(|(id, available)| (id, available.unwrap_or(0)))

@@ -128,6 +128,13 @@ pub(crate) async fn save_versioned(
     action: &str,
     changes: Json,
 ) -> AppResult<product::Model> {
+    crate::db::changes::changing(
+        &[crate::db::changes::Table::PRODUCT],
+        [
+            crate::db::changes::Key::Catalog,
+            crate::db::changes::Key::Product(current.id),
+        ],
+    );
     let next = current.version + 1;
     row.version = Set(next);
     row.updated_at = Set(clock::now());
@@ -245,6 +252,11 @@ pub(crate) async fn insert(
         changes,
         producer_id,
     } = prepared;
+    // A new product: no answer read it yet, only the pages it may join.
+    crate::db::changes::changing(
+        &[crate::db::changes::Table::PRODUCT],
+        [crate::db::changes::Key::Catalog],
+    );
     let maker = producer::Entity::find_by_id(producer_id)
         .one(txn)
         .await?

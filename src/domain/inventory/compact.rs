@@ -198,7 +198,9 @@ pub fn start(db: Db, retention_days: i64) {
     if retention_days <= 0 {
         return;
     }
-    tokio::spawn(async move {
+    // Its commits name the ledger rows they fold (kept answers that read
+    // the ledger retire; levels do not change).
+    tokio::spawn(crate::db::changes::tracking_writes(async move {
         loop {
             // Not at start: a restart is no reason to scan the ledger.
             tokio::time::sleep(EVERY).await;
@@ -213,5 +215,5 @@ pub fn start(db: Db, retention_days: i64) {
                 Err(err) => tracing::warn!(error = ?err, "stock ledger compaction failed"),
             }
         }
-    });
+    }));
 }

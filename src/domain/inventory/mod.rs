@@ -13,6 +13,7 @@ use sea_orm::{
     QueryFilter, Set, Statement,
 };
 
+use crate::db::changes::{self, Key, Table};
 use crate::db::{self, Db};
 
 mod available;
@@ -22,6 +23,15 @@ use crate::domain::{clock, text};
 use crate::error::{AppError, AppResult};
 pub use available::{available, available_sql};
 pub use check::{Mismatch, check_invariants};
+
+/// The open transaction writes these products' levels (and no other):
+/// answers that read other products' stock stay kept.
+fn changing_stock_of(product_ids: impl IntoIterator<Item = i64>) {
+    changes::changing(
+        &[Table::INVENTORY_LEVEL],
+        product_ids.into_iter().map(Key::Stock),
+    );
+}
 
 /// Largest single receipt or adjustment, in units.
 pub const MAX_MOVEMENT: i64 = 1_000_000;
@@ -236,6 +246,7 @@ pub async fn receive_stock(
     }
     let reason = text::reason(reason, "input.reason", false)?;
     let (txn, slot) = db::begin_write(db).await?;
+    changing_stock_of([product_id]);
     ensure_exists(&txn, product_id, location_id).await?;
     add_on_hand(&txn, product_id, location_id, quantity).await?;
     finish(
@@ -273,6 +284,7 @@ pub async fn adjust_stock(
     }
     let reason = text::reason(reason, "input.reason", true)?;
     let (txn, slot) = db::begin_write(db).await?;
+    changing_stock_of([product_id]);
     ensure_exists(&txn, product_id, location_id).await?;
     let on_hand = Expr::col(inventory_level::Column::OnHand);
     // Conditional update: the database decides, under its own locking,
@@ -394,6 +406,7 @@ pub async fn reserve(
 /// of several levels takes their row locks in it, so none deadlocks).
 /// `false` when some level no longer has its quantity.
 pub(crate) async fn reserve_levels(txn: &DatabaseTransaction, units: &[Units]) -> AppResult<bool> {
+    changing_stock_of(units.iter().map(|u| u.product_id));
     if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
         return reserve_levels_pg(txn, units).await;
     }
@@ -504,6 +517,7 @@ pub async fn release_or_ship(
     actor_partner_id: i64,
 ) -> AppResult<()> {
     let units = in_lock_order(units);
+    changing_stock_of(units.iter().map(|u| u.product_id));
     let now = clock::now();
     for u in &units {
         let reserved = Expr::col(inventory_level::Column::Reserved);

@@ -15,6 +15,7 @@ use sea_orm::{
 
 use super::{allocations, status_name, visible};
 use crate::auth::Viewer;
+use crate::db::changes::{self, Key, Table};
 use crate::db::{self, Db};
 use crate::domain::rollup;
 use crate::domain::{clock, text};
@@ -27,11 +28,14 @@ pub(super) async fn lock_visible(
     viewer: &Viewer,
     order_id: i64,
 ) -> AppResult<purchase_order::Model> {
-    visible(viewer, order_id)
+    let order = visible(viewer, order_id)
         .lock_exclusive()
         .one(txn)
         .await?
-        .ok_or_else(|| AppError::not_found("order"))
+        .ok_or_else(|| AppError::not_found("order"))?;
+    // What the step writes of orders is this order's partner's.
+    changes::changing(Table::ORDERS, [Key::Orders(order.partner_id)]);
+    Ok(order)
 }
 
 /// CONFLICT unless the order is in one of `allowed`.

@@ -2,6 +2,7 @@
 //! lifecycle in `lifecycle`.
 
 use std::collections::HashMap;
+use std::future::Future;
 
 use chrono::{NaiveDate, Utc};
 use entity::enums::OrderStatus;
@@ -13,6 +14,7 @@ use sea_orm::{
 };
 
 use crate::auth::Viewer;
+use crate::db::changes::{self, Key, Table};
 use crate::domain::pagination::{Page, PageSpec};
 use crate::error::{AppError, AppResult};
 
@@ -82,6 +84,20 @@ fn visible(viewer: &Viewer, order_id: i64) -> sea_orm::Select<purchase_order::En
     visible_to(viewer, purchase_order::Entity::find_by_id(order_id))
 }
 
+/// Runs `work`, a read of orders `viewer` reached, as depending on that
+/// partner's orders only: a retail partner reaches no order but its own
+/// (every read of orders filters by it, and the lines, events and
+/// shipments loaded are those of orders so read). The operator's reads
+/// depend on the tables as a whole.
+async fn reading_orders<F: Future>(viewer: Option<&Viewer>, work: F) -> F::Output {
+    match viewer {
+        Some(v) if !v.is_operator() => {
+            changes::reading(Table::ORDERS, [Key::Orders(v.partner_id())], work).await
+        }
+        _ => work.await,
+    }
+}
+
 /// The orders of `order_ids` that `viewer` may see, in one statement.
 pub async fn orders_for(
     db: &DatabaseConnection,
@@ -90,12 +106,13 @@ pub async fn orders_for(
 ) -> AppResult<HashMap<i64, purchase_order::Model>> {
     let query = purchase_order::Entity::find()
         .filter(purchase_order::Column::Id.is_in(order_ids.iter().copied()));
-    Ok(visible_to(viewer, query)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o))
-        .collect())
+    Ok(
+        reading_orders(Some(viewer), visible_to(viewer, query).all(db))
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o))
+            .collect(),
+    )
 }
 
 pub async fn order_for(
@@ -103,8 +120,7 @@ pub async fn order_for(
     viewer: &Viewer,
     order_id: i64,
 ) -> AppResult<purchase_order::Model> {
-    visible(viewer, order_id)
-        .one(db)
+    reading_orders(Some(viewer), visible(viewer, order_id).one(db))
         .await?
         .ok_or_else(|| AppError::not_found("order"))
 }
@@ -159,11 +175,10 @@ pub async fn order_page(
         });
     }
     let order = if backward { Order::Asc } else { Order::Desc };
-    let items = query
+    let query = query
         .order_by(purchase_order::Column::Id, order)
-        .limit(limit + 1)
-        .all(db)
-        .await?;
+        .limit(limit + 1);
+    let items = reading_orders(Some(viewer), query.all(db)).await?;
     Ok(Page::from_rows(items, spec))
 }
 
@@ -173,14 +188,20 @@ pub async fn order_count(
     filter: &OrderFilter,
 ) -> AppResult<u64> {
     use sea_orm::PaginatorTrait;
-    Ok(purchase_order::Entity::find()
-        .filter(order_condition(viewer, filter))
-        .count(db)
-        .await?)
+    let query = purchase_order::Entity::find().filter(order_condition(viewer, filter));
+    Ok(reading_orders(Some(viewer), query.count(db)).await?)
 }
 
 /// Lines with their allocations, and events, for many orders at once.
 pub async fn lines_by_order(
+    db: &DatabaseConnection,
+    viewer: Option<&Viewer>,
+    order_ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<(order_line::Model, Vec<order_allocation::Model>)>>> {
+    reading_orders(viewer, lines_of(db, order_ids)).await
+}
+
+async fn lines_of(
     db: &DatabaseConnection,
     order_ids: &[i64],
 ) -> AppResult<HashMap<i64, Vec<(order_line::Model, Vec<order_allocation::Model>)>>> {
@@ -209,15 +230,14 @@ pub async fn lines_by_order(
 
 pub async fn events_by_order(
     db: &DatabaseConnection,
+    viewer: Option<&Viewer>,
     order_ids: &[i64],
 ) -> AppResult<HashMap<i64, Vec<order_event::Model>>> {
     let mut out: HashMap<i64, Vec<order_event::Model>> = HashMap::new();
-    for e in order_event::Entity::find()
+    let query = order_event::Entity::find()
         .filter(order_event::Column::OrderId.is_in(order_ids.iter().copied()))
-        .order_by_asc(order_event::Column::Id)
-        .all(db)
-        .await?
-    {
+        .order_by_asc(order_event::Column::Id);
+    for e in reading_orders(viewer, query.all(db)).await? {
         out.entry(e.order_id).or_default().push(e);
     }
     Ok(out)
@@ -235,6 +255,14 @@ pub struct ShipmentView {
 
 /// The shipments of many orders, oldest first, in three statements.
 pub async fn shipments_by_order(
+    db: &DatabaseConnection,
+    viewer: Option<&Viewer>,
+    order_ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<ShipmentView>>> {
+    reading_orders(viewer, shipments_of(db, order_ids)).await
+}
+
+async fn shipments_of(
     db: &DatabaseConnection,
     order_ids: &[i64],
 ) -> AppResult<HashMap<i64, Vec<ShipmentView>>> {

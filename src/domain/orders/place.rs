@@ -28,6 +28,7 @@ use super::lifecycle::record_event;
 use super::request::{ValidOrder, validate};
 use super::{MAX_DELIVERY_DAYS, NewOrder, Placed};
 use crate::auth::{Scope, Viewer};
+use crate::db::changes::{self, Key, Table};
 use crate::db::{self, Db};
 use crate::domain::inventory::{self, Units};
 use crate::domain::rollup;
@@ -118,6 +119,8 @@ async fn place_once(
 ) -> Result<Placed, PlaceError> {
     let partner_id = caller.partner_id;
     let (txn, slot) = db::begin_write(db).await?;
+    // The order's rows are this partner's; its stock writes say their own.
+    changes::changing(Table::ORDERS, [Key::Orders(partner_id)]);
     if let Some(placed) = replay(&txn, partner_id, order).await? {
         return Ok(placed);
     }

@@ -30,6 +30,7 @@ use axum::routing::get;
 use chrono::{Duration, NaiveDate, Utc};
 use sha2::{Digest, Sha256};
 
+use crate::db::changes;
 use crate::domain::clock;
 use crate::domain::origin::{self, Key, Missing};
 use crate::http::state::AppState;
@@ -264,17 +265,19 @@ async fn answer(
         Format::Linkset => 0xa1,
     };
     let lookup = state.responses.lookup(
-        state.db.version().current(),
+        state.db.changes().current(),
         None,
         media,
         kept_key.as_bytes(),
     );
-    if let Some(body) = state.responses.get(&lookup) {
+    if let Some(hit) = state.responses.get(&lookup, state.db.changes()) {
         return shown(
-            state, headers, format, lang, body, fmt_label, "kept", &page_path,
+            state, headers, format, lang, hit.body, fmt_label, "kept", &page_path,
         );
     }
-    let found = match origin::find(&state.db, &scan.key, scan.lot.as_deref()).await {
+    let (found, deps) =
+        changes::track(origin::find(&state.db, &scan.key, scan.lot.as_deref())).await;
+    let found = match found {
         Ok(found) => found,
         Err(err) => return err.into_response(),
     };
@@ -309,7 +312,9 @@ async fn answer(
         }
     };
     let body = Bytes::from(body);
-    state.responses.keep(&lookup, &body);
+    state
+        .responses
+        .keep(&lookup, deps, &body, state.db.changes());
     shown(
         state, headers, format, lang, body, fmt_label, "shown", &page_path,
     )

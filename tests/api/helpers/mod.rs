@@ -340,10 +340,10 @@ impl TestApp {
         let counter = statements.clone();
         // OCOP_TEST_SQL=1 prints each statement, to see what a count counts.
         let print = std::env::var("OCOP_TEST_SQL").is_ok_and(|v| v == "1");
-        conn.conn_mut().set_metric_callback(move |info| {
+        conn.observe_statements(move |sql| {
             counter.fetch_add(1, Ordering::SeqCst);
             if print {
-                eprintln!("SQL {}", info.statement.sql);
+                eprintln!("SQL {sql}");
             }
         });
         let state = AppState::new(config, conn.clone()).expect("app state");
@@ -390,13 +390,12 @@ impl TestApp {
     /// Waits until this replica follows the commits of every replica (on
     /// PostgreSQL its listener is up), before which it keeps no answer.
     pub async fn listening(&self) {
-        for _ in 0..100 {
-            if self.state.db.version().current().is_some() {
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        panic!("the replica never started listening");
+        tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            self.state.db.changes().until_known(),
+        )
+        .await
+        .expect("the replica never started listening");
     }
 
     pub fn reset_statements(&self) {

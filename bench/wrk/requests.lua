@@ -1,6 +1,6 @@
 -- wrk script for bench/side_by_side.py: each request is a random line of
--- the file given after `--` (METHOD \t KEY \t PATH \t BODY), with the
--- token in WRK_TOKEN. With WRK_CONDITIONAL=1 a request carries the ETag
+-- the file given after `--` (METHOD \t KEY \t PATH \t BODY [\t TOKEN]),
+-- with the line's token, or WRK_TOKEN's. With WRK_CONDITIONAL=1 a request carries the ETag
 -- last seen for its KEY (found in the answer's body as "id":"KEY"), as a
 -- poller revalidating what it already has. Answers that are not 200/304,
 -- or that carry GraphQL errors, are counted and reported at the end.
@@ -17,9 +17,10 @@ end
 
 function init(args)
   for line in io.lines(args[1]) do
-    local method, key, path, body = line:match("^(%S+)\t(%S+)\t(%S+)\t?(.*)$")
+    local method, key, path, rest = line:match("^(%S+)\t(%S+)\t(%S+)\t?(.*)$")
     if method then
-      table.insert(lines, { method, key, path, body })
+      local body, own = rest:match("^(.*)\t(%S+)$")
+      table.insert(lines, { method, key, path, body or rest, own })
     end
   end
   local seed = tonumber(tostring({}):match("0x(%x+)"), 16) or 0
@@ -29,8 +30,9 @@ end
 function request()
   local r = lines[math.random(#lines)]
   local headers = {}
-  if token and token ~= "" then
-    headers["Authorization"] = "Bearer " .. token
+  local bearer = r[5] or token
+  if bearer and bearer ~= "" then
+    headers["Authorization"] = "Bearer " .. bearer
   end
   local body = nil
   if r[1] == "POST" then

@@ -1,5 +1,5 @@
 //! Goose load test for ocop-gateway. One workload per run, chosen by
-//! `OCOP_WORKLOAD` (W1, W2, W3, W4, FLOOR, REPORTS or ORIGIN); goose's own flags (`-H`, `-u`,
+//! `OCOP_WORKLOAD` (W1, W2, W3, W4, W4P, FLOOR, REPORTS or ORIGIN); goose's own flags (`-H`, `-u`,
 //! `-t` ...) set host, users and duration. `bench/run` drives it; see
 //! BENCHMARKS.md.
 //!
@@ -23,6 +23,9 @@ enum Workload {
     W2,
     W3,
     W4,
+    /// Placing only: two-line orders over 500 products, none cancelled,
+    /// to measure what one placed order costs.
+    W4P,
     Floor,
     /// The dashboard: the three reports over the last 90 local days, with
     /// a think time (`OCOP_WAIT_MS`) between pages.
@@ -39,7 +42,8 @@ struct Fixture {
     products: Vec<String>,
     /// The path of each product's origin page (its `stampUrl` without the host).
     stamps: Vec<String>,
-    /// (id, minOrderQuantity) of the 50 products every W4 order draws from.
+    /// (id, minOrderQuantity) of the products every W4 order draws from
+    /// (50; W4P: 500).
     hot: Vec<(String, i64)>,
     /// YYYY-MM-DD, within the year ahead the gateway accepts.
     delivery_date: String,
@@ -273,6 +277,36 @@ async fn w4(user: &mut GooseUser) -> TransactionResult {
     Ok(())
 }
 
+/// One order of two lines at their minimum quantity, never cancelled:
+/// what placing costs, alone.
+async fn w4p(user: &mut GooseUser) -> TransactionResult {
+    let fx = fixture();
+    let session = user.get_session_data_unchecked_mut::<Session>();
+    session.orders += 1;
+    let key = format!(
+        "bench-p-{}-{}-{}-{}",
+        run_id(),
+        user_key(session),
+        session.orders,
+        session.rng.random::<u32>()
+    );
+    let a = session.rng.random_range(0..fx.hot.len());
+    let b = (a + session.rng.random_range(1..fx.hot.len())) % fx.hot.len();
+    let lines: Vec<Value> = [a, b]
+        .iter()
+        .map(|i| json!({ "productId": fx.hot[*i].0, "quantity": fx.hot[*i].1 }))
+        .collect();
+    let input = json!({ "input": {
+        "idempotencyKey": key,
+        "buyerReference": key,
+        "storeId": session.store,
+        "requestedDeliveryDate": fx.delivery_date,
+        "lines": lines,
+    }});
+    graphql(user, "W4P placeOrder", PLACE, input).await?;
+    Ok(())
+}
+
 /// Distinguishes this run's idempotency keys from earlier runs' on the
 /// same database (the users' random sequences are seeded, so they repeat).
 fn run_id() -> u64 {
@@ -359,7 +393,8 @@ async fn load_fixture(workload: Workload, host: &str) -> Setup {
         for node in page["nodes"].as_array().into_iter().flatten() {
             let id = node["id"].as_str().unwrap_or_default().to_owned();
             // Past the small demo catalogue: products stocked everywhere.
-            if hot.len() < 50 && products.len() >= 200 && products.len() % 7 == 3 {
+            let hot_size = if workload == Workload::W4P { 500 } else { 50 };
+            if hot.len() < hot_size && products.len() >= 200 && products.len() % 7 == 3 {
                 hot.push((id.clone(), node["minOrderQuantity"].as_i64().unwrap_or(1)));
             }
             if let Some(url) = node["stampUrl"].as_str() {
@@ -373,7 +408,7 @@ async fn load_fixture(workload: Workload, host: &str) -> Setup {
         after = page["pageInfo"]["endCursor"].as_str().map(str::to_owned);
     }
     let mut stores = Vec::new();
-    if workload == Workload::W4 {
+    if matches!(workload, Workload::W4 | Workload::W4P) {
         for token in &tokens {
             let data = post(
                 &client,
@@ -476,11 +511,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok("W2") => Workload::W2,
         Ok("W3") => Workload::W3,
         Ok("W4") => Workload::W4,
+        Ok("W4P") => Workload::W4P,
         Ok("FLOOR") => Workload::Floor,
         Ok("REPORTS") => Workload::Reports,
         Ok("ORIGIN") => Workload::Origin,
         _ => {
-            return Err("OCOP_WORKLOAD must be W1, W2, W3, W4, FLOOR, REPORTS or ORIGIN".into());
+            return Err(
+                "OCOP_WORKLOAD must be W1, W2, W3, W4, W4P, FLOOR, REPORTS or ORIGIN".into(),
+            );
         }
     };
     load_fixture(workload, &host_from_args()).await?;
@@ -489,6 +527,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Workload::W2 => transaction!(w2),
         Workload::W3 => transaction!(w3),
         Workload::W4 => transaction!(w4),
+        Workload::W4P => transaction!(w4p),
         Workload::Floor => transaction!(floor),
         Workload::Reports => transaction!(reports),
         Workload::Origin => transaction!(origin_page),

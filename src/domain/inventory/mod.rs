@@ -26,7 +26,7 @@ pub use check::{Mismatch, check_invariants};
 
 /// The open transaction writes these products' levels (and no other):
 /// answers that read other products' stock stay kept.
-fn changing_stock_of(product_ids: impl IntoIterator<Item = i64>) {
+pub(crate) fn changing_stock_of(product_ids: impl IntoIterator<Item = i64>) {
     changes::changing(
         &[Table::INVENTORY_LEVEL],
         product_ids.into_iter().map(Key::Stock),
@@ -444,6 +444,17 @@ pub(crate) async fn reserve_levels(txn: &DatabaseTransaction, units: &[Units]) -
 /// deadlocked with concurrent cancellations.) The availability test is
 /// re-checked against the locked row, as a single-row update's is.
 async fn reserve_levels_pg(txn: &DatabaseTransaction, units: &[Units]) -> AppResult<bool> {
+    let Some((statement, levels)) = reservation_pg(units) else {
+        return Ok(true);
+    };
+    let result = txn.execute_raw(statement).await?;
+    Ok(result.rows_affected() == levels as u64)
+}
+
+/// The statement of `reserve_levels_pg`, returning a row per level
+/// reserved, and how many levels it must reserve (to run inside another,
+/// `domain::orders::tail_pg`). None when there is nothing to reserve.
+pub(crate) fn reservation_pg(units: &[Units]) -> Option<(Statement, usize)> {
     // Callers sort into the lock order already; a repeated level (adjacent
     // once sorted) is one row of the update, so it is summed.
     debug_assert!(units.is_sorted_by_key(|u| (u.product_id, u.location_id)));
@@ -457,7 +468,7 @@ async fn reserve_levels_pg(txn: &DatabaseTransaction, units: &[Units]) -> AppRes
         }
     }
     if merged.is_empty() {
-        return Ok(true);
+        return None;
     }
     let mut values: Vec<sea_orm::Value> = vec![clock::now().into()];
     let mut rows = Vec::with_capacity(merged.len());
@@ -482,18 +493,15 @@ async fn reserve_levels_pg(txn: &DatabaseTransaction, units: &[Units]) -> AppRes
          FROM wanted w JOIN locked l
            ON l.product_id = w.product_id AND l.location_id = w.location_id
          WHERE il.product_id = w.product_id AND il.location_id = w.location_id
-           AND {available} >= w.qty",
+           AND {available} >= w.qty
+         RETURNING 1",
         rows.join(", "),
         available = available_sql("il"),
     );
-    let result = txn
-        .execute_raw(Statement::from_sql_and_values(
-            sea_orm::DatabaseBackend::Postgres,
-            sql,
-            values,
-        ))
-        .await?;
-    Ok(result.rows_affected() == merged.len() as u64)
+    Some((
+        Statement::from_sql_and_values(sea_orm::DatabaseBackend::Postgres, sql, values),
+        merged.len(),
+    ))
 }
 
 /// What happens to reserved units that leave a reservation.

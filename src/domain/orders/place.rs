@@ -127,28 +127,43 @@ async fn place_once(
     check_delivery_date(order.requested_delivery_date)?;
     check_store(&txn, partner_id, order.store_id).await?;
     let priced = price_lines(&txn, partner_id, order).await?;
-    // The unique (partner, idempotency key) index decides a race between two
-    // identical requests here, before any stock is touched.
-    let header = insert_header(&txn, partner_id, order, priced.total).await?;
-    let plan = plan_allocations(&txn, &priced.lines, caller.sees_stock).await?;
-    let line_ids = insert_lines(&txn, header.id, &priced.lines).await?;
-    insert_allocations(&txn, header.id, &plan, &line_ids).await?;
-    let sold = rollup::contribution(&txn, header.id).await?;
     // Reserving comes last: row locks are held only for the tail of the
     // transaction (the reservation, the rollups, the commit), and only on
     // the rows actually reserved. A refusal rolls all of it back.
-    let units: Vec<Units> = plan.iter().map(|p| p.units).collect();
-    if db::is_sqlite(&txn) {
+    let header = if db::is_sqlite(&txn) {
+        // The unique (partner, idempotency key) index decides a race
+        // between two identical requests here, before any stock is touched.
+        let header = insert_header(&txn, partner_id, order, priced.total).await?;
+        let plan = plan_allocations(&txn, &priced.lines, caller.sees_stock).await?;
+        let line_ids = insert_lines(&txn, header.id, &priced.lines).await?;
+        insert_allocations(&txn, header.id, &plan, &line_ids).await?;
+        let sold = rollup::contribution(&txn, header.id).await?;
+        let units: Vec<Units> = plan.iter().map(|p| p.units).collect();
         if !inventory::reserve(&txn, &units, header.id, partner_id).await? {
             return Err(PlaceError::StockMoved);
         }
         // The event last: its time is as close to the commit as it can be.
         record_event(&txn, header.id, None, OrderStatus::Placed, partner_id, None).await?;
         rollup::add_new(&txn, sold).await?;
-    } else if !super::tail_pg::reserve_and_record(&txn, &units, header.id, partner_id, sold).await?
-    {
-        return Err(PlaceError::StockMoved);
-    }
+        header
+    } else {
+        // The same, in two statements (`tail_pg`).
+        let plan = plan_allocations(&txn, &priced.lines, caller.sees_stock).await?;
+        let header = super::tail_pg::insert_order(
+            &txn,
+            partner_id,
+            order,
+            &priced.lines,
+            &plan,
+            priced.total,
+        )
+        .await?;
+        let units: Vec<Units> = plan.iter().map(|p| p.units).collect();
+        if !super::tail_pg::reserve_and_record(&txn, &units, header.id, partner_id).await? {
+            return Err(PlaceError::StockMoved);
+        }
+        header
+    };
     if commit {
         slot.commit(txn).await?;
     } else {
@@ -218,13 +233,13 @@ async fn check_store(txn: &DatabaseTransaction, partner_id: i64, store_id: i64) 
 }
 
 /// One line of the order with the price it is charged.
-struct PricedLine {
-    line_no: i32,
-    product: product::Model,
-    quantity: i64,
+pub(super) struct PricedLine {
+    pub(super) line_no: i32,
+    pub(super) product: product::Model,
+    pub(super) quantity: i64,
     /// What this partner pays per unit for this quantity.
-    unit_price: i64,
-    line_total: i64,
+    pub(super) unit_price: i64,
+    pub(super) line_total: i64,
 }
 
 struct PricedOrder {
@@ -308,9 +323,9 @@ async fn insert_header(
 }
 
 /// Units of one line to reserve at one location.
-struct PlannedUnits {
-    line_no: i32,
-    units: Units,
+pub(super) struct PlannedUnits {
+    pub(super) line_no: i32,
+    pub(super) units: Units,
 }
 
 /// Plans every line from an unlocked read of its stock; the reservation

@@ -168,11 +168,61 @@ pub async fn add_new(db: &impl ConnectionTrait, contribution: Contribution) -> A
     add(db, contribution.less(Contribution::none())).await
 }
 
-/// PostgreSQL: the upserts adding a new order's contribution, as
-/// statements to join with others (`domain::orders::tail_pg`); their
-/// values are appended to `values`, whose placeholders they continue.
-pub fn upserts_pg(contribution: Contribution, values: &mut Vec<Value>) -> Vec<String> {
-    pg_upserts(contribution.less(Contribution::none()), values)
+/// PostgreSQL: the upserts adding a new order's contribution, read from
+/// the rollups' own definitions inside the statement that adds it (the
+/// order's rows were written by an earlier statement of its transaction),
+/// as statements to join with others (`domain::orders::tail_pg`). Each
+/// takes the order's id as `$1`; rows go in key order, as every writer of
+/// the rollups takes them (no deadlock).
+pub fn new_order_upserts_pg() -> Vec<String> {
+    let backend = DatabaseBackend::Postgres;
+    // Any order id: the definition's text names it as `$1` whatever it is.
+    let filter = Filter::Order(0);
+    TABLES
+        .iter()
+        .map(|table| {
+            let keys: Vec<&str> = table.keys.iter().map(|(k, _)| *k).collect();
+            let key_columns: Vec<String> = table
+                .keys
+                .iter()
+                .map(|(k, kind)| match kind {
+                    Kind::Int => format!("CAST(r.{k} AS BIGINT)"),
+                    Kind::Text => format!("CAST(r.{k} AS TEXT)"),
+                })
+                .collect();
+            let counters: Vec<String> = table
+                .counters
+                .iter()
+                .map(|c| format!("CAST(COALESCE(r.{c}, 0) AS BIGINT)"))
+                .collect();
+            // As `add` does: a row that adds nothing is not written.
+            let moves = counters
+                .iter()
+                .map(|c| format!("{c} <> 0"))
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            format!(
+                "INSERT INTO {t} ({keys}, {counter_names}) SELECT {key_columns}, {counters} FROM ({select}) r \
+                 WHERE {moves} ORDER BY {key_order} ON CONFLICT ({keys}) DO UPDATE SET {set}",
+                t = table.name,
+                keys = keys.join(", "),
+                counter_names = table.counters.join(", "),
+                key_columns = key_columns.join(", "),
+                counters = counters.join(", "),
+                select = (table.select)(backend, &filter),
+                key_order = (1..=keys.len())
+                    .map(|i| i.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                set = table
+                    .counters
+                    .iter()
+                    .map(|c| format!("{c} = {t}.{c} + excluded.{c}", t = table.name))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )
+        })
+        .collect()
 }
 
 fn pg_upserts(delta: Contribution, values: &mut Vec<Value>) -> Vec<String> {

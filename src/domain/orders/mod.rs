@@ -21,6 +21,7 @@ use crate::error::{AppError, AppResult};
 mod acknowledge;
 mod allocations;
 mod deliver;
+mod lead_pg;
 mod lifecycle;
 mod orderable;
 mod place;

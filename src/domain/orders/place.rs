@@ -121,20 +121,28 @@ async fn place_once(
     let (txn, slot) = db::begin_write(db).await?;
     // The order's rows are this partner's; its stock writes say their own.
     changes::changing(Table::ORDERS, [Key::Orders(partner_id)]);
-    if let Some(placed) = replay(&txn, partner_id, order).await? {
-        return Ok(placed);
-    }
-    check_delivery_date(order.requested_delivery_date)?;
-    check_store(&txn, partner_id, order.store_id).await?;
-    let priced = price_lines(&txn, partner_id, order).await?;
+    let today = clock::business_today();
     // Reserving comes last: row locks are held only for the tail of the
     // transaction (the reservation, the rollups, the commit), and only on
     // the rows actually reserved. A refusal rolls all of it back.
     let header = if db::is_sqlite(&txn) {
+        if let Some(placed) = replay(&txn, partner_id, order).await? {
+            return Ok(placed);
+        }
+        check_delivery_date(order.requested_delivery_date)?;
+        check_store(&txn, partner_id, order.store_id).await?;
+        let found = product::Entity::find()
+            .filter(product::Column::Id.is_in(order.lines.keys().copied()))
+            .all(&txn)
+            .await?;
+        let offers = pricing::offers(&txn, partner_id, &found).await?;
+        let priced = price_lines(found, offers, order, today)?;
         // The unique (partner, idempotency key) index decides a race
         // between two identical requests here, before any stock is touched.
         let header = insert_header(&txn, partner_id, order, priced.total).await?;
-        let plan = plan_allocations(&txn, &priced.lines, caller.sees_stock).await?;
+        let product_ids: Vec<i64> = priced.lines.iter().map(|l| l.product.id).collect();
+        let levels = read_levels(&txn, &product_ids).await?;
+        let plan = plan_allocations(&levels, &priced.lines, caller.sees_stock)?;
         let line_ids = insert_lines(&txn, header.id, &priced.lines).await?;
         insert_allocations(&txn, header.id, &plan, &line_ids).await?;
         let sold = rollup::contribution(&txn, header.id).await?;
@@ -147,8 +155,18 @@ async fn place_once(
         rollup::add_new(&txn, sold).await?;
         header
     } else {
-        // The same, in two statements (`tail_pg`).
-        let plan = plan_allocations(&txn, &priced.lines, caller.sees_stock).await?;
+        // The same checks in the same order over one read (`lead_pg`),
+        // then two statements of writes (`tail_pg`).
+        let lead = super::lead_pg::read(&txn, partner_id, order, today).await?;
+        if let Some((id, hash)) = lead.replay {
+            return Ok(replayed(&txn, id, hash == order.hash).await?);
+        }
+        check_delivery_date(order.requested_delivery_date)?;
+        if lead.store_partner != Some(partner_id) {
+            return Err(store_not_found().into());
+        }
+        let priced = price_lines(lead.products, lead.offers, order, today)?;
+        let plan = plan_allocations(&lead.levels, &priced.lines, caller.sees_stock)?;
         let header = super::tail_pg::insert_order(
             &txn,
             partner_id,
@@ -193,10 +211,30 @@ async fn replay(
             order: existing,
             replayed: true,
         })),
-        Some(_) => Err(AppError::conflict(
-            "this idempotency key was already used for a different order; use a new key for a new order",
-        )),
+        Some(_) => Err(key_reused()),
     }
+}
+
+/// The order `id` already placed under this request's key, read again
+/// only when it is the same request.
+async fn replayed(txn: &DatabaseTransaction, id: i64, same_request: bool) -> AppResult<Placed> {
+    if !same_request {
+        return Err(key_reused());
+    }
+    let order = purchase_order::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("order"))?;
+    Ok(Placed {
+        order,
+        replayed: true,
+    })
+}
+
+fn key_reused() -> AppError {
+    AppError::conflict(
+        "this idempotency key was already used for a different order; use a new key for a new order",
+    )
 }
 
 /// The delivery date must be today (the business day) to a year ahead. Checked only
@@ -225,11 +263,13 @@ fn check_delivery_date(date: NaiveDate) -> AppResult<()> {
 async fn check_store(txn: &DatabaseTransaction, partner_id: i64, store_id: i64) -> AppResult<()> {
     let store = store::Entity::find_by_id(store_id).one(txn).await?;
     if store.is_none_or(|s| s.partner_id != partner_id) {
-        return Err(AppError::NotFound(
-            "store not found among your stores".into(),
-        ));
+        return Err(store_not_found());
     }
     Ok(())
+}
+
+fn store_not_found() -> AppError {
+    AppError::NotFound("store not found among your stores".into())
 }
 
 /// One line of the order with the price it is charged.
@@ -248,19 +288,16 @@ struct PricedOrder {
 }
 
 /// Checks every product may be ordered in that quantity and captures its
-/// price now: the order keeps what it was charged.
-async fn price_lines(
-    txn: &DatabaseTransaction,
-    partner_id: i64,
+/// price now: the order keeps what it was charged. `found` are the
+/// products of the order that exist, `offers` this partner's contracts
+/// among them (the others pay the list price).
+fn price_lines(
+    found: Vec<product::Model>,
+    offers: HashMap<i64, pricing::Offer>,
     order: &ValidOrder,
+    today: NaiveDate,
 ) -> AppResult<PricedOrder> {
-    let found = product::Entity::find()
-        .filter(product::Column::Id.is_in(order.lines.keys().copied()))
-        .all(txn)
-        .await?;
-    let offers = pricing::offers(txn, partner_id, &found).await?;
     let mut products: HashMap<i64, product::Model> = found.into_iter().map(|p| (p.id, p)).collect();
-    let today = clock::business_today();
     let too_large = || AppError::bad_input("the order total is too large");
     let mut total: i64 = 0;
     let mut lines = Vec::with_capacity(order.lines.len());
@@ -328,15 +365,13 @@ pub(super) struct PlannedUnits {
     pub(super) units: Units,
 }
 
-/// Plans every line from an unlocked read of its stock; the reservation
-/// re-checks each chosen row.
-async fn plan_allocations(
-    txn: &DatabaseTransaction,
+/// Plans every line from an unlocked read of its stock (`levels`, by
+/// product); the reservation re-checks each chosen row.
+fn plan_allocations(
+    levels: &HashMap<i64, Vec<StockRow>>,
     lines: &[PricedLine],
     sees_stock: bool,
 ) -> AppResult<Vec<PlannedUnits>> {
-    let product_ids: Vec<i64> = lines.iter().map(|l| l.product.id).collect();
-    let levels = read_levels(txn, &product_ids).await?;
     let mut plan = Vec::new();
     for line in lines {
         let candidates = levels
@@ -444,11 +479,11 @@ fn insufficient(
 
 /// An inventory row as read when planning, with its location code.
 #[derive(Debug, Clone)]
-struct StockRow {
-    location_id: i64,
-    location_code: String,
-    on_hand: i64,
-    reserved: i64,
+pub(super) struct StockRow {
+    pub(super) location_id: i64,
+    pub(super) location_code: String,
+    pub(super) on_hand: i64,
+    pub(super) reserved: i64,
 }
 
 impl StockRow {

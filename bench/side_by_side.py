@@ -163,7 +163,7 @@ class Writer:
     def __init__(self, products):
         log = open(os.path.join(BENCH_DIR, "side-writer.log"), "w")
         env = dict(os.environ, OCOP_ENV="development", LOG_FORMAT="json", RUST_LOG="warn",
-                   RATE_LIMIT_RPS="50000", RATE_LIMIT_BURST="100000",
+                   RATE_LIMIT_RPS="1000000", RATE_LIMIT_BURST="2000000",
                    RATE_LIMIT_COST_PER_SEC="100000000", RATE_LIMIT_COST_BURST="200000000",
                    DATABASE_URL=PG_URL, BIND_ADDR=f"127.0.0.1:{WRITER_PORT}")
         self.proc = subprocess.Popen([GW, "serve"], env=env, stdout=log, stderr=log)
@@ -249,7 +249,7 @@ def start(server):
         binary = GW if server == "gateway" else os.environ["BASELINE_GW"]
         db_url = PG_URL if server == "gateway" else os.environ["BASELINE_PG_URL"]
         env = dict(os.environ, OCOP_ENV="development", BENCH_FLOOR="true",
-                   RATE_LIMIT_RPS="50000", RATE_LIMIT_BURST="100000",
+                   RATE_LIMIT_RPS="1000000", RATE_LIMIT_BURST="2000000",
                    RATE_LIMIT_COST_PER_SEC="100000000", RATE_LIMIT_COST_BURST="200000000",
                    DB_MAX_CONNECTIONS=os.environ.get("DB_MAX_CONNECTIONS", "16"),
                    LOG_FORMAT="json", RUST_LOG="warn", DATABASE_URL=db_url,

@@ -238,14 +238,7 @@ async fn w3(user: &mut GooseUser) -> TransactionResult {
 async fn w4(user: &mut GooseUser) -> TransactionResult {
     let fx = fixture();
     let session = user.get_session_data_unchecked_mut::<Session>();
-    session.orders += 1;
-    let key = format!(
-        "bench-{}-{}-{}-{}",
-        run_id(),
-        user_key(session),
-        session.orders,
-        session.rng.random::<u32>()
-    );
+    let key = next_order_key(session, "bench");
     let count = session.rng.random_range(1..=3);
     let mut lines: Vec<Value> = Vec::new();
     let mut used = Vec::new();
@@ -259,13 +252,7 @@ async fn w4(user: &mut GooseUser) -> TransactionResult {
         lines.push(json!({ "productId": id, "quantity": qty }));
     }
     let cancel = session.rng.random_bool(0.5);
-    let input = json!({ "input": {
-        "idempotencyKey": key,
-        "buyerReference": key,
-        "storeId": session.store,
-        "requestedDeliveryDate": fx.delivery_date,
-        "lines": lines,
-    }});
+    let input = order_input(&key, &session.store, &fx.delivery_date, lines);
     let data = graphql(user, "W4 placeOrder", PLACE, input).await?;
     let id = data
         .as_ref()
@@ -282,27 +269,14 @@ async fn w4(user: &mut GooseUser) -> TransactionResult {
 async fn w4p(user: &mut GooseUser) -> TransactionResult {
     let fx = fixture();
     let session = user.get_session_data_unchecked_mut::<Session>();
-    session.orders += 1;
-    let key = format!(
-        "bench-p-{}-{}-{}-{}",
-        run_id(),
-        user_key(session),
-        session.orders,
-        session.rng.random::<u32>()
-    );
+    let key = next_order_key(session, "bench-p");
     let a = session.rng.random_range(0..fx.hot.len());
     let b = (a + session.rng.random_range(1..fx.hot.len())) % fx.hot.len();
     let lines: Vec<Value> = [a, b]
         .iter()
         .map(|i| json!({ "productId": fx.hot[*i].0, "quantity": fx.hot[*i].1 }))
         .collect();
-    let input = json!({ "input": {
-        "idempotencyKey": key,
-        "buyerReference": key,
-        "storeId": session.store,
-        "requestedDeliveryDate": fx.delivery_date,
-        "lines": lines,
-    }});
+    let input = order_input(&key, &session.store, &fx.delivery_date, lines);
     graphql(user, "W4P placeOrder", PLACE, input).await?;
     Ok(())
 }
@@ -317,6 +291,29 @@ fn run_id() -> u64 {
             .map(|d| d.as_secs())
             .unwrap_or(0)
     })
+}
+
+/// `placeOrder`'s variables, the key doubling as the buyer's reference.
+fn order_input(key: &str, store: &str, delivery_date: &str, lines: Vec<Value>) -> Value {
+    json!({ "input": {
+        "idempotencyKey": key,
+        "buyerReference": key,
+        "storeId": store,
+        "requestedDeliveryDate": delivery_date,
+        "lines": lines,
+    }})
+}
+
+/// A new idempotency key for this user's next order.
+fn next_order_key(session: &mut Session, prefix: &str) -> String {
+    session.orders += 1;
+    format!(
+        "{prefix}-{}-{}-{}-{}",
+        run_id(),
+        user_key(session),
+        session.orders,
+        session.rng.random::<u32>()
+    )
 }
 
 fn user_key(session: &Session) -> String {

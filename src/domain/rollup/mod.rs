@@ -214,12 +214,7 @@ pub fn new_order_upserts_pg() -> Vec<String> {
                     .map(|i| i.to_string())
                     .collect::<Vec<_>>()
                     .join(", "),
-                set = table
-                    .counters
-                    .iter()
-                    .map(|c| format!("{c} = {t}.{c} + excluded.{c}", t = table.name))
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                set = adding(table),
             )
         })
         .collect()
@@ -299,11 +294,16 @@ fn upsert_sql(
         keys = keys.join(", "),
         counters = table.counters.join(", "),
         tuples = tuples.join(", "),
-        set = table
-            .counters
-            .iter()
-            .map(|c| format!("{c} = {t}.{c} + excluded.{c}", t = table.name))
-            .collect::<Vec<_>>()
-            .join(", "),
+        set = adding(table),
     )
+}
+
+/// An upsert's `SET`: each counter plus what the new row brings.
+fn adding(table: &Table) -> String {
+    table
+        .counters
+        .iter()
+        .map(|c| format!("{c} = {t}.{c} + excluded.{c}", t = table.name))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -11,20 +11,28 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use entity::webhook_endpoint as we;
+use entity::{webhook_delivery as wd, webhook_endpoint as we};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Statement, Value,
 };
 use tokio::sync::mpsc::Receiver;
 
-use super::worker::Claimed;
 use super::{Status, Webhooks, now_ms};
 use crate::db::{Db, begin_write, sql};
 use crate::error::AppResult;
 
 /// Outcomes recorded in one transaction at most.
 pub const BATCH: usize = 256;
+
+/// A delivery leased for one attempt.
+pub struct Claimed {
+    pub delivery: wd::Model,
+    pub endpoint: we::Model,
+    /// The lease it was taken under: its outcome is recorded only while
+    /// the delivery still holds it.
+    pub lease: i64,
+}
 
 /// What one attempt came to on the wire.
 pub struct Outcome {

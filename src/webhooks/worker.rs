@@ -22,7 +22,7 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement};
 use tokio::sync::Semaphore;
 
-use super::record::{self, Attempted, Outcome};
+use super::record::{self, Attempted, Claimed, Outcome};
 use super::{Status, Webhooks, client, now_ms, secrets};
 use crate::db::{Db, begin_write, is_sqlite};
 use crate::error::AppResult;
@@ -35,15 +35,6 @@ type Busy = Arc<Mutex<HashMap<i64, u32>>>;
 const IDLE: Duration = Duration::from_millis(250);
 const LEASE_MARGIN_MS: i64 = 5_000;
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
-
-/// A delivery leased for one attempt.
-pub struct Claimed {
-    pub delivery: wd::Model,
-    pub endpoint: we::Model,
-    /// The lease it was taken under: its outcome is recorded only while
-    /// the delivery still holds it.
-    pub lease: i64,
-}
 
 pub async fn run(wh: Arc<Webhooks>, db: Db) {
     let total = Arc::new(Semaphore::new(

@@ -18,7 +18,7 @@ use sea_orm::{
     Value,
 };
 
-use super::place::StockRow;
+use super::plan::StockRow;
 use super::request::ValidOrder;
 use crate::domain::pricing::{Offer, PriceBreak};
 use crate::error::AppResult;

@@ -25,6 +25,7 @@ mod lead_pg;
 mod lifecycle;
 mod orderable;
 mod place;
+mod plan;
 mod request;
 pub mod sheet;
 mod ship;

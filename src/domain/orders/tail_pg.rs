@@ -24,7 +24,7 @@ use sea_orm::{
     Statement, Value,
 };
 
-use super::place::{PlannedUnits, PricedLine};
+use super::plan::{PlannedUnits, PricedLine};
 use super::request::ValidOrder;
 use crate::domain::clock;
 use crate::domain::inventory::{self, Units};
